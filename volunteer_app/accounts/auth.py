@@ -1,0 +1,65 @@
+"""How a request proves who it is: session cookie (pages) or bearer token (API)."""
+from flask import Flask, g, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..errors import DomainError, Forbidden
+from ..extensions import csrf, db, login_manager
+from . import service
+from .models import Role, User
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+@login_manager.request_loader
+def load_user_from_token(req) -> User | None:
+    header = req.headers.get("Authorization", "")
+    if not header.lower().startswith("bearer "):
+        return None
+    user = service.user_for_token(header[7:].strip())
+    if user is not None:
+        g.token_auth = True
+        db.session.commit()  # keep last_used_at even if the request later fails
+    return user
+
+
+def identify_request() -> None:
+    """Record the actor for the audit log; every /api/v1 call needs a user.
+
+    Cookie sessions must also send the CSRF token to write through the API;
+    bearer tokens cannot be sent by a foreign page, so they need none.
+    """
+    if current_user.is_authenticated:
+        g.actor_id = current_user.id
+    if not request.path.startswith("/api/v1"):
+        return
+    if not current_user.is_authenticated:
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>' or log in")
+    if request.method not in SAFE_METHODS and not g.get("token_auth"):
+        csrf.protect()
+
+
+def require_role(*roles: Role) -> None:
+    if current_user.role not in roles:
+        raise Forbidden("Your role may not do this")
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "views.login"
+    login_manager.login_message = None
+    app.before_request(identify_request)
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        from ..errors import handle_domain_error
+
+        return handle_domain_error(Forbidden(f"CSRF check failed: {error.description}", {"csrf_token": [error.description]}))

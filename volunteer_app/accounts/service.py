@@ -1,0 +1,178 @@
+"""Passwords, API tokens and users: the rules of who may log in and how."""
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..models_base import utcnow
+from ..places.models import Community, Grid
+from ..resources import ResourceService
+from .models import ApiToken, CoordinatorScope, Role, User
+
+_hasher = PasswordHasher()
+# Verifying against a dummy hash when the user is unknown keeps timing the same.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOKEN_PREFIX = "jmk_"
+MIN_PASSWORD_LENGTH = 8
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput("Password too short", {"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]})
+    return _hasher.hash(password)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(select(User).where(User.username == username))
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    username: str,
+    password: str | None,
+    role: Role,
+    display_name: str | None = None,
+    *,
+    communities: list[str] = (),
+    grids: list[str] = (),
+    can_view_pii: bool = False,
+    volunteer_id: int | None = None,
+    resident_id: int | None = None,
+) -> User:
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"username {username} is taken", {"username": ["already exists"]})
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        password_hash=hash_password(password) if password else None,
+        role=role,
+        can_view_pii=can_view_pii,
+        volunteer_id=volunteer_id,
+        resident_id=resident_id,
+    )
+    for code in communities:
+        community = db.session.scalar(select(Community).where(Community.code == code))
+        if community is None:
+            raise NotFound(f"community {code} not found", {"communities": [code]})
+        user.scopes.append(CoordinatorScope(community_id=community.id))
+    for code in grids:
+        grid = db.session.scalar(select(Grid).where(Grid.code == code))
+        if grid is None:
+            raise NotFound(f"grid {code} not found", {"grids": [code]})
+        user.scopes.append(CoordinatorScope(grid_id=grid.id))
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _digest(token: str) -> str:
+    # Tokens carry 256 bits of randomness, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str = "default", days: int | None = 365) -> tuple[str, ApiToken]:
+    """Return the plain token (shown once) and its stored record (hash only)."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=_digest(plain),
+        prefix=plain[:10],
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
+    db.session.add(record)
+    db.session.flush()
+    return plain, record
+
+
+def user_for_token(plain: str) -> User | None:
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    if record is None or record.revoked_at is not None:
+        return None
+    now = datetime.now(timezone.utc)
+    expires = record.expires_at
+    if expires is not None and expires.tzinfo is None:  # SQLite returns naive values
+        expires = expires.replace(tzinfo=timezone.utc)
+    if expires is not None and expires <= now:
+        return None
+    if not record.user.active:
+        return None
+    record.last_used_at = now
+    return record.user
+
+
+def revoke_token(token_id: int) -> None:
+    record = db.session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound(f"token {token_id} not found")
+    record.revoked_at = utcnow()
+
+
+class UserService(ResourceService):
+    """Only admins manage accounts; everyone else answers 403 here."""
+
+    model, what, writers = User, "user", ()
+    order_by = (User.username,)
+
+    def base_query(self):
+        self.require_writer()
+        return select(User)
+
+    def filtered(self, args):
+        statement = self.base_query()
+        if args.get("role"):
+            statement = statement.where(User.role == args["role"])
+        if args.get("q"):
+            statement = statement.where(User.username.contains(args["q"]) | User.display_name.contains(args["q"]))
+        return statement
+
+    def visible(self, obj) -> bool:
+        self.require_writer()
+        return True
+
+    def create(self, data: dict) -> User:
+        if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
+            raise Conflict(f"username {data['username']} is taken", {"username": ["already exists"]})
+        return self.update(User(display_name=data.get("display_name") or data["username"]), data)
+
+    def update(self, user: User, data: dict) -> User:
+        if "username" in data and data["username"] != user.username:
+            if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
+                raise Conflict(f"username {data['username']} is taken", {"username": ["already exists"]})
+        if "password" in data:
+            user.password_hash = hash_password(data.pop("password"))
+        community_ids = data.pop("community_ids", None)
+        grid_ids = data.pop("grid_ids", None)
+        if community_ids is not None or grid_ids is not None:
+            scopes = []
+            for community_id in community_ids or []:
+                if db.session.get(Community, community_id) is None:
+                    raise InvalidInput("Unknown community", {"community_ids": [f"no community {community_id}"]})
+                scopes.append(CoordinatorScope(community_id=community_id))
+            for grid_id in grid_ids or []:
+                if db.session.get(Grid, grid_id) is None:
+                    raise InvalidInput("Unknown grid", {"grid_ids": [f"no grid {grid_id}"]})
+                scopes.append(CoordinatorScope(grid_id=grid_id))
+            user.scopes = scopes
+        for key, value in data.items():
+            setattr(user, key, value)
+        db.session.add(user)
+        db.session.flush()
+        return user
+
+
+users = UserService()

@@ -1,0 +1,5 @@
+"""Demo district (placeholder until the seeding module lands)."""
+
+
+def seed(password=None) -> dict:
+    return {}

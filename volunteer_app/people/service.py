@@ -1,0 +1,258 @@
+"""Rules of the people registry: one phone per community, skills from the catalogue,
+homes inside the volunteer's grid, party reports tied to their volunteer."""
+from datetime import date
+
+from flask_login import current_user
+from sqlalchemy import extract, func, or_, select
+
+from ..accounts.scoping import current_scope
+from ..errors import Conflict, InvalidInput
+from ..extensions import db
+from ..places.models import Building, Community, Grid, Station
+from ..places.service import parent_in_scope
+from ..pii import mask_phone
+from ..resources import ResourceService
+from .availability import available_at_clause
+from .models import (
+    AvailabilityException, AvailabilitySlot, ClaimedPost, PartyMemberReport, Resident, ResidentPriorityGroup,
+    ServiceLog, Skill, Volunteer, volunteer_skills,
+)
+
+
+def ensure_unique_phone(model, community_id: int, phone: str, exclude_id: int | None) -> None:
+    """Same phone twice in one community is the same person: 409 naming the existing record."""
+    existing = db.session.scalar(select(model).where(model.community_id == community_id, model.phone == phone))
+    if existing is not None and existing.id != exclude_id:
+        raise Conflict(
+            f"{model.__tablename__[:-1]} with phone {mask_phone(phone)} already exists in this community: "
+            f"{existing.name} (id {existing.id})",
+            {"phone": [f"already registered as id {existing.id}"]},
+            existing={"id": existing.id, "name": existing.name},
+        )
+
+
+def skills_by_code(codes: list[str]) -> list[Skill]:
+    found = {s.code: s for s in db.session.scalars(select(Skill).where(Skill.code.in_(codes)))}
+    unknown = sorted(set(codes) - set(found))
+    if unknown:
+        raise InvalidInput("Unknown skill", {"skills": [f"not in the catalogue: {', '.join(unknown)}"]})
+    return [found[c] for c in dict.fromkeys(codes)]
+
+
+def name_or_phone(statement, model, text: str | None):
+    if text:
+        statement = statement.where(or_(model.name.contains(text), model.phone.contains(text)))
+    return statement
+
+
+class VolunteerService(ResourceService):
+    model, what = Volunteer, "volunteer"
+
+    def filtered(self, args):
+        statement = name_or_phone(super().filtered(args), Volunteer, args.get("q"))
+        for key in ("community_id", "grid_id", "status", "is_party_member"):
+            if args.get(key) is not None:
+                statement = statement.where(getattr(Volunteer, key) == args[key])
+        if args.get("skill"):
+            statement = statement.where(Volunteer.id.in_(
+                select(volunteer_skills.c.volunteer_id).join(Skill).where(Skill.code == args["skill"])))
+        if args.get("available_at"):
+            statement = statement.where(available_at_clause(args["available_at"]))
+        return statement
+
+    def create(self, data: dict) -> Volunteer:
+        data.setdefault("joined_on", date.today())
+        return self.apply(Volunteer(), data)
+
+    def update(self, obj: Volunteer, data: dict) -> Volunteer:
+        return self.apply(obj, data)
+
+    def apply(self, volunteer: Volunteer, data: dict) -> Volunteer:
+        """Validate everything first, then change: a refused write leaves no trace."""
+        community_id = data.get("community_id", volunteer.community_id)
+        grid_id = data.get("grid_id", volunteer.grid_id)
+        if "community_id" in data or "grid_id" in data:
+            grid = parent_in_scope(Grid, grid_id, "grid_id")
+            if grid.community_id != community_id:
+                raise InvalidInput("Grid is in another community", {"grid_id": ["not in the given community"]})
+        building = None
+        if data.get("building_id") is not None:
+            building = parent_in_scope(Building, data["building_id"], "building_id")
+            if building.grid_id != grid_id:
+                raise InvalidInput("Building is in another grid", {"building_id": ["not in the given grid"]})
+        if "phone" in data or "community_id" in data:
+            ensure_unique_phone(Volunteer, community_id, data.get("phone", volunteer.phone), volunteer.id)
+        skills = skills_by_code(data.pop("skills")) if "skills" in data else None
+        slots = data.pop("availability", None)
+        exceptions = data.pop("exceptions", None)
+        if "lat" not in data and volunteer.lat is None:
+            home = building or db.session.get(Grid, grid_id)
+            data["lat"], data["lon"] = home.lat, home.lon
+        for key, value in data.items():
+            setattr(volunteer, key, value)
+        if skills is not None:
+            volunteer.skills = skills
+        if slots is not None:
+            volunteer.availability = [AvailabilitySlot(**s) for s in slots]
+        if exceptions is not None:
+            volunteer.exceptions = [AvailabilityException(**e) for e in exceptions]
+        db.session.add(volunteer)
+        db.session.flush()
+        return volunteer
+
+
+class ResidentService(ResourceService):
+    model, what = Resident, "resident"
+
+    def filtered(self, args):
+        statement = name_or_phone(super().filtered(args), Resident, args.get("q"))
+        for key in ("community_id", "grid_id", "building_id"):
+            if args.get(key):
+                statement = statement.where(getattr(Resident, key) == args[key])
+        if args.get("priority_group"):
+            statement = statement.where(Resident.id.in_(
+                select(ResidentPriorityGroup.resident_id).where(ResidentPriorityGroup.group == args["priority_group"])))
+        return statement
+
+    def create(self, data: dict) -> Resident:
+        resident = Resident(registered_by_id=current_user.id if current_user.is_authenticated else None)
+        return self.update(resident, data)
+
+    def update(self, resident: Resident, data: dict) -> Resident:
+        if "building_id" in data:
+            building = parent_in_scope(Building, data["building_id"], "building_id")
+            data["grid_id"], data["community_id"] = building.grid_id, building.community_id
+        if "phone" in data or "building_id" in data:
+            ensure_unique_phone(Resident, data.get("community_id", resident.community_id),
+                                data.get("phone", resident.phone), resident.id)
+        groups = data.pop("priority_groups", None)
+        for key, value in data.items():
+            setattr(resident, key, value)
+        if groups is not None:
+            resident.priority_groups = [ResidentPriorityGroup(group=g) for g in dict.fromkeys(groups)]
+        db.session.add(resident)
+        db.session.flush()
+        return resident
+
+
+class PartyReportService(ResourceService):
+    model, what = PartyMemberReport, "party member report"
+
+    def filtered(self, args):
+        statement = super().filtered(args)
+        if args.get("community_id"):
+            statement = statement.where(PartyMemberReport.community_id == args["community_id"])
+        if args.get("q"):
+            statement = statement.where(PartyMemberReport.work_unit.contains(args["q"]))
+        return statement
+
+    def create(self, data: dict) -> PartyMemberReport:
+        return self.update(PartyMemberReport(), data)
+
+    def update(self, report: PartyMemberReport, data: dict) -> PartyMemberReport:
+        if "volunteer_id" in data:
+            volunteer = parent_in_scope(Volunteer, data["volunteer_id"], "volunteer_id")
+            existing = db.session.scalar(select(PartyMemberReport).where(PartyMemberReport.volunteer_id == volunteer.id))
+            if existing is not None and existing.id != report.id:
+                raise Conflict(f"{volunteer.name} has already reported (report {existing.id})",
+                               {"volunteer_id": [f"already reported as id {existing.id}"]},
+                               existing={"id": existing.id})
+            volunteer.is_party_member = True
+        if "community_id" in data:
+            community = db.session.get(Community, data["community_id"])
+            if community is None or not current_scope().allows(community.id):
+                raise InvalidInput("Unknown community", {"community_id": [f"no community {data['community_id']} in your scope"]})
+        posts = data.pop("claimed_posts", None)
+        if posts is not None:
+            community_id = data.get("community_id", report.community_id)
+            for post in posts:
+                station = db.session.get(Station, post["station_id"])
+                if station is None or station.community_id != community_id:
+                    raise InvalidInput("Unknown station", {"claimed_posts": [f"no station {post['station_id']} in the community"]})
+        for key, value in data.items():
+            setattr(report, key, value)
+        if posts is not None:
+            report.claimed_posts = [ClaimedPost(**p) for p in posts]
+        db.session.add(report)
+        db.session.flush()
+        return report
+
+
+class ServiceLogService(ResourceService):
+    """Hours served; scoped through the volunteer who served them."""
+
+    model, what = ServiceLog, "service log"
+
+    def base_query(self):
+        return select(ServiceLog).join(Volunteer).where(current_scope().clause(Volunteer))
+
+    def visible(self, obj) -> bool:
+        return current_scope().allows(obj.volunteer.community_id, obj.volunteer.grid_id)
+
+    def filtered(self, args):
+        statement = super().filtered(args)
+        if args.get("volunteer_id"):
+            statement = statement.where(ServiceLog.volunteer_id == args["volunteer_id"])
+        if args.get("community_id"):
+            statement = statement.where(Volunteer.community_id == args["community_id"])
+        return statement
+
+    def create(self, data: dict) -> ServiceLog:
+        return self.update(ServiceLog(), data)
+
+    def update(self, log: ServiceLog, data: dict) -> ServiceLog:
+        if "volunteer_id" in data:
+            parent_in_scope(Volunteer, data["volunteer_id"], "volunteer_id")
+        for key, value in data.items():
+            setattr(log, key, value)
+        db.session.add(log)
+        db.session.flush()
+        return log
+
+
+class SkillService(ResourceService):
+    """The catalogue is shared by all communities; only admins change it."""
+
+    model, what, writers = Skill, "skill", ()
+    order_by = (Skill.code,)
+
+    def base_query(self):
+        return select(Skill)
+
+    def visible(self, obj) -> bool:
+        return True
+
+    def create(self, data: dict) -> Skill:
+        return self.update(Skill(), data)
+
+    def update(self, skill: Skill, data: dict) -> Skill:
+        if "code" in data:
+            existing = db.session.scalar(select(Skill).where(Skill.code == data["code"]))
+            if existing is not None and existing.id != skill.id:
+                raise Conflict(f"skill {data['code']} exists", {"code": [f"already used by id {existing.id}"]},
+                               existing={"id": existing.id})
+        for key, value in data.items():
+            setattr(skill, key, value)
+        db.session.add(skill)
+        db.session.flush()
+        return skill
+
+
+def yearly_progress(report: PartyMemberReport, year: int | None = None) -> dict:
+    """Hours served this year against the yearly target (双报到 考核)."""
+    year = year or date.today().year
+    minutes = db.session.scalar(
+        select(func.coalesce(func.sum(ServiceLog.minutes), 0)).where(
+            ServiceLog.volunteer_id == report.volunteer_id, extract("year", ServiceLog.served_on) == year)
+    )
+    hours = round(minutes / 60, 1)
+    target = report.yearly_target_hours
+    return {"year": year, "served_hours": hours, "target_hours": target,
+            "percent": min(100, round(100 * hours / target)) if target else 100}
+
+
+volunteers = VolunteerService()
+residents = ResidentService()
+party_reports = PartyReportService()
+service_logs = ServiceLogService()
+skills = SkillService()

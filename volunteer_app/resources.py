@@ -1,0 +1,169 @@
+"""The shared shape of a registry resource: scoped queries, versioned updates, paging.
+
+Each domain's ``service.py`` subclasses ``ResourceService`` with its own
+rules; ``register_crud`` wires one to a flask-smorest blueprint so every
+entity gets the same list/get/create/update/delete contract.
+"""
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .accounts.models import Role
+from .accounts.scoping import current_scope
+from .errors import Conflict, Forbidden, NotFound
+from .extensions import db
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+
+
+def page_schema(item_schema: type[Schema]) -> type[Schema]:
+    """A ``{items, total, page, per_page, pages}`` envelope named after its item."""
+    return type(
+        item_schema.__name__.removesuffix("Schema") + "Page",
+        (Schema,),
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+            "pages": fields.Integer(),
+        },
+    )
+
+
+def paginate(statement: Select, page: int, per_page: int) -> dict:
+    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": -(-total // per_page)}
+
+
+def check_version(obj, version: int) -> None:
+    """Refuse a write based on an older read, instead of dropping someone's edit."""
+    if obj.version != version:
+        raise Conflict(
+            f"{obj.__tablename__} {obj.id} was changed by someone else (now version {obj.version})",
+            {"version": [f"stale: you sent {version}, current is {obj.version}"]},
+            current_version=obj.version,
+        )
+
+
+def commit() -> None:
+    """The one commit of a request; a concurrent version bump surfaces as 409."""
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise Conflict("The record was changed by someone else meanwhile; reload and retry",
+                       {"version": ["stale"]}) from exc
+
+
+class ResourceService:
+    """Scoped CRUD for one model; subclasses add the domain rules."""
+
+    model: type
+    what: str
+    order_by: tuple = ()
+    #: Roles allowed to write; admin always may.
+    writers: tuple[Role, ...] = (Role.coordinator,)
+
+    def base_query(self) -> Select:
+        return select(self.model).where(current_scope().clause(self.model))
+
+    def filtered(self, args: dict) -> Select:
+        return self.base_query()
+
+    def list(self, args: dict) -> dict:
+        statement = self.filtered(args).order_by(*(self.order_by or (self.model.id,)))
+        return paginate(statement, args["page"], args["per_page"])
+
+    def get(self, record_id) -> object:
+        obj = db.session.get(self.model, record_id)
+        if obj is None or not self.visible(obj):
+            raise NotFound(f"{self.what} {record_id} not found")
+        return obj
+
+    def visible(self, obj) -> bool:
+        return current_scope().allows(obj.community_id, getattr(obj, "grid_id", None))
+
+    def require_writer(self) -> None:
+        from flask_login import current_user
+
+        if current_user.role != Role.admin and current_user.role not in self.writers:
+            raise Forbidden(f"Your role may not change {self.what} records")
+
+    def create(self, data: dict):
+        raise NotImplementedError
+
+    def update(self, obj, data: dict):
+        raise NotImplementedError
+
+    def delete(self, obj) -> None:
+        db.session.delete(obj)
+        db.session.flush()
+
+
+def register_crud(
+    blp: Blueprint,
+    url: str,
+    service: ResourceService,
+    out_schema: type[Schema],
+    in_schema: type[Schema],
+    query_schema: type[Schema],
+    update_schema: type[Schema],
+) -> None:
+    """Add ``url`` (list, create) and ``url/<id>`` (get, update, delete) to ``blp``."""
+    name = url.strip("/").replace("-", "_")
+    page = page_schema(out_schema)
+
+    class Collection(MethodView):
+        @blp.arguments(query_schema, location="query")
+        @blp.response(200, page)
+        def get(self, args):
+            return service.list(args)
+
+        @blp.arguments(in_schema)
+        @blp.response(201, out_schema)
+        def post(self, data):
+            service.require_writer()
+            obj = service.create(data)
+            commit()
+            return obj
+
+    class Item(MethodView):
+        @blp.response(200, out_schema)
+        def get(self, record_id):
+            return service.get(record_id)
+
+        @blp.arguments(update_schema)
+        @blp.response(200, out_schema)
+        def patch(self, data, record_id):
+            service.require_writer()
+            obj = service.get(record_id)
+            check_version(obj, data.pop("version"))
+            service.update(obj, data)
+            commit()
+            return obj
+
+        @blp.response(204)
+        def delete(self, record_id):
+            service.require_writer()
+            service.delete(service.get(record_id))
+            commit()
+
+    Collection.__doc__ = f"List or create {service.what} records"
+    Item.__doc__ = f"Read, change or delete one {service.what}"
+    blp.route(url, endpoint=f"{name}_collection")(Collection)
+    blp.route(f"{url}/<int:record_id>", endpoint=f"{name}_item")(Item)
+
+
+def update_schema_for(in_schema: type[Schema]) -> Schema:
+    """PATCH body: any subset of the create fields, plus the ``version`` that was read."""
+    cls = type(in_schema.__name__.removesuffix("In") + "Patch", (in_schema,), {
+        "version": fields.Integer(required=True, metadata={"description": "version you read; 409 if stale"}),
+    })
+    return cls(partial=tuple(name for name in in_schema().fields))

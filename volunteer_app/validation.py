@@ -1,0 +1,50 @@
+"""Field validators shared by every domain's schemas."""
+import re
+from datetime import time
+
+from marshmallow import ValidationError, fields, validate
+
+MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="letters, digits, '-' or '_' (at most 32)")
+
+
+def validate_mobile(value: str) -> None:
+    if not MAINLAND_MOBILE.match(value or ""):
+        raise ValidationError("not a mainland mobile number (11 digits starting 13–19)")
+
+
+def validate_id_number(value: str) -> None:
+    """Mainland resident ID: 18 characters with the ISO 7064 MOD 11-2 check digit."""
+    if not ID_NUMBER.match(value or ""):
+        raise ValidationError("not an 18-character resident ID number")
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights)) % 11]
+    if value[17].upper() != check:
+        raise ValidationError("resident ID check digit is wrong")
+
+
+def Latitude(**kwargs):
+    return fields.Float(validate=validate.Range(min=3.0, max=54.0), **kwargs)  # mainland China
+
+
+def Longitude(**kwargs):
+    return fields.Float(validate=validate.Range(min=73.0, max=136.0), **kwargs)
+
+
+def Name(**kwargs):
+    return fields.String(validate=validate.Length(min=1, max=kwargs.pop("max", 64)), **kwargs)
+
+
+class HourMinute(fields.Time):
+    """``HH:MM`` on the wire."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") -> None:
+    start: time | None = data.get(start_key)
+    end: time | None = data.get(end_key)
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("must be after start", end_key)
