@@ -6,6 +6,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
@@ -33,6 +34,18 @@ def is_postgres(database_url) -> bool:
     return database_url.startswith("postgresql")
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (its own ``g`` and session), as in production.
+
+    Without this, requests reuse the test's app context and leak ``g`` (the
+    logged-in user, the scope) from one request into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")
@@ -44,6 +57,7 @@ def app(database_url, tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "INSTANCE_FOR_TESTS": str(instance),
     })
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if database_url.startswith("postgresql"):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

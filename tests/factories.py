@@ -130,16 +130,20 @@ def make_user(app_ctx):
 
 
 class ApiClient:
-    """Calls ``/api/v1`` with a real bearer token of one user."""
+    """Calls ``/api/v1`` with a real bearer token of one user.
 
-    def __init__(self, client, token: str):
-        self.client = client
+    A new test client per call: Flask's test client is not thread-safe, and
+    bearer calls need no cookies, so concurrency tests can share this object.
+    """
+
+    def __init__(self, app, token: str):
+        self.app = app
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def __getattr__(self, method):
         def call(path, **kwargs):
             headers = {**self.headers, **kwargs.pop("headers", {})}
-            return getattr(self.client, method)("/api/v1" + path, headers=headers, **kwargs)
+            return getattr(self.app.test_client(), method)("/api/v1" + path, headers=headers, **kwargs)
         return call
 
 
@@ -148,7 +152,7 @@ def api_as(client):
     def make(user) -> ApiClient:
         plain, _ = create_token(user, "test")
         db.session.commit()
-        return ApiClient(client, plain)
+        return ApiClient(client.application, plain)
     return make
 
 

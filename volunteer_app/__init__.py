@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, request, session
+from flask_babel import get_locale
 from sqlalchemy import text
 
 from . import audit
@@ -30,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     limiter.init_app(app)
     api.init_app(app)

@@ -30,8 +30,12 @@ def _label(obj) -> str:
     for name in ("code", "group", "username"):
         if hasattr(obj, name):
             return str(_plain(getattr(obj, name)))
-    identity = inspect(obj).identity
-    return ",".join(str(part) for part in identity) if identity else repr(obj)
+    return _primary_key(obj)
+
+
+def _primary_key(obj) -> str:
+    """Works in ``after_flush``, before new objects get their identity key."""
+    return ",".join(str(_plain(part)) for part in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
 def _changes(obj, include_unchanged: bool) -> dict:
@@ -75,13 +79,12 @@ def _after_flush(session: Session, _flush_context) -> None:
             changes = _changes(obj, include_unchanged=full)
             if action == "update" and not changes:
                 continue
-            identity = inspect(obj).identity
             rows.append({
                 "at": utcnow(),
                 "user_id": actor_id(),
                 "action": action,
                 "entity": obj.__tablename__,
-                "entity_id": ",".join(str(_plain(p)) for p in identity) if identity else "",
+                "entity_id": _primary_key(obj),
                 "changes": changes,
             })
     if rows:

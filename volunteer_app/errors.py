@@ -89,5 +89,28 @@ def handle_domain_error(error: DomainError):
     return response
 
 
+def handle_stale_write(error):
+    """A concurrent request bumped the version between our read and our write."""
+    from .extensions import db
+
+    db.session.rollback()
+    return handle_domain_error(Conflict("The record was changed by someone else meanwhile; reload and retry",
+                                        {"version": ["stale"]}))
+
+
+def handle_integrity_error(error):
+    """A unique key lost a race to a concurrent insert (the service checked, then lost)."""
+    from .extensions import db
+
+    db.session.rollback()
+    return handle_domain_error(Conflict("A record with the same unique value was just created; reload and retry",
+                                        {"_schema": [str(error.orig).splitlines()[0][:200]]}))
+
+
 def register_error_handlers(app) -> None:
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(StaleDataError, handle_stale_write)
+    app.register_error_handler(IntegrityError, handle_integrity_error)

@@ -8,7 +8,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm.exc import StaleDataError
 
 from .accounts.models import Role
 from .accounts.scoping import current_scope
@@ -53,13 +52,8 @@ def check_version(obj, version: int) -> None:
 
 
 def commit() -> None:
-    """The one commit of a request; a concurrent version bump surfaces as 409."""
-    try:
-        db.session.commit()
-    except StaleDataError as exc:
-        db.session.rollback()
-        raise Conflict("The record was changed by someone else meanwhile; reload and retry",
-                       {"version": ["stale"]}) from exc
+    """The one commit of a request (a lost race surfaces as 409 via errors.py)."""
+    db.session.commit()
 
 
 class ResourceService:
@@ -142,8 +136,8 @@ def register_crud(
         @blp.arguments(update_schema)
         @blp.response(200, out_schema)
         def patch(self, data, record_id):
+            obj = service.get(record_id)  # 404 before 403: never confirm an out-of-scope id
             service.require_writer()
-            obj = service.get(record_id)
             check_version(obj, data.pop("version"))
             service.update(obj, data)
             commit()
@@ -151,8 +145,9 @@ def register_crud(
 
         @blp.response(204)
         def delete(self, record_id):
+            obj = service.get(record_id)
             service.require_writer()
-            service.delete(service.get(record_id))
+            service.delete(obj)
             commit()
 
     Collection.__doc__ = f"List or create {service.what} records"

@@ -43,7 +43,8 @@ class Tokens(MethodView):
         """Create a token for yourself; the secret is in this response only"""
         plain, record = service.create_token(current_user, data["name"], data["days"])
         commit()
-        return {**schemas.TokenSchema().dump(record), "token": plain}
+        record.token = plain  # transient: dumped in this response, never stored
+        return record
 
 
 @blp.route("/tokens/<int:token_id>")
