@@ -87,3 +87,14 @@ def test_session_cookie_is_http_only(client, make_user):
     response, _ = login(client, "coord")
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_admin_cannot_lock_themselves_out(make_user, api_as):
+    admin = make_user(role=Role.admin)
+    api = api_as(admin)
+    assert api.patch(f"/users/{admin.id}", json={"version": admin.version, "active": False}).status_code == 409
+    assert api.patch(f"/users/{admin.id}", json={"version": admin.version, "role": "volunteer"}).status_code == 409
+    assert api.delete(f"/users/{admin.id}").status_code == 409
+    assert api.get("/me").status_code == 200
+    other = make_user(role=Role.admin)
+    assert api.patch(f"/users/{other.id}", json={"version": other.version, "active": False}).status_code == 200

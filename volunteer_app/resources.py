@@ -15,8 +15,11 @@ from .errors import Conflict, Forbidden, NotFound
 from .extensions import db
 
 
+ID_IN_URL = "int(min=1, max=2147483647)"  # larger ids cannot exist: 404, not a database overflow
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
 
 
@@ -153,12 +156,13 @@ def register_crud(
     Collection.__doc__ = f"List or create {service.what} records"
     Item.__doc__ = f"Read, change or delete one {service.what}"
     blp.route(url, endpoint=f"{name}_collection")(Collection)
-    blp.route(f"{url}/<int:record_id>", endpoint=f"{name}_item")(Item)
+    blp.route(f"{url}/<{ID_IN_URL}:record_id>", endpoint=f"{name}_item")(Item)
 
 
 def update_schema_for(in_schema: type[Schema]) -> Schema:
     """PATCH body: any subset of the create fields, plus the ``version`` that was read."""
     cls = type(in_schema.__name__.removesuffix("In") + "Patch", (in_schema,), {
-        "version": fields.Integer(required=True, metadata={"description": "version you read; 409 if stale"}),
+        "version": fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                                  metadata={"description": "version you read; 409 if stale"}),
     })
     return cls(partial=tuple(name for name in in_schema().fields))

@@ -1,6 +1,6 @@
 """Field validators shared by every domain's schemas."""
 import re
-from datetime import time
+from datetime import time, timedelta, timezone
 
 from marshmallow import ValidationError, fields, validate
 
@@ -22,6 +22,14 @@ def validate_id_number(value: str) -> None:
     check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights)) % 11]
     if value[17].upper() != check:
         raise ValidationError("resident ID check digit is wrong")
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; larger ids cannot exist
+
+
+def Id(**kwargs):
+    """A record id: positive and within the database's integer range."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Latitude(**kwargs):
@@ -48,3 +56,16 @@ def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") 
     end: time | None = data.get(end_key)
     if start is not None and end is not None and end <= start:
         raise ValidationError("must be after start", end_key)
+
+
+CHINA_TIME = timezone(timedelta(hours=8))
+
+
+class LocalDateTime(fields.DateTime):
+    """Naive local (China) time, as the rosters use; an offset given is converted first."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
+        return moment

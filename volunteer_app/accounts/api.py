@@ -11,7 +11,7 @@ from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from ..holidays import service as holidays
 from ..holidays.models import HolidayOverride
-from ..resources import commit, paginate, page_schema, register_crud, update_schema_for
+from ..resources import ID_IN_URL, commit, paginate, page_schema, register_crud, update_schema_for
 from . import schemas, service
 from .auth import require_role
 from .models import ApiToken, AuditLog, Role
@@ -47,7 +47,7 @@ class Tokens(MethodView):
         return record
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route(f"/tokens/<{ID_IN_URL}:token_id>")
 class TokenItem(MethodView):
     @blp.response(204)
     def delete(self, token_id):

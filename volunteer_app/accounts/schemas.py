@@ -2,12 +2,13 @@
 from marshmallow import Schema, fields, validate
 
 from ..resources import PageArgs
+from ..validation import Id
 from .models import Role
 
 
 class ScopeSchema(Schema):
-    community_id = fields.Integer(allow_none=True)
-    grid_id = fields.Integer(allow_none=True)
+    community_id = Id(allow_none=True)
+    grid_id = Id(allow_none=True)
 
 
 class UserIn(Schema):
@@ -17,10 +18,10 @@ class UserIn(Schema):
     role = fields.Enum(Role, required=True)
     can_view_pii = fields.Boolean()
     active = fields.Boolean()
-    community_ids = fields.List(fields.Integer(), metadata={"description": "coordinator scope: whole communities"})
-    grid_ids = fields.List(fields.Integer(), metadata={"description": "coordinator scope: single grids"})
-    volunteer_id = fields.Integer(allow_none=True)
-    resident_id = fields.Integer(allow_none=True)
+    community_ids = fields.List(Id(), metadata={"description": "coordinator scope: whole communities"})
+    grid_ids = fields.List(Id(), metadata={"description": "coordinator scope: single grids"})
+    volunteer_id = Id(allow_none=True)
+    resident_id = Id(allow_none=True)
 
 
 class UserSchema(UserIn):
@@ -59,7 +60,7 @@ class NewTokenSchema(TokenSchema):
 class AuditSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
-    user_id = fields.Integer(allow_none=True)
+    user_id = Id(allow_none=True)
     action = fields.String()
     entity = fields.String()
     entity_id = fields.String()
@@ -69,4 +70,4 @@ class AuditSchema(Schema):
 class AuditQuery(PageArgs):
     entity = fields.String(validate=validate.Length(max=64))
     entity_id = fields.String(validate=validate.Length(max=64))
-    user_id = fields.Integer()
+    user_id = Id()

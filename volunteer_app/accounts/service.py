@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -150,6 +151,9 @@ class UserService(ResourceService):
         return self.update(User(display_name=data.get("display_name") or data["username"]), data)
 
     def update(self, user: User, data: dict) -> User:
+        if user.id == current_user.id and (data.get("active") is False or data.get("role", user.role) != user.role):
+            raise Conflict("You cannot deactivate or demote your own account; ask another admin",
+                           {"role" if "role" in data else "active": ["not on your own account"]})
         if "username" in data and data["username"] != user.username:
             if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
                 raise Conflict(f"username {data['username']} is taken", {"username": ["already exists"]})
@@ -173,6 +177,12 @@ class UserService(ResourceService):
         db.session.add(user)
         db.session.flush()
         return user
+
+
+    def delete(self, obj: User) -> None:
+        if obj.id == current_user.id:
+            raise Conflict("You cannot delete your own account", {"id": ["your own account"]})
+        super().delete(obj)
 
 
 users = UserService()

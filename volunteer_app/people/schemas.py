@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..pii import MaskedIdNumber, MaskedPhone
 from ..resources import PageArgs
-from ..validation import CODE, HourMinute, Latitude, Longitude, Name, check_time_band, validate_id_number, validate_mobile
+from ..validation import CODE, HourMinute, Id, Latitude, LocalDateTime, Longitude, Name, check_time_band, validate_id_number, validate_mobile
 from .models import DaySelector, HolidayMode, PriorityGroup, VolunteerStatus
 
 
@@ -52,9 +52,9 @@ class VolunteerIn(Schema):
     name = Name(required=True, max=32)
     phone = fields.String(required=True, validate=validate_mobile)
     id_number = fields.String(allow_none=True, validate=validate_id_number)
-    community_id = fields.Integer(required=True)
-    grid_id = fields.Integer(required=True)
-    building_id = fields.Integer(allow_none=True)
+    community_id = Id(required=True)
+    grid_id = Id(required=True)
+    building_id = Id(allow_none=True)
     lat = Latitude(metadata={"description": "home location; defaults to the building's or grid's"})
     lon = Longitude()
     skills = fields.List(fields.String(validate=CODE), validate=validate.Length(max=30),
@@ -79,25 +79,26 @@ class VolunteerSchema(VolunteerIn):
 
 class VolunteerQuery(PageArgs):
     q = fields.String(validate=validate.Length(max=32), metadata={"description": "name or phone contains"})
-    community_id = fields.Integer()
-    grid_id = fields.Integer()
+    community_id = Id()
+    grid_id = Id()
     skill = fields.String(validate=CODE, metadata={"description": "skill code"})
     status = fields.Enum(VolunteerStatus)
     is_party_member = fields.Boolean()
-    available_at = fields.DateTime(format="%Y-%m-%dT%H:%M", metadata={
-        "description": "local time YYYY-MM-DDTHH:MM; holidays and 调休 understood"})
+    available_at = LocalDateTime(metadata={
+        "description": "local time, e.g. 2026-12-05T09:00 (an offset is converted to China time); "
+                       "holidays and 调休 understood"})
 
 
 class ClaimedPostSchema(TimeBand):
-    station_id = fields.Integer(required=True)
+    station_id = Id(required=True)
     weekday = fields.Integer(required=True, validate=validate.Range(min=0, max=6), metadata={"description": "0 = Monday"})
 
 
 class PartyReportIn(Schema):
-    volunteer_id = fields.Integer(required=True)
+    volunteer_id = Id(required=True)
     work_unit = Name(required=True, max=128)
     party_organization = Name(required=True, max=128)
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
     reported_on = fields.Date(required=True)
     yearly_target_hours = fields.Integer(validate=validate.Range(min=0, max=2000))
     claimed_posts = fields.List(fields.Nested(ClaimedPostSchema), validate=validate.Length(max=20))
@@ -123,7 +124,7 @@ class PartyReportSchema(PartyReportIn):
 
 
 class PartyReportQuery(PageArgs):
-    community_id = fields.Integer()
+    community_id = Id()
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "work unit contains"})
 
 
@@ -131,7 +132,7 @@ class ResidentIn(Schema):
     name = Name(required=True, max=32)
     phone = fields.String(required=True, validate=validate_mobile)
     id_number = fields.String(allow_none=True, validate=validate_id_number)
-    building_id = fields.Integer(required=True)
+    building_id = Id(required=True)
     household = fields.String(validate=validate.Length(max=32))
     priority_groups = fields.List(fields.Enum(PriorityGroup), validate=validate.Length(max=5))
     notes = fields.String(validate=validate.Length(max=256))
@@ -150,14 +151,14 @@ class ResidentSchema(ResidentIn):
 
 class ResidentQuery(PageArgs):
     q = fields.String(validate=validate.Length(max=32), metadata={"description": "name or phone contains"})
-    community_id = fields.Integer()
-    grid_id = fields.Integer()
-    building_id = fields.Integer()
+    community_id = Id()
+    grid_id = Id()
+    building_id = Id()
     priority_group = fields.Enum(PriorityGroup)
 
 
 class ServiceLogIn(Schema):
-    volunteer_id = fields.Integer(required=True)
+    volunteer_id = Id(required=True)
     served_on = fields.Date(required=True)
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 60))
     description = fields.String(validate=validate.Length(max=128))
@@ -169,5 +170,5 @@ class ServiceLogSchema(ServiceLogIn):
 
 
 class ServiceLogQuery(PageArgs):
-    volunteer_id = fields.Integer()
-    community_id = fields.Integer()
+    volunteer_id = Id()
+    community_id = Id()

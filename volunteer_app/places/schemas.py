@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
-from ..validation import CODE, Latitude, Longitude, Name
+from ..validation import CODE, Id, Latitude, Longitude, Name
 from .models import StationType
 
 
@@ -19,7 +19,7 @@ class SubdistrictSchema(SubdistrictIn):
 class CommunityIn(Schema):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
-    subdistrict_id = fields.Integer(required=True)
+    subdistrict_id = Id(required=True)
     lat = Latitude(allow_none=True)
     lon = Longitude(allow_none=True)
 
@@ -32,7 +32,7 @@ class CommunitySchema(CommunityIn):
 class GridIn(Schema):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
-    community_id = fields.Integer(required=True)
+    community_id = Id(required=True)
     lat = Latitude(required=True)
     lon = Longitude(required=True)
 
@@ -45,7 +45,7 @@ class GridSchema(GridIn):
 class BuildingIn(Schema):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
-    grid_id = fields.Integer(required=True)
+    grid_id = Id(required=True)
     lat = Latitude(required=True)
     lon = Longitude(required=True)
 
@@ -71,8 +71,8 @@ class StationIn(Schema):
     code = fields.String(required=True, validate=CODE)
     name = Name(required=True)
     station_type = fields.Enum(StationType, required=True)
-    community_id = fields.Integer(required=True)
-    grid_id = fields.Integer(allow_none=True)
+    community_id = Id(required=True)
+    grid_id = Id(allow_none=True)
     address = fields.String(validate=validate.Length(max=128))
     lat = Latitude(required=True)
     lon = Longitude(required=True)
@@ -89,7 +89,7 @@ class StationSchema(StationIn):
 
 class PlaceQuery(PageArgs):
     q = fields.String(validate=validate.Length(max=64), metadata={"description": "code or name contains"})
-    subdistrict_id = fields.Integer()
-    community_id = fields.Integer()
-    grid_id = fields.Integer()
+    subdistrict_id = Id()
+    community_id = Id()
+    grid_id = Id()
     station_type = fields.Enum(StationType)
