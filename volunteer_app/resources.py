@@ -13,6 +13,7 @@ from .accounts.models import Role
 from .accounts.scoping import current_scope
 from .errors import Conflict, Forbidden, NotFound
 from .extensions import db
+from .models_base import utcnow
 
 
 ID_IN_URL = "int(min=1, max=2147483647)"  # larger ids cannot exist: 404, not a database overflow
@@ -142,6 +143,9 @@ def register_crud(
             obj = service.get(record_id)  # 404 before 403: never confirm an out-of-scope id
             service.require_writer()
             check_version(obj, data.pop("version"))
+            # Always write (and so re-check the version in the UPDATE), even when
+            # nothing changed: a no-op PATCH on a stale read must not report success.
+            obj.updated_at = utcnow()
             service.update(obj, data)
             commit()
             return obj

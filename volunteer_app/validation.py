@@ -29,7 +29,7 @@ MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; larger ids cannot exist
 
 def Id(**kwargs):
     """A record id: positive and within the database's integer range."""
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
+    return fields.Integer(validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def Latitude(**kwargs):
