@@ -115,12 +115,25 @@ def make_resident(make_building):
     return make
 
 
+DEFAULT_PASSWORD = "correct-horse-1"
+_default_hash: list[str] = []
+
+
+def _password_hash(password: str) -> str:
+    """argon2 is slow on purpose; hash the usual test password once per run."""
+    if password != DEFAULT_PASSWORD:
+        return hash_password(password)
+    if not _default_hash:
+        _default_hash.append(hash_password(DEFAULT_PASSWORD))
+    return _default_hash[0]
+
+
 @pytest.fixture()
 def make_user(app_ctx):
-    def make(role=Role.coordinator, communities=(), grids=(), pii=False, username=None, password="correct-horse-1",
+    def make(role=Role.coordinator, communities=(), grids=(), pii=False, username=None, password=DEFAULT_PASSWORD,
              **fields):
         user = User(username=username or f"user{_n()}", display_name="测试用户", role=role, can_view_pii=pii,
-                    password_hash=hash_password(password), **fields)
+                    password_hash=_password_hash(password), **fields)
         user.scopes = [CoordinatorScope(community_id=c.id) for c in communities] + \
                       [CoordinatorScope(grid_id=g.id) for g in grids]
         db.session.add(user)

@@ -76,6 +76,91 @@ def holidays_import(path: str):
     click.echo(f"{count} days imported")
 
 
+@click.group("roster")
+def roster_cli():
+    """Weekly roster planning from the command line."""
+
+
+def _communities(code: str | None):
+    from .places.models import Community
+
+    statement = select(Community).order_by(Community.code)
+    if code:
+        statement = statement.where(Community.code == code)
+    communities = db.session.scalars(statement).all()
+    if not communities:
+        raise click.ClickException(f"no community {code!r}" if code else "no communities")
+    return communities
+
+
+@roster_cli.command("plan")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W49")
+@click.option("--community", "code", help="community code; all communities when omitted")
+@click.option("--publish", is_flag=True, help="publish each week that planned successfully")
+def roster_plan(week: str, code: str | None, publish: bool):
+    """Plan the week for each community (one background job each) and print a summary."""
+    import time
+
+    from . import jobs
+    from .accounts.scoping import use_system_scope
+    from .roster import service
+    from .roster.models import JobStatus, PlanJob
+
+    use_system_scope()
+    started = time.monotonic()
+    planned = []
+    for community in _communities(code):
+        job = service.request_plan(service.week_for(community.id, week), None)
+        db.session.commit()
+        planned.append((community, job.id))
+    for _, job_id in planned:
+        jobs.enqueue_plan(job_id)
+    click.echo(f"{'community':<12} {'status':<10} {'coverage':>9} {'bound':>7} {'unfilled':>8} {'seconds':>8}")
+    failed = 0
+    for community, job_id in planned:
+        while True:
+            db.session.expire_all()
+            job = service.refresh_job(db.session.get(PlanJob, job_id))
+            if job.status in (JobStatus.succeeded, JobStatus.failed):
+                break
+            time.sleep(0.5)
+        if job.status == JobStatus.failed:
+            failed += 1
+            click.echo(f"{community.code:<12} {'failed':<10} {job.error}")
+            continue
+        summary = job.summary
+        click.echo(f"{community.code:<12} {summary['status']:<10} {summary['scores']['coverage']:>9} "
+                   f"{summary['bound']['coverage']:>7} {summary['unfilled']:>8} {job.elapsed_s:>8.2f}")
+        if publish:
+            week_row = job.week
+            service.publish(week_row, week_row.version, None, note="published from the command line")
+        db.session.commit()
+    click.echo(f"total {time.monotonic() - started:.2f} s for {len(planned)} communities")
+    if failed:
+        raise SystemExit(1)
+
+
+@roster_cli.command("export-problem")
+@click.option("--week", required=True, help="ISO week, e.g. 2026-W49")
+@click.option("--community", "code", required=True, help="community code")
+def roster_export_problem(week: str, code: str):
+    """Print the week's roster problem as JSON (spec roster-problem/1)."""
+    import json
+
+    from .accounts.scoping import use_system_scope
+    from .roster import service
+    from .roster.problem import build_problem
+
+    use_system_scope()
+    community = _communities(code)[0]
+    week_row = service.week_for(community.id, week)
+    document, warnings = build_problem(week_row, service.live_pairs(week_row))
+    db.session.commit()  # the week and its shifts, created on first use
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+
+
 def init_app(app: Flask) -> None:
-    for command in (token_cli, seed_demo, quickstart, holidays_cli):
+    for command in (token_cli, seed_demo, quickstart, holidays_cli, roster_cli):
         app.cli.add_command(command)

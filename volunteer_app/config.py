@@ -49,6 +49,8 @@ def settings_from_env(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", False),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD"),
+        "ROSTER_TIME_LIMIT_S": float(os.environ.get("ROSTER_TIME_LIMIT_S", "20")),
+        "ROSTER_SOLVER_WORKERS": int(os.environ.get("ROSTER_SOLVER_WORKERS", "2")),
     }
 
 
@@ -61,6 +63,8 @@ class BaseConfig:
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
+    ROSTER_JOB_GRACE_S = 120  # after time limit + this, a job with no result is marked failed
+    NOTIFY_CHANNELS: list[str] = []  # outside senders, e.g. ["sms"]; the outbox table always keeps a copy
     PAGE_SIZE_DEFAULT = 20
     PAGE_SIZE_MAX = 200
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024

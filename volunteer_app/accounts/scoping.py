@@ -59,6 +59,11 @@ class Scope:
             raise NotFound(f"{what} not found")
 
 
+def use_system_scope() -> None:
+    """Operations commands (CLI, jobs) act for the whole installation."""
+    g.scope = Scope(True, frozenset(), frozenset(), frozenset())
+
+
 def current_scope() -> Scope:
     """The scope of the user of this request, computed once per request."""
     scope = getattr(g, "scope", None)

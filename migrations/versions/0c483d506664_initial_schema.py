@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: b4b8ae888bab
+Revision ID: 0c483d506664
 Revises: 
-Create Date: 2026-11-23 13:29:33.914003
+Create Date: 2026-11-23 13:53:30.742913
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'b4b8ae888bab'
+revision = '0c483d506664'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -40,6 +40,26 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_holiday_overrides'))
     )
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('recipient', sa.String(length=64), nullable=False),
+    sa.Column('subject', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=120), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outbox_messages_dedupe_key'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_channel'), ['channel'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outbox_messages_user_id'), ['user_id'], unique=False)
+
     op.create_table('skills',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -115,6 +135,22 @@ def upgrade():
     with op.batch_alter_table('communities', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_communities_subdistrict_id'), ['subdistrict_id'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=24), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('link', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('read_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_user_id'), ['user_id'], unique=False)
+
     op.create_table('grids',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('code', sa.String(length=32), nullable=False),
@@ -131,6 +167,24 @@ def upgrade():
     )
     with op.batch_alter_table('grids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grids_community_id'), ['community_id'], unique=False)
+
+    op.create_table('roster_weeks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.Enum('draft', 'published', name='weekstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('published_version', sa.Integer(), nullable=False),
+    sa.Column('draft_unfilled', sa.JSON(), nullable=False),
+    sa.Column('draft_scores', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_roster_weeks_community_id_communities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roster_weeks')),
+    sa.UniqueConstraint('community_id', 'week', name=op.f('uq_roster_weeks_community_id_week'))
+    )
+    with op.batch_alter_table('roster_weeks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roster_weeks_community_id'), ['community_id'], unique=False)
 
     op.create_table('buildings',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +219,42 @@ def upgrade():
     )
     with op.batch_alter_table('coordinator_scopes', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_coordinator_scopes_user_id'), ['user_id'], unique=False)
+
+    op.create_table('plan_jobs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'running', 'succeeded', 'failed', name='jobstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('stage', sa.String(length=32), nullable=False),
+    sa.Column('best_coverage', sa.Integer(), nullable=True),
+    sa.Column('elapsed_s', sa.Float(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('summary', sa.JSON(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_plan_jobs_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_jobs'))
+    )
+    with op.batch_alter_table('plan_jobs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_jobs_week_id'), ['week_id'], unique=False)
+
+    op.create_table('roster_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('assignments', sa.JSON(), nullable=False),
+    sa.Column('added', sa.JSON(), nullable=False),
+    sa.Column('removed', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_roster_versions_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roster_versions')),
+    sa.UniqueConstraint('week_id', 'number', name=op.f('uq_roster_versions_week_id_number'))
+    )
+    with op.batch_alter_table('roster_versions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roster_versions_week_id'), ['week_id'], unique=False)
 
     op.create_table('stations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -216,6 +306,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_residents_building_id'), ['building_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_grid_id'), ['grid_id'], unique=False)
+
+    op.create_table('shift_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('weekday', sa.Integer(), nullable=False),
+    sa.Column('start', sa.Time(), nullable=False),
+    sa.Column('end', sa.Time(), nullable=False),
+    sa.Column('needed', sa.Integer(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('holiday_rule', sa.Enum('closed', 'open', 'rota', name='holidayrule', native_enum=False, length=8), nullable=False),
+    sa.Column('holiday_needed', sa.Integer(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_shift_templates_community_id_communities')),
+    sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_shift_templates_station_id_stations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shift_templates'))
+    )
+    with op.batch_alter_table('shift_templates', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_templates_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_templates_station_id'), ['station_id'], unique=False)
 
     op.create_table('volunteers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -298,6 +413,32 @@ def upgrade():
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_resident_priority_groups_resident_id_residents'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('resident_id', 'group', name=op.f('pk_resident_priority_groups'))
     )
+    op.create_table('roster_demands',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('shift', 'task', name='demandkind', native_enum=False, length=8), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('template_id', sa.Integer(), nullable=True),
+    sa.Column('start', sa.DateTime(), nullable=False),
+    sa.Column('end', sa.DateTime(), nullable=False),
+    sa.Column('needed', sa.Integer(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('lat', sa.Float(), nullable=False),
+    sa.Column('lon', sa.Float(), nullable=False),
+    sa.Column('cancelled', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_roster_demands_station_id_stations')),
+    sa.ForeignKeyConstraint(['template_id'], ['shift_templates.id'], name=op.f('fk_roster_demands_template_id_shift_templates'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_roster_demands_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roster_demands'))
+    )
+    with op.batch_alter_table('roster_demands', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roster_demands_week_id'), ['week_id'], unique=False)
+
     op.create_table('service_logs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
@@ -321,6 +462,28 @@ def upgrade():
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_volunteer_skills_volunteer_id_volunteers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('volunteer_id', 'skill_id', name=op.f('pk_volunteer_skills'))
     )
+    op.create_table('assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('assigned', 'confirmed', 'declined', 'removed', name='assignmentstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['demand_id'], ['roster_demands.id'], name=op.f('fk_assignments_demand_id_roster_demands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_assignments_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_assignments_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assignments'))
+    )
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assignments_demand_id'), ['demand_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignments_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignments_volunteer_id'), ['volunteer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assignments_week_id'), ['week_id'], unique=False)
+
     op.create_table('claimed_posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -335,6 +498,38 @@ def upgrade():
     with op.batch_alter_table('claimed_posts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claimed_posts_report_id'), ['report_id'], unique=False)
 
+    op.create_table('draft_assignments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['demand_id'], ['roster_demands.id'], name=op.f('fk_draft_assignments_demand_id_roster_demands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_draft_assignments_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_draft_assignments_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_draft_assignments')),
+    sa.UniqueConstraint('demand_id', 'volunteer_id', name=op.f('uq_draft_assignments_demand_id_volunteer_id'))
+    )
+    with op.batch_alter_table('draft_assignments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_draft_assignments_week_id'), ['week_id'], unique=False)
+
+    op.create_table('pair_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('week_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('pinned', 'forbidden', name='pairrulekind', native_enum=False, length=10), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['demand_id'], ['roster_demands.id'], name=op.f('fk_pair_rules_demand_id_roster_demands'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_pair_rules_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['week_id'], ['roster_weeks.id'], name=op.f('fk_pair_rules_week_id_roster_weeks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pair_rules')),
+    sa.UniqueConstraint('demand_id', 'volunteer_id', name=op.f('uq_pair_rules_demand_id_volunteer_id'))
+    )
+    with op.batch_alter_table('pair_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pair_rules_week_id'), ['week_id'], unique=False)
+
     # users <-> volunteers/residents reference each other: add these links last.
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_users_volunteer_id_volunteers'), 'volunteers', ['volunteer_id'], ['id'], ondelete='SET NULL')
@@ -348,16 +543,35 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_users_resident_id_residents'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_users_volunteer_id_volunteers'), type_='foreignkey')
 
+    with op.batch_alter_table('pair_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pair_rules_week_id'))
+
+    op.drop_table('pair_rules')
+    with op.batch_alter_table('draft_assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_draft_assignments_week_id'))
+
+    op.drop_table('draft_assignments')
     with op.batch_alter_table('claimed_posts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_claimed_posts_report_id'))
 
     op.drop_table('claimed_posts')
+    with op.batch_alter_table('assignments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assignments_week_id'))
+        batch_op.drop_index(batch_op.f('ix_assignments_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_assignments_status'))
+        batch_op.drop_index(batch_op.f('ix_assignments_demand_id'))
+
+    op.drop_table('assignments')
     op.drop_table('volunteer_skills')
     with op.batch_alter_table('service_logs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_service_logs_volunteer_id'))
         batch_op.drop_index(batch_op.f('ix_service_logs_served_on'))
 
     op.drop_table('service_logs')
+    with op.batch_alter_table('roster_demands', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roster_demands_week_id'))
+
+    op.drop_table('roster_demands')
     op.drop_table('resident_priority_groups')
     with op.batch_alter_table('party_member_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_party_member_reports_community_id'))
@@ -377,6 +591,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_volunteers_community_id'))
 
     op.drop_table('volunteers')
+    with op.batch_alter_table('shift_templates', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_templates_station_id'))
+        batch_op.drop_index(batch_op.f('ix_shift_templates_community_id'))
+
+    op.drop_table('shift_templates')
     with op.batch_alter_table('residents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_residents_grid_id'))
         batch_op.drop_index(batch_op.f('ix_residents_community_id'))
@@ -388,6 +607,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_stations_community_id'))
 
     op.drop_table('stations')
+    with op.batch_alter_table('roster_versions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roster_versions_week_id'))
+
+    op.drop_table('roster_versions')
+    with op.batch_alter_table('plan_jobs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_jobs_week_id'))
+
+    op.drop_table('plan_jobs')
     with op.batch_alter_table('coordinator_scopes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_coordinator_scopes_user_id'))
 
@@ -397,10 +624,19 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_buildings_community_id'))
 
     op.drop_table('buildings')
+    with op.batch_alter_table('roster_weeks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roster_weeks_community_id'))
+
+    op.drop_table('roster_weeks')
     with op.batch_alter_table('grids', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grids_community_id'))
 
     op.drop_table('grids')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_user_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_created_at'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('communities', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_communities_subdistrict_id'))
 
@@ -412,6 +648,12 @@ def downgrade():
     op.drop_table('users')
     op.drop_table('subdistricts')
     op.drop_table('skills')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_user_id'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_status'))
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_channel'))
+
+    op.drop_table('outbox_messages')
     op.drop_table('holiday_overrides')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_log_user_id'))

@@ -1,0 +1,191 @@
+"""REST endpoints of the weekly roster (thin: the rules are in service.py)."""
+from flask.views import MethodView
+from flask_login import current_user
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from .. import jobs
+from ..accounts.auth import require_role
+from ..accounts.models import Role
+from ..accounts.scoping import current_scope
+from ..errors import NotFound
+from ..extensions import db
+from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
+from . import schemas, service
+from .models import Assignment, PairRuleKind, PlanJob, RosterWeek
+from .problem import build_problem
+
+blp = Blueprint("roster", __name__, description="Duty templates, weekly planning, review, publish, answers")
+
+register_crud(blp, "/shift-templates", service.templates, schemas.TemplateSchema, schemas.TemplateIn,
+              schemas.TemplateQuery, update_schema_for(schemas.TemplateIn))
+register_crud(blp, "/roster/demands", service.demands, schemas.DemandSchema, schemas.DemandCreate,
+              schemas.DemandQuery, update_schema_for(schemas.DemandIn))
+
+COORDINATORS = (Role.admin, Role.coordinator)
+
+
+def start_job(week: RosterWeek, purpose: str) -> PlanJob:
+    require_role(*COORDINATORS)
+    job = service.request_plan(week, current_user, purpose)
+    commit()
+    jobs.enqueue_plan(job.id)
+    db.session.expire_all()
+    return db.session.get(PlanJob, job.id)
+
+
+def week_view(week: RosterWeek) -> dict:
+    names = {}
+    live = db.session.scalars(select(Assignment).where(Assignment.week_id == week.id)
+                              .order_by(Assignment.demand_id, Assignment.id)).all()
+    for assignment in live:
+        names[assignment.volunteer_id] = assignment.volunteer.name
+    draft = sorted(service.draft_pairs(week))
+    from ..people.models import Volunteer
+
+    missing = {v for _, v in draft} - set(names)
+    if missing:
+        names.update(db.session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(missing))).all())
+    return {
+        "id": week.id, "community_id": week.community_id, "week": week.week, "status": week.status,
+        "version": week.version, "published_version": week.published_version, "draft_scores": week.draft_scores,
+        "draft_unfilled": week.draft_unfilled, "demands": week.demands,
+        "draft": [{"demand_id": d, "volunteer_id": v, "volunteer_name": names[v]} for d, v in draft],
+        "live": live,
+    }
+
+
+@blp.route("/roster/plan")
+class Plan(MethodView):
+    @blp.arguments(schemas.PlanIn)
+    @blp.response(202, schemas.JobSchema)
+    def post(self, data):
+        """Plan a community's ISO week in the background (shifts come from the templates)"""
+        require_role(*COORDINATORS)
+        week = service.week_for(data["community_id"], data["week"])
+        return start_job(week, "plan")
+
+
+@blp.route(f"/roster/jobs/<{ID_IN_URL}:job_id>")
+class Job(MethodView):
+    @blp.response(200, schemas.JobSchema)
+    def get(self, job_id):
+        """Progress of a plan: stage, best coverage so far, elapsed seconds"""
+        job = db.session.get(PlanJob, job_id)
+        if job is None or not current_scope().allows(job.week.community_id):
+            raise NotFound(f"job {job_id} not found")
+        service.refresh_job(job)
+        commit()
+        return job
+
+
+@blp.route("/roster/weeks")
+class Weeks(MethodView):
+    @blp.arguments(schemas.WeekQuery, location="query")
+    @blp.response(200, page_schema(schemas.WeekListSchema))
+    def get(self, args):
+        """Roster weeks in your scope"""
+        statement = select(RosterWeek).where(current_scope().clause(RosterWeek)).order_by(RosterWeek.week.desc())
+        if args.get("community_id"):
+            statement = statement.where(RosterWeek.community_id == args["community_id"])
+        if args.get("week"):
+            statement = statement.where(RosterWeek.week == args["week"])
+        return paginate(statement, args["page"], args["per_page"])
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>")
+class Week(MethodView):
+    @blp.response(200, schemas.WeekSchema)
+    def get(self, week_id):
+        """A week: demands, the draft with unfilled reasons, and the live roster"""
+        return week_view(service.get_week(week_id))
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/rules")
+class Rules(MethodView):
+    @blp.arguments(schemas.RuleIn)
+    @blp.response(200, schemas.WeekSchema)
+    def post(self, data, week_id):
+        """Pin, forbid or clear one (demand, volunteer) pair in the draft"""
+        require_role(*COORDINATORS)
+        week = service.get_week(week_id)
+        kind = None if data["kind"] == "clear" else PairRuleKind(data["kind"])
+        service.set_rule(week, data["demand_id"], data["volunteer_id"], kind, data["reason"])
+        commit()
+        return week_view(week)
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/move")
+class Move(MethodView):
+    @blp.arguments(schemas.MoveIn)
+    @blp.response(200, schemas.WeekSchema)
+    def post(self, data, week_id):
+        """Give a drafted place to another volunteer"""
+        require_role(*COORDINATORS)
+        week = service.get_week(week_id)
+        service.move(week, data["demand_id"], data["from_volunteer_id"], data["to_volunteer_id"])
+        commit()
+        return week_view(week)
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/resolve")
+class Resolve(MethodView):
+    @blp.response(202, schemas.JobSchema)
+    def post(self, week_id):
+        """Re-solve from the edited draft: only the affected part changes"""
+        return start_job(service.get_week(week_id), "resolve")
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/publish")
+class Publish(MethodView):
+    @blp.arguments(schemas.PublishIn)
+    @blp.response(201, schemas.VersionSchema)
+    def post(self, data, week_id):
+        """Publish the draft atomically as the next version (409 if the week changed meanwhile)"""
+        require_role(*COORDINATORS)
+        version = service.publish(service.get_week(week_id), data["version"], current_user, data["note"])
+        commit()
+        return version
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/versions")
+class Versions(MethodView):
+    @blp.response(200, schemas.VersionSchema(many=True))
+    def get(self, week_id):
+        """Published versions, newest first, each with what it added and removed"""
+        return service.versions(service.get_week(week_id))
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/problem")
+class Problem(MethodView):
+    @blp.response(200, schemas.RosterProblemSchema)
+    def get(self, week_id):
+        """The week's roster problem in the spec's format (roster-problem/1)"""
+        week = service.get_week(week_id)
+        document, _ = build_problem(week, service.live_pairs(week))
+        return document
+
+
+@blp.route("/my/assignments")
+class MyAssignments(MethodView):
+    @blp.arguments(schemas.MyQuery, location="query")
+    @blp.response(200, schemas.AssignmentSchema(many=True))
+    def get(self, args):
+        """Your published assignments (volunteers)"""
+        if current_user.volunteer_id is None:
+            return []
+        return service.my_assignments(current_user.volunteer_id, args.get("week"))
+
+
+@blp.route(f"/my/assignments/<{ID_IN_URL}:assignment_id>/answer")
+class Answer(MethodView):
+    @blp.arguments(schemas.AnswerIn)
+    @blp.response(200, schemas.AnswerOut)
+    def post(self, data, assignment_id):
+        """Confirm, or decline with a reason (starts a re-plan that keeps the others)"""
+        job = service.answer(current_user, assignment_id, data["version"], data["confirm"], data["reason"])
+        commit()
+        if job is not None:
+            jobs.enqueue_plan(job.id)
+        db.session.expire_all()
+        return {"assignment": db.session.get(Assignment, assignment_id), "replan_job_id": job.id if job else None}

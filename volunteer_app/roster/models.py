@@ -1,0 +1,194 @@
+"""Weekly duty rosters: templates, a week's demands, draft and published assignments."""
+import enum
+from datetime import datetime, time
+
+from sqlalchemy import (
+    JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..models_base import Audited, TimestampMixin, VersionedMixin, utcnow
+
+
+class HolidayRule(str, enum.Enum):
+    closed = "closed"  # no shift on public holidays
+    open = "open"  # as on any day
+    rota = "rota"  # holiday rota: ``holiday_needed`` people instead of ``needed``
+
+
+class ShiftTemplate(Audited, VersionedMixin, db.Model):  # 轮流值守 / 延时错时服务
+    """A recurring duty at a station; a week's shifts are generated from these."""
+
+    __tablename__ = "shift_templates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id", ondelete="CASCADE"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(64), default="")
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start: Mapped[time] = mapped_column(Time)
+    end: Mapped[time] = mapped_column(Time)
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    holiday_rule: Mapped[HolidayRule] = mapped_column(Enum(HolidayRule, native_enum=False, length=8),
+                                                      default=HolidayRule.closed)
+    holiday_needed: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    station = relationship("Station")
+
+
+class WeekStatus(str, enum.Enum):
+    draft = "draft"  # never published
+    published = "published"
+
+
+class RosterWeek(Audited, VersionedMixin, db.Model):
+    """One community's ISO week. ``version`` guards publishing against a race."""
+
+    __tablename__ = "roster_weeks"
+    __table_args__ = (UniqueConstraint("community_id", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    week: Mapped[str] = mapped_column(String(8))  # 2026-W49
+    status: Mapped[WeekStatus] = mapped_column(Enum(WeekStatus, native_enum=False, length=10),
+                                               default=WeekStatus.draft)
+    published_version: Mapped[int] = mapped_column(Integer, default=0)
+    draft_unfilled: Mapped[list] = mapped_column(JSON, default=list)
+    draft_scores: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    demands: Mapped[list["Demand"]] = relationship(back_populates="week", order_by="Demand.start",
+                                                   cascade="all, delete-orphan")
+
+
+class DemandKind(str, enum.Enum):
+    shift = "shift"
+    task = "task"
+
+
+class Demand(Audited, VersionedMixin, db.Model):
+    """A shift at a station or a task for a resident, in one week."""
+
+    __tablename__ = "roster_demands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[DemandKind] = mapped_column(Enum(DemandKind, native_enum=False, length=8), default=DemandKind.shift)
+    title: Mapped[str] = mapped_column(String(64), default="")
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    template_id: Mapped[int | None] = mapped_column(ForeignKey("shift_templates.id", ondelete="SET NULL"))
+    start: Mapped[datetime] = mapped_column(DateTime)
+    end: Mapped[datetime] = mapped_column(DateTime)
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    priority: Mapped[int] = mapped_column(Integer, default=3)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    week: Mapped[RosterWeek] = relationship(back_populates="demands")
+    station = relationship("Station")
+
+
+class DraftAssignment(db.Model):
+    """The plan being reviewed; replaced wholesale by each solve, edited by hand."""
+
+    __tablename__ = "draft_assignments"
+    __table_args__ = (UniqueConstraint("demand_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("roster_demands.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+
+
+class AssignmentStatus(str, enum.Enum):
+    assigned = "assigned"  # published, waiting for the volunteer
+    confirmed = "confirmed"
+    declined = "declined"
+    removed = "removed"  # taken out by a later version or a swap
+
+
+class Assignment(VersionedMixin, db.Model):
+    """A published assignment that volunteers see and answer."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("roster_demands.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[AssignmentStatus] = mapped_column(Enum(AssignmentStatus, native_enum=False, length=10),
+                                                     default=AssignmentStatus.assigned, index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    demand: Mapped[Demand] = relationship()
+    volunteer = relationship("Volunteer")
+
+
+class PairRuleKind(str, enum.Enum):
+    pinned = "pinned"
+    forbidden = "forbidden"
+
+
+class PairRule(TimestampMixin, db.Model):
+    """A coordinator's pin or ban, or a volunteer's decline (a ban with a reason)."""
+
+    __tablename__ = "pair_rules"
+    __table_args__ = (UniqueConstraint("demand_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("roster_demands.id", ondelete="CASCADE"))
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    kind: Mapped[PairRuleKind] = mapped_column(Enum(PairRuleKind, native_enum=False, length=10))
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RosterVersion(db.Model):
+    """An immutable snapshot of a published week, with what changed since the last."""
+
+    __tablename__ = "roster_versions"
+    __table_args__ = (UniqueConstraint("week_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    assignments: Mapped[list] = mapped_column(JSON, default=list)  # [[demand_id, volunteer_id], ...]
+    added: Mapped[list] = mapped_column(JSON, default=list)
+    removed: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class JobStatus(str, enum.Enum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+
+
+class PlanJob(db.Model):
+    """A background solve of one week; its progress is what the page polls."""
+
+    __tablename__ = "plan_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_id: Mapped[int] = mapped_column(ForeignKey("roster_weeks.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="plan")  # plan | resolve | repair
+    status: Mapped[JobStatus] = mapped_column(Enum(JobStatus, native_enum=False, length=10), default=JobStatus.queued)
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    best_coverage: Mapped[int | None] = mapped_column(Integer)
+    elapsed_s: Mapped[float] = mapped_column(Float, default=0.0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    requested_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    week: Mapped[RosterWeek] = relationship()

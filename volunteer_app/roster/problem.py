@@ -1,0 +1,182 @@
+"""Build a week's roster problem (spec/roster-problem.md) from the database.
+
+Pure reads: nothing here writes. The same document is what the solver gets,
+what ``flask roster export-problem`` prints, and what anyone can check with
+``python -m solver check``.
+"""
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from solver import constraints
+from solver.model import problem_from_dict
+
+from ..extensions import db
+from ..holidays.service import day_statuses
+from ..people.availability import windows_for
+from ..people.models import ClaimedPost, PartyMemberReport, ServiceLog, Volunteer, VolunteerStatus
+from ..places.models import Community
+from .models import Assignment, AssignmentStatus, Demand, PairRule, PairRuleKind, RosterWeek
+
+FAIRNESS_WEEKS = 4  # history minutes: what each volunteer served in the weeks before
+
+
+def week_bounds(week: str) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week such as ``2026-W49``."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    return monday, monday + timedelta(days=6)
+
+
+def _minute(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def volunteer_key(volunteer_id: int) -> str:
+    return f"v{volunteer_id}"
+
+
+def demand_key(demand_id: int) -> str:
+    return f"d{demand_id}"
+
+
+def parse_key(key: str) -> int:
+    return int(key[1:])
+
+
+def _history_minutes(volunteer_ids: list[int], monday: date) -> dict[int, int]:
+    start = monday - timedelta(weeks=FAIRNESS_WEEKS)
+    rows = db.session.execute(
+        select(ServiceLog.volunteer_id, func.sum(ServiceLog.minutes))
+        .where(ServiceLog.volunteer_id.in_(volunteer_ids), ServiceLog.served_on >= start, ServiceLog.served_on < monday)
+        .group_by(ServiceLog.volunteer_id)
+    ).all()
+    return {volunteer_id: int(minutes) for volunteer_id, minutes in rows}
+
+
+def _claimed_pairs(demands: list[Demand], volunteer_ids: set[int]) -> set[tuple[int, int]]:
+    """Posts claimed by in-office party members (认领服务岗位) that cover a shift: preferred pairs."""
+    pairs = set()
+    posts = db.session.execute(
+        select(ClaimedPost, PartyMemberReport.volunteer_id).join(PartyMemberReport)
+        .where(PartyMemberReport.volunteer_id.in_(volunteer_ids))
+    ).all()
+    for post, volunteer_id in posts:
+        for demand in demands:
+            if (demand.station_id == post.station_id and demand.start.weekday() == post.weekday
+                    and post.start <= demand.start.time() and demand.end.time() <= post.end
+                    and demand.start.date() == demand.end.date()):
+                pairs.add((demand.id, volunteer_id))
+    return pairs
+
+
+def live_pairs(week: RosterWeek) -> set[tuple[int, int]]:
+    """Published assignments still standing (not declined or removed)."""
+    return set(db.session.execute(
+        select(Assignment.demand_id, Assignment.volunteer_id).where(
+            Assignment.week_id == week.id,
+            Assignment.status.in_([AssignmentStatus.assigned, AssignmentStatus.confirmed]))
+    ).all())
+
+
+def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None) -> tuple[dict, list[str]]:
+    """The week's problem as a spec document, and warnings about pins we had to drop.
+
+    ``previous`` is the plan being repaired (kept where possible: the
+    ``changes`` score); party members' claimed posts are added to it, which
+    makes them preferred without ever making the problem infeasible.
+    Confirmed assignments and coordinator pins are pinned; declines and bans
+    are forbidden.
+    """
+    community = db.session.get(Community, week.community_id)
+    monday, sunday = week_bounds(week.week)
+    statuses = day_statuses(monday, sunday)
+    volunteers = db.session.scalars(
+        select(Volunteer).where(Volunteer.community_id == week.community_id,
+                                Volunteer.status == VolunteerStatus.active).order_by(Volunteer.id)
+    ).all()
+    demands = [d for d in week.demands if not d.cancelled]
+    history = _history_minutes([v.id for v in volunteers], monday)
+    volunteer_docs = []
+    for volunteer in volunteers:
+        windows = windows_for(volunteer, monday, sunday, statuses)
+        if not windows:
+            continue  # nobody to plan: keeps the problem small
+        doc = {
+            "id": volunteer_key(volunteer.id),
+            "skills": sorted(s.code for s in volunteer.skills),
+            "home": {"lat": volunteer.lat, "lon": volunteer.lon},
+            "availability": [{"start": _minute(s), "end": _minute(e)} for s, e in windows],
+            "max_minutes": volunteer.max_hours_per_week * 60,
+            "max_distance_m": volunteer.max_distance_m,
+            "history_minutes": history.get(volunteer.id, 0),
+        }
+        volunteer_docs.append(doc)
+    planned = {parse_key(v["id"]) for v in volunteer_docs}
+    demand_ids = {d.id for d in demands}
+    demand_docs = [{
+        "id": demand_key(d.id),
+        "kind": d.kind.value,
+        "start": _minute(d.start),
+        "end": _minute(d.end),
+        "location": {"lat": d.lat, "lon": d.lon},
+        "required_skills": sorted(d.skills),
+        "count": d.needed,
+        "priority": d.priority,
+    } for d in demands]
+
+    rules = db.session.scalars(select(PairRule).where(PairRule.week_id == week.id)).all()
+    confirmed = set(db.session.execute(
+        select(Assignment.demand_id, Assignment.volunteer_id).where(
+            Assignment.week_id == week.id, Assignment.status == AssignmentStatus.confirmed)
+    ).all())
+    declined = set(db.session.execute(
+        select(Assignment.demand_id, Assignment.volunteer_id).where(
+            Assignment.week_id == week.id, Assignment.status == AssignmentStatus.declined)
+    ).all())
+    forbidden = {(r.demand_id, r.volunteer_id) for r in rules if r.kind == PairRuleKind.forbidden} | declined
+    wanted_pins = ({(r.demand_id, r.volunteer_id) for r in rules if r.kind == PairRuleKind.pinned} | confirmed) - forbidden
+    preferred = set(previous or ()) | _claimed_pairs(demands, planned)
+
+    def in_problem(pairs):
+        return sorted((d, v) for d, v in pairs if d in demand_ids and v in planned)
+
+    document = {
+        "format": "roster-problem/1",
+        "name": f"{community.name} {week.week}",
+        "walking_speed_m_per_min": 70,
+        "volunteers": volunteer_docs,
+        "demands": demand_docs,
+        "pinned": [],
+        "forbidden": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(forbidden)],
+        "previous": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(preferred)],
+    }
+    pins, warnings = _valid_pins(document, in_problem(wanted_pins))
+    document["pinned"] = [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in pins]
+    for d, v in sorted(wanted_pins - set(in_problem(wanted_pins))):
+        warnings.append(f"pin of volunteer {v} on demand {d} dropped: the volunteer is not available or not active")
+    return document, warnings
+
+
+def _valid_pins(document: dict, pins: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[str]]:
+    """Keep the pins that each obey rules 1, 2, 3 and 5 on their own (the spec refuses others).
+
+    Data can change after a confirmation (a volunteer edits their hours); we
+    warn the coordinator instead of refusing the whole week.
+    """
+    problem = problem_from_dict(document)
+    volunteers, demands = problem.volunteer_by_id, problem.demand_by_id
+    kept, warnings = [], []
+    for d, v in pins:
+        volunteer, demand = volunteers[volunteer_key(v)], demands[demand_key(d)]
+        broken = constraints.pair_rules(problem, volunteer, demand) + constraints.load_violations(volunteer, [demand])
+        if broken:
+            warnings.append(f"pin of volunteer {v} on demand {d} dropped: {'; '.join(map(str, broken))}")
+        else:
+            kept.append((d, v))
+    return kept, warnings
+
+
+def solution_pairs(solution: dict) -> set[tuple[int, int]]:
+    return {(parse_key(a["demand"]), parse_key(a["volunteer"])) for a in solution["assignments"]}
+

@@ -1,0 +1,203 @@
+"""API shapes of templates, weeks, demands, assignments and plan jobs."""
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from ..resources import PageArgs
+from ..validation import CODE, HourMinute, Id, LocalDateTime, check_time_band
+from .models import AssignmentStatus, DemandKind, HolidayRule, JobStatus, PairRuleKind, WeekStatus
+
+WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error="use an ISO week such as 2026-W49")
+Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
+Needed = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=50), **kw)  # noqa: E731
+
+
+class TemplateIn(Schema):
+    station_id = Id(required=True)
+    title = fields.String(validate=validate.Length(max=64))
+    weekday = fields.Integer(required=True, validate=validate.Range(min=0, max=6), metadata={"description": "0 = Monday"})
+    start = HourMinute(required=True)
+    end = HourMinute(required=True)
+    needed = Needed()
+    skills = fields.List(fields.String(validate=CODE), validate=validate.Length(max=10))
+    priority = Priority()
+    holiday_rule = fields.Enum(HolidayRule)
+    holiday_needed = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=50))
+    active = fields.Boolean()
+
+    @validates_schema
+    def end_after_start(self, data, **kwargs):
+        check_time_band(data)
+
+
+class TemplateSchema(TemplateIn):
+    id = fields.Integer(dump_only=True)
+    community_id = fields.Integer(dump_only=True)
+    version = fields.Integer(dump_only=True)
+
+
+class TemplateQuery(PageArgs):
+    community_id = Id()
+    station_id = Id()
+
+
+class DemandIn(Schema):
+    kind = fields.Enum(DemandKind)
+    title = fields.String(validate=validate.Length(max=64))
+    station_id = Id(allow_none=True)
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
+    needed = Needed()
+    skills = fields.List(fields.String(validate=CODE), validate=validate.Length(max=10))
+    priority = Priority()
+    lat = fields.Float(validate=validate.Range(min=3.0, max=54.0))
+    lon = fields.Float(validate=validate.Range(min=73.0, max=136.0))
+    cancelled = fields.Boolean()
+
+    @validates_schema
+    def end_after_start(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError("must be after start", "end")
+
+
+class DemandCreate(DemandIn):
+    week_id = Id(required=True)
+
+
+class DemandSchema(DemandCreate):
+    id = fields.Integer(dump_only=True)
+    version = fields.Integer(dump_only=True)
+    start = fields.DateTime(format="%Y-%m-%dT%H:%M")
+    end = fields.DateTime(format="%Y-%m-%dT%H:%M")
+
+
+class DemandQuery(PageArgs):
+    week_id = Id()
+
+
+class PlanIn(Schema):
+    community_id = Id(required=True)
+    week = fields.String(required=True, validate=WEEK)
+
+
+class JobSchema(Schema):
+    id = fields.Integer()
+    week_id = fields.Integer()
+    purpose = fields.String()
+    status = fields.Enum(JobStatus)
+    stage = fields.String()
+    best_coverage = fields.Integer(allow_none=True)
+    elapsed_s = fields.Float()
+    error = fields.String()
+    summary = fields.Dict()
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)
+
+
+class PairSchema(Schema):
+    demand_id = fields.Integer()
+    volunteer_id = fields.Integer()
+    volunteer_name = fields.String()
+
+
+class AssignmentSchema(Schema):
+    id = fields.Integer()
+    version = fields.Integer()
+    demand_id = fields.Integer()
+    volunteer_id = fields.Integer()
+    volunteer_name = fields.Function(lambda a: a.volunteer.name)
+    status = fields.Enum(AssignmentStatus)
+    reason = fields.String()
+    title = fields.Function(lambda a: a.demand.title)
+    start = fields.Function(lambda a: a.demand.start.strftime("%Y-%m-%dT%H:%M"))
+    end = fields.Function(lambda a: a.demand.end.strftime("%Y-%m-%dT%H:%M"))
+    station_id = fields.Function(lambda a: a.demand.station_id)
+
+
+class UnfilledSchema(Schema):
+    demand_id = fields.Integer()
+    missing = fields.Integer()
+    reasons = fields.List(fields.String())
+
+
+class WeekSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    week = fields.String()
+    status = fields.Enum(WeekStatus)
+    version = fields.Integer(metadata={"description": "send back to publish; 409 if someone published meanwhile"})
+    published_version = fields.Integer()
+    draft_scores = fields.Dict()
+    draft_unfilled = fields.List(fields.Nested(UnfilledSchema))
+    demands = fields.List(fields.Nested(DemandSchema))
+    draft = fields.List(fields.Nested(PairSchema))
+    live = fields.List(fields.Nested(AssignmentSchema))
+
+
+class WeekQuery(PageArgs):
+    community_id = Id()
+    week = fields.String(validate=WEEK)
+
+
+class WeekListSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    week = fields.String()
+    status = fields.Enum(WeekStatus)
+    version = fields.Integer()
+    published_version = fields.Integer()
+
+
+class RuleIn(Schema):
+    demand_id = Id(required=True)
+    volunteer_id = Id(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in PairRuleKind] + ["clear"]))
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class MoveIn(Schema):
+    demand_id = Id(required=True)
+    from_volunteer_id = Id(required=True)
+    to_volunteer_id = Id(required=True)
+
+
+class PublishIn(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class VersionSchema(Schema):
+    number = fields.Integer()
+    published_at = fields.DateTime()
+    published_by_id = fields.Integer(allow_none=True)
+    note = fields.String()
+    assignments = fields.List(fields.List(fields.Integer()))
+    added = fields.List(fields.List(fields.Integer()))
+    removed = fields.List(fields.List(fields.Integer()))
+
+
+class MyQuery(Schema):
+    week = fields.String(validate=WEEK)
+
+
+class AnswerIn(Schema):
+    version = fields.Integer(required=True, validate=validate.Range(min=1))
+    confirm = fields.Boolean(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class AnswerOut(Schema):
+    assignment = fields.Nested(AssignmentSchema)
+    replan_job_id = fields.Integer(allow_none=True)
+
+
+class RosterProblemSchema(Schema):
+    """spec/roster-problem.md, version 1 (items passed through as they are)."""
+
+    format = fields.String()
+    name = fields.String()
+    walking_speed_m_per_min = fields.Float()
+    max_distance_m = fields.Integer()
+    volunteers = fields.List(fields.Dict())
+    demands = fields.List(fields.Dict())
+    pinned = fields.List(fields.Dict())
+    forbidden = fields.List(fields.Dict())
+    previous = fields.List(fields.Dict())

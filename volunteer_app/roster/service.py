@@ -1,0 +1,442 @@
+"""The weekly cycle: generate shifts, plan in the background, review, publish,
+answer, and repair after a decline, keeping everyone else's assignments."""
+import time as clock
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, select, update
+
+from ..accounts.models import User
+from ..accounts.scoping import current_scope
+from ..errors import Conflict, InvalidInput, NotFound
+from ..extensions import db
+from ..holidays.service import day_statuses
+from ..models_base import utcnow
+from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
+from ..people.service import skills_by_code
+from ..places.models import Community, Station
+from ..places.service import parent_in_scope
+from ..resources import ResourceService, check_version
+from .models import (
+    Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
+    PairRuleKind, PlanJob, RosterVersion, RosterWeek, ShiftTemplate, WeekStatus,
+)
+from .problem import build_problem, live_pairs, parse_key, solution_pairs, volunteer_key, week_bounds
+
+ACTIVE = (AssignmentStatus.assigned, AssignmentStatus.confirmed)
+
+
+# --- weeks and their shifts ---------------------------------------------------------
+
+
+def normalise_week(week: str) -> str:
+    try:
+        monday, _ = week_bounds(week)
+    except (ValueError, AttributeError):
+        raise InvalidInput("Bad week", {"week": ["use an ISO week such as 2026-W49"]}) from None
+    year, number, _ = monday.isocalendar()
+    return f"{year}-W{number:02d}"
+
+
+def week_for(community_id: int, week: str, create: bool = True) -> RosterWeek:
+    """The community's week, created with shifts from its templates on first use."""
+    community = db.session.get(Community, community_id)
+    if community is None or not current_scope().allows(community.id):
+        raise NotFound(f"community {community_id} not found")
+    week = normalise_week(week)
+    row = db.session.scalar(select(RosterWeek).where(RosterWeek.community_id == community_id, RosterWeek.week == week))
+    if row is None:
+        if not create:
+            raise NotFound(f"no roster for {week}")
+        row = RosterWeek(community_id=community_id, week=week)
+        db.session.add(row)
+        db.session.flush()
+        generate_shifts(row)
+    return row
+
+
+def get_week(week_id: int) -> RosterWeek:
+    week = db.session.get(RosterWeek, week_id)
+    if week is None or not current_scope().allows(week.community_id):
+        raise NotFound(f"roster week {week_id} not found")
+    return week
+
+
+def generate_shifts(week: RosterWeek) -> int:
+    """Create the week's shifts from active templates, honouring holidays and closures."""
+    monday, sunday = week_bounds(week.week)
+    statuses = day_statuses(monday, sunday)
+    templates = db.session.scalars(
+        select(ShiftTemplate).join(Station).where(ShiftTemplate.community_id == week.community_id,
+                                                  ShiftTemplate.active.is_(True))
+        .order_by(ShiftTemplate.weekday, ShiftTemplate.start, ShiftTemplate.id)
+    ).all()
+    created = 0
+    for template in templates:
+        day = monday + timedelta(days=template.weekday)
+        status, station = statuses[day], template.station
+        needed = template.needed
+        if day.isoformat() in (station.closures or []):
+            continue
+        if status.is_public_holiday:
+            if station.closed_on_holidays or template.holiday_rule == HolidayRule.closed:
+                continue
+            if template.holiday_rule == HolidayRule.rota:
+                needed = template.holiday_needed or template.needed
+        db.session.add(Demand(
+            week_id=week.id, kind=DemandKind.shift, title=template.title or station.name, station_id=station.id,
+            template_id=template.id, start=datetime.combine(day, template.start), end=datetime.combine(day, template.end),
+            needed=needed, skills=list(template.skills), priority=template.priority, lat=station.lat, lon=station.lon,
+        ))
+        created += 1
+    db.session.flush()
+    return created
+
+
+# --- background planning --------------------------------------------------------------
+
+
+def request_plan(week: RosterWeek, user: User | None, purpose: str = "plan") -> PlanJob:
+    running = db.session.scalar(select(PlanJob).where(
+        PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])))
+    if running is not None and not job_is_stale(running):
+        raise Conflict(f"a plan for {week.week} is already running (job {running.id})", {"week": ["busy"]},
+                       job_id=running.id)
+    job = PlanJob(week_id=week.id, purpose=purpose, requested_by_id=user.id if user else None)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def job_is_stale(job: PlanJob) -> bool:
+    """A job whose worker died never finishes; after its time limit plus a margin we say so."""
+    limit = current_app.config["ROSTER_TIME_LIMIT_S"] + current_app.config["ROSTER_JOB_GRACE_S"]
+    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=utcnow().tzinfo)
+    return job.status in (JobStatus.queued, JobStatus.running) and (utcnow() - created).total_seconds() > limit
+
+
+def refresh_job(job: PlanJob) -> PlanJob:
+    if job_is_stale(job):
+        job.status, job.error, job.finished_at = JobStatus.failed, "worker lost: no result within the time limit", utcnow()
+        db.session.flush()
+    return job
+
+
+def run_plan_job(job_id: int) -> None:
+    """Solve one week (called by the job queue inside an app context).
+
+    Either the whole new draft is written with the job's success, or the job
+    is marked failed with the reason and the previous draft stays untouched.
+    """
+    from solver import solve_dict
+
+    job = db.session.get(PlanJob, job_id)
+    if job is None or job.status != JobStatus.queued:
+        return
+    job.status, job.stage = JobStatus.running, "building"
+    db.session.commit()
+    engine, started = db.engine, clock.monotonic()
+
+    def progress(stage: str, best_coverage: int | None, elapsed_s: float) -> None:
+        # Own connection: the solver may call from its thread, and the job's
+        # transaction must not commit half a roster.
+        with engine.begin() as connection:
+            connection.execute(update(PlanJob).where(PlanJob.id == job_id).values(
+                stage=stage[:32], best_coverage=best_coverage, elapsed_s=round(clock.monotonic() - started, 2)))
+
+    try:
+        week = job.week
+        if job.purpose == "resolve":
+            previous = draft_pairs(week)
+        else:
+            previous = live_pairs(week)
+        document, warnings = build_problem(week, previous)
+        solution = solve_dict(document, time_limit_s=current_app.config["ROSTER_TIME_LIMIT_S"],
+                              workers=current_app.config["ROSTER_SOLVER_WORKERS"], progress=progress)
+        if solution["status"] == "INFEASIBLE":
+            raise InvalidInput("The pinned assignments cannot all hold together: " +
+                               "; ".join(r for u in solution["unfilled"] for r in u["reasons"][:1]))
+        pairs = solution_pairs(solution)
+        set_draft(week, pairs, solution, warnings)
+        if job.purpose == "repair":
+            publish_pairs(week, pairs, None, note="re-plan after a decline")
+        job = db.session.get(PlanJob, job_id)
+        job.status, job.stage, job.finished_at = JobStatus.succeeded, "done", utcnow()
+        job.best_coverage = solution["scores"]["coverage"]
+        job.elapsed_s = round(clock.monotonic() - started, 2)
+        job.summary = {"status": solution["status"], "scores": solution["scores"], "bound": solution["bound"],
+                       "unfilled": len(solution["unfilled"]), "assignments": len(pairs), "warnings": warnings,
+                       "solve_seconds": solution["solve_seconds"]}
+        db.session.commit()
+    except Exception as exc:  # any failure: the job says why, the data is as before
+        db.session.rollback()
+        job = db.session.get(PlanJob, job_id)
+        job.status, job.finished_at = JobStatus.failed, utcnow()
+        job.error = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
+        job.elapsed_s = round(clock.monotonic() - started, 2)
+        db.session.commit()
+        current_app.logger.warning("plan job %s failed: %s", job_id, job.error)
+
+
+def set_draft(week: RosterWeek, pairs: set[tuple[int, int]], solution: dict | None = None,
+              warnings: list[str] = ()) -> None:
+    db.session.execute(delete(DraftAssignment).where(DraftAssignment.week_id == week.id))
+    db.session.add_all(DraftAssignment(week_id=week.id, demand_id=d, volunteer_id=v) for d, v in sorted(pairs))
+    if solution is not None:
+        week.draft_unfilled = [{"demand_id": parse_key(u["demand"]), "missing": u["missing"], "reasons": u["reasons"]}
+                               for u in solution["unfilled"]]
+        week.draft_scores = {**solution["scores"], "status": solution["status"],
+                             "bound_coverage": solution["bound"]["coverage"], "warnings": list(warnings)}
+    db.session.flush()
+
+
+def draft_pairs(week: RosterWeek) -> set[tuple[int, int]]:
+    return set(db.session.execute(select(DraftAssignment.demand_id, DraftAssignment.volunteer_id)
+                                  .where(DraftAssignment.week_id == week.id)).all())
+
+
+# --- hand edits on the draft ------------------------------------------------------------
+
+
+def _demand_in(week: RosterWeek, demand_id: int) -> Demand:
+    demand = db.session.get(Demand, demand_id)
+    if demand is None or demand.week_id != week.id:
+        raise InvalidInput("Unknown demand", {"demand_id": [f"no demand {demand_id} in this week"]})
+    return demand
+
+
+def _volunteer_in(week: RosterWeek, volunteer_id: int):
+    from ..people.models import Volunteer
+
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None or volunteer.community_id != week.community_id:
+        raise InvalidInput("Unknown volunteer", {"volunteer_id": [f"no volunteer {volunteer_id} in this community"]})
+    return volunteer
+
+
+def set_rule(week: RosterWeek, demand_id: int, volunteer_id: int, kind: PairRuleKind | None, reason: str = "") -> None:
+    """Pin, forbid, or (``kind=None``) clear a pair; the draft follows at once."""
+    _demand_in(week, demand_id)
+    _volunteer_in(week, volunteer_id)
+    rule = db.session.scalar(select(PairRule).where(PairRule.demand_id == demand_id, PairRule.volunteer_id == volunteer_id))
+    if kind is None:
+        if rule is not None:
+            db.session.delete(rule)
+        db.session.flush()
+        return
+    if kind == PairRuleKind.pinned:
+        _check_pin(week, demand_id, volunteer_id)
+    rule = rule or PairRule(week_id=week.id, demand_id=demand_id, volunteer_id=volunteer_id)
+    rule.kind, rule.reason = kind, reason
+    db.session.add(rule)
+    pairs = draft_pairs(week)
+    pairs = pairs | {(demand_id, volunteer_id)} if kind == PairRuleKind.pinned else pairs - {(demand_id, volunteer_id)}
+    set_draft(week, pairs)
+
+
+def _check_pin(week: RosterWeek, demand_id: int, volunteer_id: int) -> None:
+    """A pin must obey skills, availability, reach and load on its own (as the spec demands)."""
+    from .problem import _valid_pins
+
+    document, _ = build_problem(week)
+    if volunteer_key(volunteer_id) not in {v["id"] for v in document["volunteers"]}:
+        raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": ["not active or not available this week"]})
+    _, problems = _valid_pins(document, [(demand_id, volunteer_id)])
+    if problems:
+        raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": problems})
+
+
+def move(week: RosterWeek, demand_id: int, from_volunteer_id: int, to_volunteer_id: int) -> None:
+    """Give a drafted place to someone else: ban the first, pin the second."""
+    if (demand_id, from_volunteer_id) not in draft_pairs(week):
+        raise InvalidInput("Not in the draft", {"from_volunteer_id": ["is not drafted on this demand"]})
+    set_rule(week, demand_id, to_volunteer_id, PairRuleKind.pinned, "moved by coordinator")
+    set_rule(week, demand_id, from_volunteer_id, PairRuleKind.forbidden, "moved by coordinator")
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+def publish(week: RosterWeek, expected_version: int, user: User | None, note: str = "") -> RosterVersion:
+    """Make the draft the live roster at once; a stale ``expected_version`` answers 409."""
+    check_version(week, expected_version)
+    return publish_pairs(week, draft_pairs(week), user, note)
+
+
+def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], user: User | None, note: str) -> RosterVersion:
+    """One transaction: live assignments follow ``pairs``, a new numbered version records the change.
+
+    Bumping the week's version makes a concurrent publish of the same week
+    fail its UPDATE (409) instead of producing two current versions.
+    """
+    live = {(a.demand_id, a.volunteer_id): a for a in db.session.scalars(
+        select(Assignment).where(Assignment.week_id == week.id))}
+    standing = {pair for pair, a in live.items() if a.status in ACTIVE}
+    newly_assigned, taken_off = pairs - standing, standing - pairs
+    for pair in taken_off:
+        live[pair].status = AssignmentStatus.removed
+    for demand_id, volunteer_id in newly_assigned:
+        row = live.get((demand_id, volunteer_id)) or Assignment(week_id=week.id, demand_id=demand_id,
+                                                                 volunteer_id=volunteer_id)
+        row.status, row.reason, row.answered_at = AssignmentStatus.assigned, "", None
+        db.session.add(row)
+    last = db.session.scalar(select(RosterVersion).where(RosterVersion.week_id == week.id)
+                             .order_by(RosterVersion.number.desc()).limit(1))
+    before = {tuple(p) for p in last.assignments} if last else set()
+    week.published_version += 1
+    week.status = WeekStatus.published
+    week.updated_at = utcnow()
+    version = RosterVersion(week_id=week.id, number=week.published_version, published_by_id=user.id if user else None,
+                            note=note, assignments=sorted(map(list, pairs)), added=sorted(map(list, pairs - before)),
+                            removed=sorted(map(list, before - pairs)))
+    db.session.add(version)
+    set_draft(week, pairs)
+    db.session.flush()
+    _notify_changes(week, newly_assigned, taken_off)
+    return version
+
+
+def _notify_changes(week: RosterWeek, added, removed) -> None:
+    link = f"/my/week/{week.week}"
+    for volunteer_id in {v for _, v in added}:
+        notify(users_of_volunteers([volunteer_id]), Note("assigned", f"{week.week} 新的值守安排 / new duty",
+                                                         "请确认或说明不能参加 / please confirm or decline", link))
+    for volunteer_id in {v for _, v in removed} - {v for _, v in added}:
+        notify(users_of_volunteers([volunteer_id]), Note("changed", f"{week.week} 安排有变动 / roster changed",
+                                                         "您的部分安排已取消 / some of your duties were removed", link))
+
+
+# --- volunteers' answers -----------------------------------------------------------------
+
+
+def my_assignments(volunteer_id: int, week: str | None = None):
+    statement = select(Assignment).join(Demand).where(Assignment.volunteer_id == volunteer_id,
+                                                     Assignment.status != AssignmentStatus.removed)
+    if week:
+        monday, sunday = week_bounds(normalise_week(week))
+        statement = statement.where(Demand.start >= datetime.combine(monday, datetime.min.time()),
+                                    Demand.start < datetime.combine(sunday + timedelta(days=1), datetime.min.time()))
+    return db.session.scalars(statement.order_by(Demand.start)).all()
+
+
+def own_assignment(user: User, assignment_id: int) -> Assignment:
+    """Volunteers see and answer only their own assignments (others: 404)."""
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or user.volunteer_id is None or assignment.volunteer_id != user.volunteer_id:
+        raise NotFound(f"assignment {assignment_id} not found")
+    return assignment
+
+
+def answer(user: User, assignment_id: int, expected_version: int, confirm: bool, reason: str = "") -> PlanJob | None:
+    """Confirm, or decline with a reason; a decline starts a repair of the week."""
+    assignment = own_assignment(user, assignment_id)
+    check_version(assignment, expected_version)
+    if assignment.status not in ACTIVE:
+        raise Conflict(f"assignment is {assignment.status.value}; it can no longer be answered",
+                       {"status": [assignment.status.value]})
+    assignment.answered_at = utcnow()
+    if confirm:
+        assignment.status, assignment.reason = AssignmentStatus.confirmed, ""
+        db.session.flush()
+        return None
+    if not reason.strip():
+        raise InvalidInput("Say why you cannot come", {"reason": ["required when declining"]})
+    assignment.status, assignment.reason = AssignmentStatus.declined, reason.strip()[:200]
+    week = db.session.get(RosterWeek, assignment.week_id)
+    rule = db.session.scalar(select(PairRule).where(PairRule.demand_id == assignment.demand_id,
+                                                    PairRule.volunteer_id == assignment.volunteer_id))
+    rule = rule or PairRule(week_id=week.id, demand_id=assignment.demand_id, volunteer_id=assignment.volunteer_id)
+    rule.kind, rule.reason = PairRuleKind.forbidden, f"declined: {assignment.reason}"
+    db.session.add(rule)
+    demand = assignment.demand
+    notify(coordinators_of(week.community_id), Note(
+        "declined", f"{assignment.volunteer.name} 不能参加 {demand.title} / declined",
+        f"{demand.start:%m-%d %H:%M} {demand.title}: {assignment.reason}", f"/roster/weeks/{week.id}"))
+    db.session.flush()
+    return request_plan(week, None, purpose="repair")
+
+
+def versions(week: RosterWeek) -> list[RosterVersion]:
+    return db.session.scalars(select(RosterVersion).where(RosterVersion.week_id == week.id)
+                              .order_by(RosterVersion.number.desc())).all()
+
+
+# --- templates and single demands (the registry part) ---------------------------------------
+
+
+class TemplateService(ResourceService):
+    model, what = ShiftTemplate, "shift template"
+
+    def filtered(self, args):
+        statement = super().filtered(args)
+        for key in ("community_id", "station_id"):
+            if args.get(key):
+                statement = statement.where(getattr(ShiftTemplate, key) == args[key])
+        return statement
+
+    def create(self, data: dict) -> ShiftTemplate:
+        return self.update(ShiftTemplate(), data)
+
+    def update(self, template: ShiftTemplate, data: dict) -> ShiftTemplate:
+        if "station_id" in data:
+            station = parent_in_scope(Station, data["station_id"], "station_id")
+            data["community_id"] = station.community_id
+        if "skills" in data:
+            data["skills"] = [s.code for s in skills_by_code(data["skills"])]
+        for key, value in data.items():
+            setattr(template, key, value)
+        if template.end <= template.start:
+            raise InvalidInput("Bad time band", {"end": ["must be after start"]})
+        db.session.add(template)
+        db.session.flush()
+        return template
+
+
+class DemandService(ResourceService):
+    """A week's shifts and tasks, edited one by one; scoped through their week."""
+
+    model, what = Demand, "demand"
+    order_by = (Demand.start, Demand.id)
+
+    def base_query(self):
+        return select(Demand).join(RosterWeek).where(current_scope().clause(RosterWeek))
+
+    def visible(self, obj) -> bool:
+        return current_scope().allows(obj.week.community_id)
+
+    def filtered(self, args):
+        statement = super().filtered(args)
+        if args.get("week_id"):
+            statement = statement.where(Demand.week_id == args["week_id"])
+        return statement
+
+    def create(self, data: dict) -> Demand:
+        week = parent_in_scope(RosterWeek, data.pop("week_id"), "week_id")
+        return self.update(Demand(week_id=week.id, week=week), data)
+
+    def update(self, demand: Demand, data: dict) -> Demand:
+        week = demand.week
+        if data.get("station_id") is not None:
+            station = parent_in_scope(Station, data["station_id"], "station_id")
+            if station.community_id != week.community_id:
+                raise InvalidInput("Station is in another community", {"station_id": ["not in this community"]})
+            data.setdefault("lat", station.lat)
+            data.setdefault("lon", station.lon)
+        if "skills" in data:
+            data["skills"] = [s.code for s in skills_by_code(data["skills"])]
+        for key, value in data.items():
+            setattr(demand, key, value)
+        monday, sunday = week_bounds(week.week)
+        if demand.lat is None or demand.lon is None:
+            raise InvalidInput("Where does it happen?", {"station_id": ["give a station or lat/lon"]})
+        if not (monday <= demand.start.date() <= sunday):
+            raise InvalidInput("Outside the week", {"start": [f"must fall in {week.week}"]})
+        if demand.end <= demand.start:
+            raise InvalidInput("Bad time", {"end": ["must be after start"]})
+        db.session.add(demand)
+        db.session.flush()
+        return demand
+
+
+templates = TemplateService()
+demands = DemandService()
