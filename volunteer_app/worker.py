@@ -5,5 +5,5 @@ worker on another machine needs only the same settings as the web processes.
 """
 from . import create_app
 
-app = create_app()
-celery = app.extensions["celery"]
+flask_app = create_app()  # not named ``app``: Celery would take it for its own app
+celery = flask_app.extensions["celery"]

@@ -1,0 +1,72 @@
+"""A real Celery worker on the real Redis plans a week (the city-scale path)."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from volunteer_app import jobs
+from volunteer_app.extensions import db
+from volunteer_app.roster.models import JobStatus, PlanJob
+
+from .conftest import WEEK
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def redis_queue(app):
+    """Point the job queue at Redis for one test, then back to eager mode."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    jobs.celery.conf.update(broker_url=REDIS_URL, task_always_eager=False)
+    yield REDIS_URL
+    jobs.celery.conf.update(broker_url="memory://", task_always_eager=True)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture()
+def worker(redis_queue, database_url):
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_queue, "SECRET_KEY": "worker-test",
+           "ROSTER_SOLVER_WORKERS": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "volunteer_app.worker", "worker", "--concurrency", "1",
+         "--pool", "solo", "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    process.stdout.close()
+
+
+def wait_for(job_id: int, timeout: float = 60) -> PlanJob:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        job = db.session.get(PlanJob, job_id)
+        if job.status in (JobStatus.succeeded, JobStatus.failed):
+            return job
+        db.session.commit()
+        time.sleep(0.3)
+    raise AssertionError(f"job {job_id} still {job.status} after {timeout} s")
+
+
+def test_worker_process_plans_a_week_through_redis(district, worker):
+    api = district["coordinator"]
+    queued = api.post("/roster/plan", json={"community_id": district["community_id"], "week": WEEK})
+    assert queued.status_code == 202
+    assert queued.json["status"] == "queued"  # not run in the web process
+    job = wait_for(queued.json["id"])
+    assert job.status == JobStatus.succeeded, job.error
+    assert job.summary["scores"]["coverage"] == 18
+    week = api.get(f"/roster/weeks/{job.week_id}").json
+    assert len(week["draft"]) == 6
