@@ -5,7 +5,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 from sqlalchemy import text
 
-from . import audit
+from . import audit, jobs
 from .config import BaseConfig, settings_from_env
 from .errors import register_error_handlers
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -36,6 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     api.init_app(app)
     audit.install()
+    jobs.init_app(app)
     register_error_handlers(app)
 
     from .accounts import auth
@@ -44,13 +45,20 @@ def create_app(config: dict | None = None) -> Flask:
     from . import api_docs, cli, views
     from .accounts.api import blp as accounts_api
     from .people.api import blp as people_api
+    from .people import transfer_views
+    from .people.transfer_api import blp as transfer_api
+    from .notifications.api import blp as notifications_api
     from .places.api import blp as places_api
+    from .roster import feeds as roster_feeds
+    from .roster.api import blp as roster_api
 
-    for blueprint in (places_api, people_api, accounts_api):
+    for blueprint in (places_api, people_api, transfer_api, accounts_api, roster_api, notifications_api):
         csrf.exempt(blueprint)  # API auth checks CSRF itself for cookie sessions
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(api_docs.bp)
+    app.register_blueprint(roster_feeds.bp)
     views.init_app(app)
+    app.register_blueprint(transfer_views.bp)
     cli.init_app(app)
 
     @app.get("/healthz")

@@ -60,6 +60,17 @@ def commit() -> None:
     db.session.commit()
 
 
+def versioned_update(service: "ResourceService", obj, data: dict):
+    """Update with the ``version`` the client read (in ``data``); 409 when stale.
+
+    Always writes (and so re-checks the version in the UPDATE), even when
+    nothing changed: a no-op edit on a stale read must not report success.
+    """
+    check_version(obj, data.pop("version"))
+    obj.updated_at = utcnow()
+    return service.update(obj, data)
+
+
 class ResourceService:
     """Scoped CRUD for one model; subclasses add the domain rules."""
 
@@ -142,11 +153,7 @@ def register_crud(
         def patch(self, data, record_id):
             obj = service.get(record_id)  # 404 before 403: never confirm an out-of-scope id
             service.require_writer()
-            check_version(obj, data.pop("version"))
-            # Always write (and so re-check the version in the UPDATE), even when
-            # nothing changed: a no-op PATCH on a stale read must not report success.
-            obj.updated_at = utcnow()
-            service.update(obj, data)
+            versioned_update(service, obj, data)
             commit()
             return obj
 

@@ -1,8 +1,403 @@
-"""Registers the page blueprints of every domain."""
-from flask import Flask
+"""Registers the page blueprints of every domain, and the helpers those pages share.
 
+Pages are as thin as the API: a view turns the submitted form into the dict
+the API's marshmallow ``*In`` schema loads, loads it through that schema (so
+validation is the same), calls the same service, and commits once. Errors come
+back as :class:`FormProblems`, shown next to the fields they name.
+"""
+import re
+from dataclasses import dataclass, field
+from functools import cache, wraps
+from typing import Callable
+
+from flask import Flask, current_app, flash, redirect, request, url_for
+from flask_babel import get_locale, gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from marshmallow import Schema, ValidationError, fields
+from sqlalchemy import func, select
+
+from .accounts.models import Role
+from .errors import Conflict, Forbidden, InvalidInput
+from .extensions import db
+from .pii import mask_id_number, mask_phone, pii_visible
+from .resources import ID_IN_URL, commit, update_schema_for, versioned_update
+
+STAFF = frozenset({Role.admin, Role.coordinator})
+#: Longest list offered in a select, so a city-wide admin's form stays small (the page's
+#: script then narrows grids and buildings to the chosen community and grid).
+OPTION_LIMIT = 2000
+#: URL converter for record ids, the API's: larger ids cannot exist, so they 404.
+RECORD_ID = ID_IN_URL
+#: Most repeated rows (availability lines, opening hours …) read from one form.
+MAX_FORM_ROWS = 60
+
+
+# --- access -------------------------------------------------------------------------------
+
+def staff_required(view):
+    """Registry pages are for coordinators and admins; volunteers and residents get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.role not in STAFF:
+            raise Forbidden(gettext("This page is for community staff only."))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+# --- navigation ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object  # a lazy string, translated when rendered
+    roles: frozenset
+    order: int = 100
+    active_prefix: str = ""  # endpoints starting with this mark the item as current
+
+
+def register_nav(app: Flask, endpoint: str, label, roles=STAFF, order: int = 100, active_prefix: str = "") -> None:
+    """Add a navigation entry; shown only to ``roles`` and only if ``endpoint`` exists.
+
+    Other domains' page blueprints call this from their own registration.
+    """
+    items = app.extensions.setdefault("jiamenkou_nav", [])
+    items.append(NavItem(endpoint, label, frozenset(roles), order, active_prefix or endpoint))
+
+
+def nav_items() -> list[NavItem]:
+    if not current_user.is_authenticated:
+        return []
+    items = [
+        item for item in current_app.extensions.get("jiamenkou_nav", [])
+        if current_user.role in item.roles and item.endpoint in current_app.view_functions
+    ]
+    return sorted(items, key=lambda item: item.order)
+
+
+def nav_active(item: NavItem) -> bool:
+    endpoint = request.endpoint or ""
+    return endpoint == item.endpoint or (bool(endpoint) and endpoint.startswith(item.active_prefix))
+
+
+# --- labels for stored codes --------------------------------------------------------------
+
+WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")]
+
+LABELS = {
+    "role": {"admin": _l("Administrator"), "coordinator": _l("Coordinator"), "volunteer": _l("Volunteer"),
+             "resident": _l("Resident")},
+    "status": {"active": _l("Active"), "paused": _l("Paused"), "left": _l("Left")},
+    "holiday_mode": {"rest_day": _l("Like a rest day"), "off": _l("Not available on public holidays")},
+    "days": {"workdays": _l("Working days"), "rest_days": _l("Rest days"), "mon": _l("Monday"), "tue": _l("Tuesday"),
+             "wed": _l("Wednesday"), "thu": _l("Thursday"), "fri": _l("Friday"), "sat": _l("Saturday"),
+             "sun": _l("Sunday")},
+    "priority_group": {"low_income": _l("Low-income (dibao)"), "disabled": _l("Disabled"),
+                       "elderly_alone": _l("Elderly living alone"), "childless_elderly": _l("Childless elderly"),
+                       "hardship": _l("Hardship")},
+    "station_type": {"party_center": _l("Party-masses service centre"), "grid_station": _l("Grid service station"),
+                     "red_post": _l("Red post"), "volunteer_market": _l("Volunteer market")},
+}
+
+
+def label(kind: str, value) -> str:
+    """Translated label of a stored code (enum members or their values)."""
+    key = getattr(value, "value", value)
+    text = LABELS.get(kind, {}).get(key)
+    return str(text) if text is not None else str(key)
+
+
+def is_english() -> bool:
+    return str(get_locale() or "").startswith("en")
+
+
+def skill_name(skill) -> str:
+    return skill.name_en if is_english() else skill.name_zh
+
+
+def masked_phone(value: str | None) -> str:
+    return (value if pii_visible() else mask_phone(value)) or ""
+
+
+def masked_id_number(value: str | None) -> str:
+    return (value if pii_visible() else mask_id_number(value)) or ""
+
+
+def hhmm(value) -> str:
+    return value.strftime("%H:%M") if value is not None else ""
+
+
+# --- list pages ---------------------------------------------------------------------------
+
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+_DECIMAL = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)")
+
+
+def typed(schema: Schema, data: dict) -> dict:
+    """Form strings → the JSON types the API schema expects (numbers where it wants numbers).
+
+    A value that is not a clean number is passed on as typed, so the schema
+    refuses it and names the field, exactly as the API would.
+    """
+    return {key: _typed_value(schema.fields.get(key), value) for key, value in data.items()}
+
+
+def _typed_value(schema_field, value):
+    if isinstance(value, str):
+        text = value.strip()
+        if isinstance(schema_field, fields.Integer) and _INTEGER.fullmatch(text):
+            return int(text)
+        if isinstance(schema_field, fields.Float) and _DECIMAL.fullmatch(text):
+            return float(text)
+    elif isinstance(value, list) and isinstance(schema_field, fields.List):
+        inner = schema_field.inner
+        if isinstance(inner, fields.Nested):
+            return [typed(inner.schema, item) if isinstance(item, dict) else item for item in value]
+        return [_typed_value(inner, item) for item in value]
+    return value
+
+
+def load_query(schema: Schema) -> dict:
+    """Read list arguments through the API's query schema; a bad argument is ignored, not fatal."""
+    raw = typed(schema, {key: value.strip() for key, value in request.args.items() if value.strip()})
+    try:
+        return schema.load(raw)
+    except ValidationError as exc:
+        return schema.load({key: value for key, value in raw.items() if key not in exc.messages})
+
+
+def url_with(**changes) -> str:
+    """The current page's URL with some query arguments changed (``None`` drops one)."""
+    args = request.args.to_dict()
+    args.update({key: value for key, value in changes.items()})
+    args = {key: value for key, value in args.items() if value not in (None, "")}
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def scoped_options(service, *order_by) -> list:
+    """Records of a service inside the caller's scope, for a select."""
+    statement = service.base_query().order_by(*order_by).limit(OPTION_LIMIT)
+    return db.session.scalars(statement).all()
+
+
+def names_by_id(model, ids) -> dict:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {obj.id: obj for obj in db.session.scalars(select(model).where(model.id.in_(ids)))}
+
+
+def counts_by_community(service, model, community_ids) -> dict[int, int]:
+    """How many of a service's in-scope records each community holds."""
+    if not community_ids:
+        return {}
+    inner = service.base_query().where(model.community_id.in_(community_ids)).subquery()
+    rows = db.session.execute(select(inner.c.community_id, func.count()).group_by(inner.c.community_id))
+    return {community_id: count for community_id, count in rows}
+
+
+# --- forms --------------------------------------------------------------------------------
+
+_ERROR_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, msg in (
+    (r"Missing data for required field\.", _l("This field is required.")),
+    (r"Field may not be null\.", _l("This field is required.")),
+    (r"Not a valid integer\.", _l("Enter a whole number.")),
+    (r"Not a valid number\.", _l("Enter a number.")),
+    (r"Not a valid date\.", _l("Enter a date as YYYY-MM-DD.")),
+    (r"Not a valid time\.", _l("Enter a time as HH:MM.")),
+    (r"Not a valid boolean\.", _l("Choose yes or no.")),
+    (r"Unknown field\.", _l("Unexpected field.")),
+    (r"Must be one of: .*", _l("Choose one of the offered options.")),
+    (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", _l("Enter %(min)s to %(max)s characters.")),
+    (r"Shorter than minimum length (?P<min>\d+)\.", _l("Enter at least %(min)s.")),
+    (r"Longer than maximum length (?P<max>\d+)\.", _l("Enter at most %(max)s.")),
+    (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
+     _l("Enter a value from %(min)s to %(max)s.")),
+    (r"Must be greater than or equal to (?P<min>\S+)\.", _l("Enter at least %(min)s.")),
+    (r"Must be less than or equal to (?P<max>\S+)\.", _l("Enter at most %(max)s.")),
+    (r"String does not match expected pattern\.", _l("The format is not right.")),
+    (r"must be after start", _l("The end must be after the start.")),
+    (r"give both start and end, or neither for the whole day", _l("Give both start and end, or neither.")),
+    (r"not a mainland mobile number.*", _l("Not a mainland mobile number (11 digits starting with 13 to 19).")),
+    (r"not an 18-character resident ID number", _l("Not an 18-character resident ID number.")),
+    (r"resident ID check digit is wrong", _l("The check digit of this ID number is wrong.")),
+    (r"letters, digits, '-' or '_' \(at most 32\)", _l("Use letters, digits, '-' or '_' (at most 32).")),
+    (r"no station \S+ in the community", _l("This station is not in the chosen community.")),
+    (r"no \w+ \S+ in your scope", _l("Not found among the records you manage.")),
+    (r"not in the given community", _l("Not in the chosen community.")),
+    (r"not in the given grid", _l("Not in the chosen grid.")),
+    (r"not in the station's community", _l("Not in the station's community.")),
+    (r"not in the catalogue: (?P<codes>.*)", _l("Not in the skill catalogue: %(codes)s")),
+    (r"already reported as id (?P<id>\d+)", _l("This volunteer has already reported (report No. %(id)s).")),
+    (r"(already registered|already used by) id (?P<id>\d+)", _l("Already used by record No. %(id)s.")),
+    (r"already exists", _l("Already exists.")),
+)]
+
+
+def translate_error(message: str) -> str:
+    """Schema and service messages are English API text; show them in the page's language."""
+    for pattern, text in _ERROR_PATTERNS:
+        match = pattern.fullmatch(message)
+        if match:
+            return str(text) % match.groupdict() if match.groupdict() else str(text)
+    return message
+
+
+def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
+    """``{"availability": {0: {"end": [...]}}}`` → ``{"availability.0.end": [...]}``, translated."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = "_form" if key == "_schema" and not prefix else str(key)
+            for name, problems in flatten_errors(value, f"{prefix}.{key}" if prefix else key).items():
+                flat.setdefault(name, []).extend(problems)
+    elif isinstance(messages, (list, tuple)):
+        for item in messages:
+            if isinstance(item, (dict, list, tuple)):
+                for name, problems in flatten_errors(item, prefix).items():
+                    flat.setdefault(name, []).extend(problems)
+            else:
+                flat.setdefault(prefix or "_form", []).append(translate_error(str(item)))
+    else:
+        flat.setdefault(prefix or "_form", []).append(translate_error(str(messages)))
+    return flat
+
+
+@dataclass
+class FormProblems:
+    """Why a submitted form was not saved: HTTP status, per-field messages, a banner."""
+
+    status: int
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    message: str | None = None
+    stale: bool = False
+    existing: dict | None = None
+
+    def get(self, name: str) -> list[str]:
+        return self.errors.get(name, [])
+
+    def under(self, prefix: str) -> bool:
+        return any(key == prefix or key.startswith(prefix + ".") for key in self.errors)
+
+
+def problems_from_domain(error: InvalidInput | Conflict) -> FormProblems:
+    errors = flatten_errors(error.errors)
+    stale = "version" in error.errors
+    existing = error.extra.get("existing")
+    message = None
+    if stale:
+        errors.pop("version", None)
+        message = gettext("Someone else changed this record while you were editing. "
+                          "Reload the page to see their changes, then make yours again.")
+    elif existing:
+        who = existing.get("name") or existing.get("code") or existing.get("id")
+        for key in errors:
+            errors[key] = [gettext("Already registered: %(name)s (No. %(id)s)", name=who, id=existing.get("id"))]
+        message = gettext("This duplicates an existing record: %(name)s.", name=who)
+    return FormProblems(error.status, errors, message, stale, existing)
+
+
+def save(schema: Schema, data: dict, action: Callable[[dict], object]) -> tuple[object, FormProblems | None]:
+    """Load ``data`` through the API schema, run the service ``action``, commit once.
+
+    Nothing is half-written: any refusal rolls the session back.
+    """
+    try:
+        loaded = schema.load(typed(schema, data))
+        result = action(loaded)
+        commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        problems = FormProblems(422, flatten_errors(exc.messages))
+        if problems.errors.pop("version", None):  # the hidden field was tampered with or lost
+            problems.stale = True
+            problems.message = gettext("This form is out of date. Reload the page and make your changes again.")
+        return None, problems
+    except (InvalidInput, Conflict) as exc:
+        db.session.rollback()
+        return None, problems_from_domain(exc)
+    return result, None
+
+
+@cache
+def patch_schema(in_schema: type[Schema]) -> Schema:
+    return update_schema_for(in_schema)
+
+
+def form_view(*, service, in_schema: type[Schema], obj, values_for: Callable, values_from_form: Callable,
+              payload: Callable, render: Callable, saved_message: Callable, next_url: Callable):
+    """GET shows the form; POST saves through the schema and the service, or re-shows it with the problems.
+
+    ``values_for(obj)`` gives the form's values for a record (defaults when
+    ``obj`` is None), ``values_from_form(form)`` the same shape from a
+    submission, ``payload(values, obj)`` the dict the schema loads.
+    """
+    service.require_writer()
+    if request.method != "POST":
+        return render(values_for(obj), None)
+    values = values_from_form(request.form)
+    data = payload(values, obj)
+    if obj is None:
+        saved, problems = save(in_schema(), data, service.create)
+    else:
+        def update(loaded: dict):
+            return versioned_update(service, obj, loaded)
+
+        data["version"] = values.get("version") or None
+        saved, problems = save(patch_schema(in_schema), data, update)
+    if problems is None:
+        flash(saved_message(saved), "success")
+        return redirect(next_url(saved))
+    return render(values, problems), problems.status
+
+
+def blank_to_none(values: dict, keys) -> dict:
+    """Form strings → schema input: an empty input means "no value"."""
+    return {key: (values.get(key) or "").strip() or None for key in keys}
+
+
+def form_rows(form, prefix: str, names: tuple[str, ...], significant: tuple[str, ...]) -> list[dict]:
+    """Repeated inputs named ``<prefix>-<i>-<name>``, in order, leaving out rows left blank."""
+    pattern = re.compile(rf"{re.escape(prefix)}-(\d+)-\w+")
+    indices = sorted({int(m.group(1)) for key in form.keys() if (m := pattern.fullmatch(key))})[:MAX_FORM_ROWS]
+    rows = []
+    for index in indices:
+        row = {name: form.get(f"{prefix}-{index}-{name}", "").strip() for name in names}
+        if any(row[name] for name in significant):
+            rows.append(row)
+    return rows
+
+
+def rows_payload(rows: list[dict]) -> list[dict]:
+    return [{key: value or None for key, value in row.items()} for row in rows]
+
+
+# --- registration -------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
     from .accounts.views import bp as accounts_pages
+    from .people.views import bp as people_pages
+    from .places.views import bp as places_pages
 
-    app.register_blueprint(accounts_pages)
+    for blueprint in (accounts_pages, people_pages, places_pages):
+        app.register_blueprint(blueprint)
+
+    register_nav(app, "views.home", _l("Home"), STAFF, order=0)
+    register_nav(app, "views.profile", _l("My profile"), {Role.volunteer, Role.resident}, order=0)
+    register_nav(app, "people_pages.volunteers", _l("Volunteers"), order=10, active_prefix="people_pages.volunteer")
+    register_nav(app, "people_pages.party_reports", _l("Party members"), order=20,
+                 active_prefix="people_pages.party_report")
+    register_nav(app, "people_pages.residents", _l("Residents"), order=30, active_prefix="people_pages.resident")
+    register_nav(app, "places_pages.stations", _l("Stations"), order=40, active_prefix="places_pages.station")
+    register_nav(app, "transfer_pages.index", _l("Import and export"), order=50, active_prefix="transfer_pages.")
+
+    app.jinja_env.globals.update(
+        nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
+        weekdays=WEEKDAYS, is_english=is_english,
+    )
+    app.jinja_env.filters.update(
+        masked_phone=masked_phone, masked_id_number=masked_id_number, skill_name=skill_name, hhmm=hhmm,
+    )

@@ -1,5 +1,7 @@
-"""Login, logout and the language switch."""
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+"""Login, logout, the language switch, the coordinator's home and the "my profile" page."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -7,9 +9,18 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..extensions import db, limiter
+from ..people import service as people
+from ..people.models import Resident, Volunteer
+from ..places import service as places
+from ..places.models import Building, Community, Grid, Station
+from ..places.schemas import PlaceQuery
+from ..resources import paginate
+from ..views import STAFF, counts_by_community, load_query, names_by_id
 from . import service
 
 bp = Blueprint("views", __name__)
+
+HOME_PAGE_SIZE = 50
 
 
 class LoginForm(FlaskForm):
@@ -18,24 +29,41 @@ class LoginForm(FlaskForm):
 
 
 def _login_limit() -> str:
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _local_target(url: str | None) -> str | None:
+    """Only ever redirect within this site (no open redirect through ?next= or Referer)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        if parts.netloc != request.host:
+            return None
+        url = parts.path + ("?" + parts.query if parts.query else "")
+    if not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return None
+    return url
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
+    if current_user.is_authenticated and request.method == "GET":
+        return redirect(url_for("views.home"))
     form = LoginForm()
-    if form.validate_on_submit():
-        user = service.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            db.session.commit()
-            login_user(user)
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("views.home"))
-        flash(_("Wrong username or password"), "error")
-    return render_template("login.html", form=form), 200 if request.method == "GET" or form.errors == {} else 200
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            user = service.authenticate(form.username.data, form.password.data)
+            if user is not None:
+                db.session.commit()
+                login_user(user)
+                return redirect(_local_target(request.args.get("next")) or url_for("views.home"))
+            error = _("Wrong username or password.")
+        else:
+            error = _("Enter your username and password.")
+    return render_template("login.html", form=form, error=error)
 
 
 @bp.post("/logout")
@@ -47,15 +75,44 @@ def logout():
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    from flask import current_app
-
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
-    target = request.referrer or url_for("views.home")
-    return redirect(target)
+    return redirect(_local_target(request.referrer) or url_for("views.home"))
 
 
 @bp.get("/")
 @login_required
 def home():
-    return render_template("home.html")
+    """Coordinators and admins: their communities with head counts. Others: their profile."""
+    if current_user.role not in STAFF:
+        return redirect(url_for("views.profile"))
+    args = load_query(PlaceQuery())
+    args["per_page"] = HOME_PAGE_SIZE
+    statement = places.communities.filtered(args).order_by(Community.code)
+    page = paginate(statement, args["page"], args["per_page"])
+    ids = [c.id for c in page["items"]]
+    counts = {
+        "volunteers": counts_by_community(people.volunteers, Volunteer, ids),
+        "residents": counts_by_community(people.residents, Resident, ids),
+        "stations": counts_by_community(places.stations, Station, ids),
+        "grids": counts_by_community(places.grids, Grid, ids),
+    }
+    return render_template("home.html", page=page, counts=counts, q=args.get("q", ""))
+
+
+@bp.get("/me")
+@login_required
+def profile():
+    """A volunteer's or resident's own record, read-only (the registry is for staff)."""
+    volunteer = db.session.get(Volunteer, current_user.volunteer_id) if current_user.volunteer_id else None
+    resident = db.session.get(Resident, current_user.resident_id) if current_user.resident_id else None
+    places_by_id = {
+        "community": names_by_id(Community, [r.community_id for r in (volunteer, resident) if r]),
+        "grid": names_by_id(Grid, [r.grid_id for r in (volunteer, resident) if r]),
+        "building": names_by_id(Building, [r.building_id for r in (volunteer, resident) if r]),
+    }
+    report = volunteer.party_report if volunteer is not None else None
+    progress = people.yearly_progress(report) if report is not None else None
+    stations = names_by_id(Station, [p.station_id for p in report.claimed_posts]) if report is not None else {}
+    return render_template("profile.html", volunteer=volunteer, resident=resident, places=places_by_id,
+                           report=report, progress=progress, stations=stations)

@@ -1,4 +1,5 @@
 """REST endpoints of the weekly roster (thin: the rules are in service.py)."""
+from flask import Response, url_for
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
@@ -11,8 +12,9 @@ from ..accounts.scoping import current_scope
 from ..errors import NotFound
 from ..extensions import db
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
-from . import schemas, service
-from .models import Assignment, PairRuleKind, PlanJob, RosterWeek
+from ..people.service import skills_by_code
+from . import exports, schemas, service, urgent
+from .models import Assignment, PairRuleKind, PlanJob, RosterWeek, SwapRequest
 from .problem import build_problem
 
 blp = Blueprint("roster", __name__, description="Duty templates, weekly planning, review, publish, answers")
@@ -23,6 +25,7 @@ register_crud(blp, "/roster/demands", service.demands, schemas.DemandSchema, sch
               schemas.DemandQuery, update_schema_for(schemas.DemandIn))
 
 COORDINATORS = (Role.admin, Role.coordinator)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def start_job(week: RosterWeek, purpose: str) -> PlanJob:
@@ -189,3 +192,111 @@ class Answer(MethodView):
             jobs.enqueue_plan(job.id)
         db.session.expire_all()
         return {"assignment": db.session.get(Assignment, assignment_id), "replan_job_id": job.id if job else None}
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/export.xlsx")
+class WeekWorkbook(MethodView):
+    @blp.response(200, {"type": "string", "format": "binary"},
+                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def get(self, week_id):
+        """The live week as a printable workbook: a sheet per station and one for tasks"""
+        week = service.get_week(week_id)
+        return Response(exports.week_workbook(week), mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=roster-{week.week}.xlsx"})
+
+
+@blp.route("/roster/callouts")
+class CallOuts(MethodView):
+    @blp.arguments(schemas.CallOutIn)
+    @blp.response(201, schemas.CallOutSchema)
+    def post(self, data):
+        """Emergency call-out: rank the nearest available qualified volunteers and call them now"""
+        require_role(*COORDINATORS)
+        community_id = data.pop("community_id")
+        if "skills" in data:
+            data["skills"] = [s.code for s in skills_by_code(data["skills"])]
+        callout = urgent.create_callout(community_id, data, current_user)
+        commit()
+        return callout
+
+
+@blp.route(f"/roster/callouts/<{ID_IN_URL}:callout_id>")
+class CallOutItem(MethodView):
+    @blp.response(200, schemas.CallOutSchema)
+    def get(self, callout_id):
+        """A call-out with its invitations and answers"""
+        callout = urgent.get_callout(callout_id)
+        if not current_scope().allows(callout.community_id):
+            raise NotFound(f"call-out {callout_id} not found")
+        return callout
+
+    @blp.response(200, schemas.CallOutSchema)
+    def delete(self, callout_id):
+        """Close a call-out that is no longer needed"""
+        require_role(*COORDINATORS)
+        callout = urgent.get_callout(callout_id)
+        if not current_scope().allows(callout.community_id):
+            raise NotFound(f"call-out {callout_id} not found")
+        urgent.close_callout(callout)
+        commit()
+        return callout
+
+
+@blp.route(f"/my/callouts/<{ID_IN_URL}:callout_id>/answer")
+class CallOutAnswer(MethodView):
+    @blp.arguments(schemas.CallOutAnswerIn)
+    @blp.response(200, schemas.InviteSchema)
+    def post(self, data, callout_id):
+        """Answer a call-out; the first to accept are assigned (too_late once it is filled)"""
+        invite = urgent.answer_callout(current_user, callout_id, data["accept"])
+        commit()
+        return invite
+
+
+@blp.route(f"/my/assignments/<{ID_IN_URL}:assignment_id>/swap")
+class Swap(MethodView):
+    @blp.arguments(schemas.SwapIn)
+    @blp.response(201, schemas.SwapSchema)
+    def post(self, data, assignment_id):
+        """Ask to hand an assignment to a colleague (the coordinator approves)"""
+        swap = urgent.request_swap(current_user, assignment_id, data["to_volunteer_id"], data["note"])
+        commit()
+        return swap
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/swaps")
+class WeekSwaps(MethodView):
+    @blp.response(200, schemas.SwapSchema(many=True))
+    def get(self, week_id):
+        """Swap requests of a week, newest first"""
+        return urgent.swaps_for_week(service.get_week(week_id))
+
+
+@blp.route(f"/roster/swaps/<{ID_IN_URL}:swap_id>/decision")
+class SwapDecision(MethodView):
+    @blp.arguments(schemas.DecisionIn)
+    @blp.response(200, schemas.SwapSchema)
+    def post(self, data, swap_id):
+        """Approve (hands the place over, a new version) or reject a swap"""
+        require_role(*COORDINATORS)
+        swap = db.session.get(SwapRequest, swap_id)
+        if swap is None:
+            raise NotFound(f"swap {swap_id} not found")
+        service.get_week(swap.assignment.week_id)  # 404 outside the scope
+        urgent.decide_swap(swap, data["approve"], current_user)
+        commit()
+        return swap
+
+
+@blp.route("/my/calendar-feed")
+class CalendarFeedUrl(MethodView):
+    @blp.response(201, schemas.FeedSchema)
+    def post(self):
+        """Create (or replace) your secret iCalendar feed URL"""
+        if current_user.volunteer_id is None:
+            raise NotFound("you have no volunteer record")
+        from ..people.models import Volunteer
+
+        token = exports.rotate_feed(db.session.get(Volunteer, current_user.volunteer_id))
+        commit()
+        return {"url": url_for("feeds.calendar", token=token, _external=True)}

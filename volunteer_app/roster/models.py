@@ -192,3 +192,84 @@ class PlanJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     week: Mapped[RosterWeek] = relationship()
+
+
+class SwapStatus(str, enum.Enum):
+    requested = "requested"
+    approved = "approved"
+    rejected = "rejected"
+    cancelled = "cancelled"
+
+
+class SwapRequest(TimestampMixin, db.Model):
+    """A volunteer hands an assignment to a colleague; the coordinator approves."""
+
+    __tablename__ = "swap_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assignment_id: Mapped[int] = mapped_column(ForeignKey("assignments.id", ondelete="CASCADE"), index=True)
+    to_volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"))
+    status: Mapped[SwapStatus] = mapped_column(Enum(SwapStatus, native_enum=False, length=10),
+                                               default=SwapStatus.requested)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    decided_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    assignment: Mapped[Assignment] = relationship()
+    to_volunteer = relationship("Volunteer")
+
+
+class CallOutStatus(str, enum.Enum):
+    open = "open"
+    filled = "filled"
+    closed = "closed"
+
+
+class CallOut(TimestampMixin, db.Model):  # 平急结合
+    """An urgent demand called out to the nearest qualified volunteers; first to accept are assigned."""
+
+    __tablename__ = "callouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("roster_demands.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[CallOutStatus] = mapped_column(Enum(CallOutStatus, native_enum=False, length=8),
+                                                  default=CallOutStatus.open)
+    created_by_id: Mapped[int | None] = mapped_column(Integer)
+
+    demand: Mapped[Demand] = relationship()
+    invites: Mapped[list["CallOutInvite"]] = relationship(back_populates="callout", order_by="CallOutInvite.rank",
+                                                          cascade="all, delete-orphan")
+
+
+class InviteStatus(str, enum.Enum):
+    invited = "invited"
+    accepted = "accepted"
+    declined = "declined"
+    too_late = "too_late"  # answered yes after the call-out was filled
+
+
+class CallOutInvite(db.Model):
+    __tablename__ = "callout_invites"
+    __table_args__ = (UniqueConstraint("callout_id", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callout_id: Mapped[int] = mapped_column(ForeignKey("callouts.id", ondelete="CASCADE"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[int] = mapped_column(Integer)
+    status: Mapped[InviteStatus] = mapped_column(Enum(InviteStatus, native_enum=False, length=10),
+                                                 default=InviteStatus.invited)
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    callout: Mapped[CallOut] = relationship(back_populates="invites")
+    volunteer = relationship("Volunteer")
+
+
+class CalendarFeed(TimestampMixin, db.Model):
+    """A volunteer's secret iCalendar URL; only a hash of the token is kept."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -3,7 +3,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..resources import PageArgs
 from ..validation import CODE, HourMinute, Id, LocalDateTime, check_time_band
-from .models import AssignmentStatus, DemandKind, HolidayRule, JobStatus, PairRuleKind, WeekStatus
+from .models import (
+    AssignmentStatus, CallOutStatus, DemandKind, HolidayRule, InviteStatus, JobStatus, PairRuleKind, SwapStatus,
+    WeekStatus,
+)
 
 WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error="use an ISO week such as 2026-W49")
 Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
@@ -201,3 +204,61 @@ class RosterProblemSchema(Schema):
     pinned = fields.List(fields.Dict())
     forbidden = fields.List(fields.Dict())
     previous = fields.List(fields.Dict())
+
+
+class CallOutIn(Schema):
+    community_id = Id(required=True)
+    title = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    lat = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0))
+    lon = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0))
+    skills = fields.List(fields.String(validate=CODE), load_default=list, validate=validate.Length(max=10))
+    needed = Needed(required=True)
+    start = LocalDateTime(required=True)
+    end = LocalDateTime(required=True)
+
+    @validates_schema
+    def end_after_start(self, data, **kwargs):
+        if "start" in data and "end" in data and data["end"] <= data["start"]:
+            raise ValidationError("must be after start", "end")
+
+
+class InviteSchema(Schema):
+    volunteer_id = fields.Integer()
+    volunteer_name = fields.Function(lambda i: i.volunteer.name)
+    rank = fields.Integer()
+    distance_m = fields.Integer()
+    status = fields.Enum(InviteStatus)
+
+
+class CallOutSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    status = fields.Enum(CallOutStatus)
+    demand = fields.Nested(DemandSchema)
+    invites = fields.List(fields.Nested(InviteSchema))
+
+
+class CallOutAnswerIn(Schema):
+    accept = fields.Boolean(required=True)
+
+
+class SwapIn(Schema):
+    to_volunteer_id = Id(required=True)
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class SwapSchema(Schema):
+    id = fields.Integer()
+    assignment = fields.Nested(AssignmentSchema)
+    to_volunteer_id = fields.Integer()
+    to_volunteer_name = fields.Function(lambda s: s.to_volunteer.name)
+    status = fields.Enum(SwapStatus)
+    note = fields.String()
+
+
+class DecisionIn(Schema):
+    approve = fields.Boolean(required=True)
+
+
+class FeedSchema(Schema):
+    url = fields.String(metadata={"description": "secret iCalendar URL; shown once, rotate to revoke"})

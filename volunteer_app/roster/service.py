@@ -157,9 +157,11 @@ def run_plan_job(job_id: int) -> None:
             raise InvalidInput("The pinned assignments cannot all hold together: " +
                                "; ".join(r for u in solution["unfilled"] for r in u["reasons"][:1]))
         pairs = solution_pairs(solution)
-        set_draft(week, pairs, solution, warnings)
         if job.purpose == "repair":
             publish_pairs(week, pairs, None, note="re-plan after a decline")
+        else:
+            set_draft(week, pairs)
+        record_outcome(week, solution, warnings)
         job = db.session.get(PlanJob, job_id)
         job.status, job.stage, job.finished_at = JobStatus.succeeded, "done", utcnow()
         job.best_coverage = solution["scores"]["coverage"]
@@ -178,15 +180,18 @@ def run_plan_job(job_id: int) -> None:
         current_app.logger.warning("plan job %s failed: %s", job_id, job.error)
 
 
-def set_draft(week: RosterWeek, pairs: set[tuple[int, int]], solution: dict | None = None,
-              warnings: list[str] = ()) -> None:
+def set_draft(week: RosterWeek, pairs: set[tuple[int, int]]) -> None:
     db.session.execute(delete(DraftAssignment).where(DraftAssignment.week_id == week.id))
     db.session.add_all(DraftAssignment(week_id=week.id, demand_id=d, volunteer_id=v) for d, v in sorted(pairs))
-    if solution is not None:
-        week.draft_unfilled = [{"demand_id": parse_key(u["demand"]), "missing": u["missing"], "reasons": u["reasons"]}
-                               for u in solution["unfilled"]]
-        week.draft_scores = {**solution["scores"], "status": solution["status"],
-                             "bound_coverage": solution["bound"]["coverage"], "warnings": list(warnings)}
+    db.session.flush()
+
+
+def record_outcome(week: RosterWeek, solution: dict, warnings: list[str]) -> None:
+    """What the last solve could not fill, and why; shown beside the draft."""
+    week.draft_unfilled = [{"demand_id": parse_key(u["demand"]), "missing": u["missing"], "reasons": u["reasons"]}
+                           for u in solution["unfilled"]]
+    week.draft_scores = {**solution["scores"], "status": solution["status"],
+                         "bound_coverage": solution["bound"]["coverage"], "warnings": list(warnings)}
     db.session.flush()
 
 
@@ -290,8 +295,8 @@ def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], user: User | No
                             note=note, assignments=sorted(map(list, pairs)), added=sorted(map(list, pairs - before)),
                             removed=sorted(map(list, before - pairs)))
     db.session.add(version)
-    set_draft(week, pairs)
-    db.session.flush()
+    # The draft follows the same change, keeping the coordinator's unpublished edits.
+    set_draft(week, (draft_pairs(week) - taken_off) | newly_assigned)
     _notify_changes(week, newly_assigned, taken_off)
     return version
 

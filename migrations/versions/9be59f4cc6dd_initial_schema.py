@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 0c483d506664
+Revision ID: 9be59f4cc6dd
 Revises: 
-Create Date: 2026-11-23 13:53:30.742913
+Create Date: 2026-11-23 14:02:55.182211
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0c483d506664'
+revision = '9be59f4cc6dd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -388,6 +388,17 @@ def upgrade():
     with op.batch_alter_table('availability_slots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_availability_slots_volunteer_id'), ['volunteer_id'], unique=False)
 
+    op.create_table('calendar_feeds',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_calendar_feeds_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_calendar_feeds')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_calendar_feeds_token_hash')),
+    sa.UniqueConstraint('volunteer_id', name=op.f('uq_calendar_feeds_volunteer_id'))
+    )
     op.create_table('party_member_reports',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
@@ -484,6 +495,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_assignments_volunteer_id'), ['volunteer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_assignments_week_id'), ['week_id'], unique=False)
 
+    op.create_table('callouts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('demand_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'filled', 'closed', name='calloutstatus', native_enum=False, length=8), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_callouts_community_id_communities')),
+    sa.ForeignKeyConstraint(['demand_id'], ['roster_demands.id'], name=op.f('fk_callouts_demand_id_roster_demands'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callouts')),
+    sa.UniqueConstraint('demand_id', name=op.f('uq_callouts_demand_id'))
+    )
+    with op.batch_alter_table('callouts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callouts_community_id'), ['community_id'], unique=False)
+
     op.create_table('claimed_posts',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('report_id', sa.Integer(), nullable=False),
@@ -530,6 +557,39 @@ def upgrade():
     with op.batch_alter_table('pair_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pair_rules_week_id'), ['week_id'], unique=False)
 
+    op.create_table('callout_invites',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('callout_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('rank', sa.Integer(), nullable=False),
+    sa.Column('distance_m', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('invited', 'accepted', 'declined', 'too_late', name='invitestatus', native_enum=False, length=10), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['callout_id'], ['callouts.id'], name=op.f('fk_callout_invites_callout_id_callouts'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_callout_invites_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_callout_invites')),
+    sa.UniqueConstraint('callout_id', 'volunteer_id', name=op.f('uq_callout_invites_callout_id_volunteer_id'))
+    )
+    with op.batch_alter_table('callout_invites', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_callout_invites_callout_id'), ['callout_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_callout_invites_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('swap_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=False),
+    sa.Column('to_volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('requested', 'approved', 'rejected', 'cancelled', name='swapstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_swap_requests_assignment_id_assignments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['to_volunteer_id'], ['volunteers.id'], name=op.f('fk_swap_requests_to_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_swap_requests'))
+    )
+    with op.batch_alter_table('swap_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_swap_requests_assignment_id'), ['assignment_id'], unique=False)
+
     # users <-> volunteers/residents reference each other: add these links last.
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_users_volunteer_id_volunteers'), 'volunteers', ['volunteer_id'], ['id'], ondelete='SET NULL')
@@ -543,6 +603,15 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f('fk_users_resident_id_residents'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_users_volunteer_id_volunteers'), type_='foreignkey')
 
+    with op.batch_alter_table('swap_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_swap_requests_assignment_id'))
+
+    op.drop_table('swap_requests')
+    with op.batch_alter_table('callout_invites', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callout_invites_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_callout_invites_callout_id'))
+
+    op.drop_table('callout_invites')
     with op.batch_alter_table('pair_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pair_rules_week_id'))
 
@@ -555,6 +624,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_claimed_posts_report_id'))
 
     op.drop_table('claimed_posts')
+    with op.batch_alter_table('callouts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_callouts_community_id'))
+
+    op.drop_table('callouts')
     with op.batch_alter_table('assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignments_week_id'))
         batch_op.drop_index(batch_op.f('ix_assignments_volunteer_id'))
@@ -577,6 +650,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_party_member_reports_community_id'))
 
     op.drop_table('party_member_reports')
+    op.drop_table('calendar_feeds')
     with op.batch_alter_table('availability_slots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_availability_slots_volunteer_id'))
 

@@ -1,0 +1,118 @@
+"""The demo district: idempotent, the promised sizes, valid records, working logins."""
+import time
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from volunteer_app import demo
+from volunteer_app.accounts.models import Role, User
+from volunteer_app.accounts.service import authenticate, create_token
+from volunteer_app.extensions import db
+from volunteer_app.people.models import (
+    PartyMemberReport, Resident, ResidentPriorityGroup, ServiceLog, Skill, Volunteer,
+)
+from volunteer_app.people.schemas import ResidentIn, VolunteerIn
+from volunteer_app.places.models import Building, Community, Grid, Station, StationType, Subdistrict
+from volunteer_app.places.schemas import StationIn
+
+PASSWORD = "demo-password-1"
+
+
+@pytest.fixture()
+def seeded(app_ctx):
+    started = time.perf_counter()
+    logins = demo.seed(password=PASSWORD)
+    db.session.commit()
+    return logins, time.perf_counter() - started
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_seed_loads_the_district_fast_and_a_second_time_changes_nothing(seeded):
+    logins, seconds = seeded
+    assert seconds < 10
+    assert set(logins) == {"admin", "coord-yongan", "coord-xinghua", "coord-tongxin", "volunteer1", "resident1"}
+    assert set(logins.values()) == {PASSWORD}
+    tables = [t for t in db.metadata.sorted_tables]
+    before = {t.name: count(t) for t in tables}
+    assert demo.seed(password=PASSWORD) == {}
+    db.session.commit()
+    assert {t.name: count(t) for t in tables} == before
+
+
+def test_counts_and_shape(seeded):
+    assert [count(m) for m in (Subdistrict, Community, Grid, Building, Station)] == [1, 3, 12, 40, 8]
+    assert count(Volunteer) == 300 and count(Resident) == 600
+    assert count(PartyMemberReport) == 60 and count(ServiceLog) > 300
+    assert {code for code, _, _ in demo.SKILLS} <= set(db.session.scalars(select(Skill.code)))
+    types = Counter(db.session.scalars(select(Station.station_type)))
+    assert set(types) == set(StationType)
+    # Evening and weekend hours (延时错时服务) at every party centre.
+    for station in db.session.scalars(select(Station).where(Station.station_type == StationType.party_center)):
+        assert any(h["start"] >= "17:00" for h in station.opening_hours)
+        assert any(h["weekday"] >= 5 for h in station.opening_hours)
+    # Residents with priority groups, some in two.
+    groups_per_resident = Counter(db.session.scalars(select(ResidentPriorityGroup.resident_id)))
+    assert 100 < len(groups_per_resident) < 400 and max(groups_per_resident.values()) == 2
+    # Party members report where they live, with posts and a target.
+    for report in db.session.scalars(select(PartyMemberReport)):
+        assert report.community_id == report.volunteer.community_id and report.claimed_posts
+        assert report.volunteer.is_party_member and report.yearly_target_hours > 0
+
+
+def test_every_record_passes_the_api_schemas(seeded):
+    volunteers = db.session.scalars(select(Volunteer)).all()
+    for v in volunteers:
+        VolunteerIn().load({
+            "name": v.name, "phone": v.phone, "id_number": v.id_number, "community_id": v.community_id,
+            "grid_id": v.grid_id, "building_id": v.building_id, "lat": v.lat, "lon": v.lon,
+            "skills": [s.code for s in v.skills],
+            "availability": [{"days": s.days.value, "start": f"{s.start:%H:%M}", "end": f"{s.end:%H:%M}"}
+                             for s in v.availability],
+            "max_hours_per_week": v.max_hours_per_week, "max_distance_m": v.max_distance_m,
+            "status": v.status.name, "is_party_member": v.is_party_member, "joined_on": v.joined_on.isoformat(),
+        })
+    for r in db.session.scalars(select(Resident)):
+        ResidentIn().load({"name": r.name, "phone": r.phone, "id_number": r.id_number, "building_id": r.building_id,
+                           "household": r.household, "priority_groups": [g.group.name for g in r.priority_groups],
+                           "notes": r.notes})
+    for s in db.session.scalars(select(Station)):
+        StationIn().load({"code": s.code, "name": s.name, "station_type": s.station_type.name,
+                          "community_id": s.community_id, "lat": s.lat, "lon": s.lon, "opening_hours": s.opening_hours})
+    for model in (Volunteer, Resident):  # one phone per community
+        pairs = db.session.execute(select(model.community_id, model.phone)).all()
+        assert len(pairs) == len(set(pairs))
+    # Homes are clustered around Changchun, inside their grid's neighbourhood.
+    assert all(abs(v.lat - demo.CENTRE[0]) < 0.05 and abs(v.lon - demo.CENTRE[1]) < 0.05 for v in volunteers)
+
+
+def test_logins_work_with_password_and_token(seeded, client):
+    logins, _ = seeded
+    for username, password in logins.items():
+        assert authenticate(username, password) is not None, username
+    db.session.commit()
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert users["admin"].role == Role.admin and users["admin"].can_view_pii
+    assert users["volunteer1"].volunteer_id and users["resident1"].resident_id
+
+    def get(username, path):
+        plain, _ = create_token(users[username], "test")
+        db.session.commit()
+        return client.get("/api/v1" + path, headers={"Authorization": f"Bearer {plain}"})
+
+    assert get("admin", "/volunteers?per_page=1").json["total"] == 300
+    yongan = db.session.scalar(select(Community).where(Community.code == "yongan"))
+    in_yongan = db.session.scalar(
+        select(func.count()).select_from(Volunteer).where(Volunteer.community_id == yongan.id))
+    response = get("coord-yongan", "/volunteers?per_page=1")
+    assert response.status_code == 200 and response.json["total"] == in_yongan == 100
+    assert "*" in response.json["items"][0]["phone"]  # coordinators see masked phones
+    assert get("volunteer1", "/me").json["username"] == "volunteer1"
+
+
+def test_random_passwords_when_none_given(app_ctx):
+    logins = demo.seed()
+    assert len(set(logins.values())) == len(logins) and all(len(p) >= 12 for p in logins.values())

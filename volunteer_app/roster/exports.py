@@ -1,0 +1,139 @@
+"""The published week as a printable workbook, and a volunteer's iCalendar feed."""
+import hashlib
+import io
+import secrets
+from datetime import datetime, timedelta
+
+from icalendar import Calendar, Event
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models_base import utcnow
+from ..people.models import Volunteer
+from ..pii import mask_phone, pii_visible
+from ..places.models import Community, Station
+from .models import Assignment, AssignmentStatus, CalendarFeed, Demand, RosterWeek
+from .service import ACTIVE
+
+WEEKDAYS_ZH = "一二三四五六日"
+STATUS_ZH = {AssignmentStatus.assigned: "待确认", AssignmentStatus.confirmed: "已确认"}
+HEADERS = ["日期", "星期", "时间", "岗位", "需要人数", "志愿者", "电话", "状态"]
+
+
+def _live_by_demand(week: RosterWeek) -> dict[int, list[Assignment]]:
+    rows = db.session.scalars(select(Assignment).where(Assignment.week_id == week.id,
+                                                       Assignment.status.in_(ACTIVE))).all()
+    grouped: dict[int, list[Assignment]] = {}
+    for row in rows:
+        grouped.setdefault(row.demand_id, []).append(row)
+    return grouped
+
+
+def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], live: dict) -> None:
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append([heading])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.append(HEADERS)
+    thin = Side(style="thin", color="999999")
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2DCDB")
+    show_phone = pii_visible()
+    for demand in demands:
+        people = live.get(demand.id) or [None]
+        for assignment in people:
+            volunteer = assignment.volunteer if assignment else None
+            sheet.append([
+                demand.start.strftime("%Y-%m-%d"), "周" + WEEKDAYS_ZH[demand.start.weekday()],
+                f"{demand.start:%H:%M}-{demand.end:%H:%M}", demand.title, demand.needed,
+                volunteer.name if volunteer else "（空缺）",
+                (volunteer.phone if show_phone else mask_phone(volunteer.phone)) if volunteer else "",
+                STATUS_ZH.get(assignment.status, "") if assignment else "",
+            ])
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
+            cell.alignment = Alignment(vertical="center")
+    for index, width in enumerate([12, 6, 13, 18, 9, 12, 14, 8], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.print_title_rows = "2:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.freeze_panes = "A3"
+
+
+def week_workbook(week: RosterWeek) -> bytes:
+    """One sheet per station plus a task sheet, Chinese headers, printable (landscape, fit to width)."""
+    community = db.session.get(Community, week.community_id)
+    live = _live_by_demand(week)
+    demands = [d for d in week.demands if not d.cancelled]
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    station_ids = sorted({d.station_id for d in demands if d.station_id})
+    stations = {s.id: s for s in db.session.scalars(select(Station).where(Station.id.in_(station_ids)))}
+    for station_id in station_ids:
+        station = stations[station_id]
+        _sheet(workbook, station.name, f"{community.name} {station.name} 值守表 {week.week}",
+               [d for d in demands if d.station_id == station_id], live)
+    _sheet(workbook, "服务任务", f"{community.name} 服务任务 {week.week}",
+           [d for d in demands if not d.station_id], live)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def rotate_feed(volunteer: Volunteer) -> str:
+    """A new secret feed URL token (the old link stops working); returned once."""
+    token = secrets.token_urlsafe(24)
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.volunteer_id == volunteer.id))
+    feed = feed or CalendarFeed(volunteer_id=volunteer.id)
+    feed.token_hash = _digest(token)
+    db.session.add(feed)
+    db.session.flush()
+    return token
+
+
+def volunteer_for_feed(token: str) -> Volunteer | None:
+    feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _digest(token)))
+    return db.session.get(Volunteer, feed.volunteer_id) if feed else None
+
+
+def calendar(volunteer: Volunteer, today: datetime) -> bytes:
+    """Current assignments from four weeks back to twelve ahead, in Asia/Shanghai time."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+    rows = db.session.scalars(
+        select(Assignment).join(Demand).where(
+            Assignment.volunteer_id == volunteer.id, Assignment.status.in_(ACTIVE),
+            Demand.start >= today - timedelta(weeks=4), Demand.start <= today + timedelta(weeks=12))
+        .order_by(Demand.start)).all()
+    cal = Calendar()
+    cal.add("prodid", "-//jiamenkou//roster//ZH")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("x-wr-calname", f"家门口志愿服务 {volunteer.name}")
+    cal.add("x-wr-timezone", "Asia/Shanghai")
+    for assignment in rows:
+        demand = assignment.demand
+        event = Event()
+        event.add("uid", f"assignment-{assignment.id}@jiamenkou")
+        event.add("summary", demand.title or "志愿服务")
+        event.add("dtstart", demand.start.replace(tzinfo=zone))
+        event.add("dtend", demand.end.replace(tzinfo=zone))
+        event.add("dtstamp", utcnow())
+        if demand.station is not None:
+            event.add("location", f"{demand.station.name} {demand.station.address}".strip())
+        event.add("status", "CONFIRMED" if assignment.status == AssignmentStatus.confirmed else "TENTATIVE")
+        event.add("sequence", assignment.version)
+        cal.add_component(event)
+    return cal.to_ical()
