@@ -1,4 +1,6 @@
 """Operations commands: ``flask --app wsgi token create``, ``seed-demo``, ``quickstart``."""
+from contextlib import contextmanager
+
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
@@ -64,16 +66,25 @@ def holidays_cli():
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def holidays_import(path: str):
     """Load 'date,holiday|workday,name' lines; all or nothing."""
-    from .errors import InvalidInput
     from .holidays.service import import_overrides
 
-    try:
-        count = import_overrides(open(path, encoding="utf-8").read())
-    except InvalidInput as exc:
-        db.session.rollback()
-        raise click.ClickException("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.errors.items())) from exc
+    with open(path, encoding="utf-8") as source, domain_errors_as_click():
+        count = import_overrides(source.read())
     db.session.commit()
     click.echo(f"{count} days imported")
+
+
+@contextmanager
+def domain_errors_as_click():
+    """A refused input reads as a one-line CLI error, not a traceback."""
+    from .errors import DomainError
+
+    try:
+        yield
+    except DomainError as exc:
+        db.session.rollback()
+        details = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in exc.errors.items())
+        raise click.ClickException(f"{exc.message} ({details})" if details else exc.message) from exc
 
 
 @click.group("roster")
@@ -110,7 +121,8 @@ def roster_plan(week: str, code: str | None, publish: bool):
     started = time.monotonic()
     planned = []
     for community in _communities(code):
-        job = service.request_plan(service.week_for(community.id, week), None)
+        with domain_errors_as_click():
+            job = service.request_plan(service.week_for(community.id, week), None)
         db.session.commit()
         planned.append((community, job.id))
     for _, job_id in planned:
@@ -140,6 +152,17 @@ def roster_plan(week: str, code: str | None, publish: bool):
         raise SystemExit(1)
 
 
+@roster_cli.command("remind")
+def roster_remind():
+    """Notify everyone serving tomorrow (idempotent; run it daily or hourly)."""
+    from .roster.service import send_reminders
+    from .roster.urgent import now_local
+
+    sent = send_reminders(now_local().date())
+    db.session.commit()
+    click.echo(f"{sent} reminders sent")
+
+
 @roster_cli.command("export-problem")
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W49")
 @click.option("--community", "code", required=True, help="community code")
@@ -153,7 +176,8 @@ def roster_export_problem(week: str, code: str):
 
     use_system_scope()
     community = _communities(code)[0]
-    week_row = service.week_for(community.id, week)
+    with domain_errors_as_click():
+        week_row = service.week_for(community.id, week)
     document, warnings = build_problem(week_row, service.live_pairs(week_row))
     db.session.commit()  # the week and its shifts, created on first use
     for warning in warnings:

@@ -32,6 +32,11 @@ def init_app(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
+        beat_schedule={  # run with: celery -A volunteer_app.worker beat
+            "roster-reminders": {"task": "roster.remind", "schedule": 3600.0},
+            "deliver-outbox": {"task": "notifications.deliver", "schedule": 60.0},
+        },
+        timezone="Asia/Shanghai",
     )
     celery.Task = AppContextTask
     app.extensions["celery"] = celery
@@ -49,3 +54,24 @@ def enqueue_plan(job_id: int) -> None:
     """Send after the job row is committed, so the worker can see it."""
     plan_week_task.delay(job_id)
 
+
+
+@celery.task(name="roster.remind")
+def remind_task() -> int:
+    from .extensions import db
+    from .roster.service import send_reminders
+    from .roster.urgent import now_local
+
+    sent = send_reminders(now_local().date())
+    db.session.commit()
+    return sent
+
+
+@celery.task(name="notifications.deliver")
+def deliver_task() -> int:
+    from .extensions import db
+    from .notifications.service import deliver_pending
+
+    sent = deliver_pending()
+    db.session.commit()
+    return sent

@@ -1,7 +1,7 @@
 """The weekly cycle: generate shifts, plan in the background, review, publish,
 answer, and repair after a decline, keeping everyone else's assignments."""
 import time as clock
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, select, update
@@ -445,3 +445,20 @@ class DemandService(ResourceService):
 
 templates = TemplateService()
 demands = DemandService()
+
+
+def send_reminders(today: date) -> int:
+    """Remind everyone serving tomorrow; safe to run often (each reminder is sent once)."""
+    tomorrow = today + timedelta(days=1)
+    rows = db.session.scalars(select(Assignment).join(Demand).where(
+        Assignment.status.in_(ACTIVE), Demand.cancelled.is_(False),
+        Demand.start >= datetime.combine(tomorrow, datetime.min.time()),
+        Demand.start < datetime.combine(tomorrow + timedelta(days=1), datetime.min.time()))).all()
+    sent = 0
+    for assignment in rows:
+        demand = assignment.demand
+        sent += len(notify(users_of_volunteers([assignment.volunteer_id]), Note(
+            "reminder", f"明天 {demand.start:%H:%M} {demand.title} / reminder",
+            f"{demand.start:%m-%d %H:%M}-{demand.end:%H:%M} {demand.title}", "/my/week"),
+            dedupe=f"reminder:{assignment.id}"))
+    return sent

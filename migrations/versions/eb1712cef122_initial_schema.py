@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9be59f4cc6dd
+Revision ID: eb1712cef122
 Revises: 
-Create Date: 2026-11-23 14:02:55.182211
+Create Date: 2026-11-23 14:12:14.670283
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '9be59f4cc6dd'
+revision = 'eb1712cef122'
 down_revision = None
 branch_labels = None
 depends_on = None
