@@ -287,7 +287,8 @@ def test_availability_formats():
     assert [s["days"] for s in read("周一至周五 08:30-11:30", None)] == ["mon", "tue", "wed", "thu", "fri"]
     assert [s["days"] for s in read("休息日 09:00-12:00；星期三 19:00-21:00", None)] == ["rest_days", "wed"]
     assert [s["days"] for s in read("周末 09:00-12:00\n每周二 19:00-21:00", None)] == ["rest_days", "tue"]
-    for bad in ("有空就来", "周八 09:00-10:00", "工作日"):
+    assert [s["days"] for s in read("每天 07:00-08:00", None)] == ["workdays", "rest_days"]
+    for bad in ("有空就来", "周八 09:00-10:00", "工作日", "周五至周一 09:00-10:00"):
         with pytest.raises(CellError):
             read(bad, None)
 

@@ -9,6 +9,7 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, pre_load, validate
 
 from ..resources import commit
+from ..validation import Id
 from . import transfer
 
 blp = Blueprint("transfer", __name__, description="Excel / CSV import and export of volunteers and residents (台账)")
@@ -54,7 +55,7 @@ class ImportErrorSchema(Schema):
 
 class ExportArgs(Schema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
-    community_id = fields.Integer(metadata={"description": "one community of your scope; default all of them"})
+    community_id = Id(metadata={"description": "one community of your scope; default all of them"})
 
     @pre_load
     def blank_means_all(self, data, **kwargs):
