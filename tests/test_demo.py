@@ -116,3 +116,28 @@ def test_logins_work_with_password_and_token(seeded, client):
 def test_random_passwords_when_none_given(app_ctx):
     logins = demo.seed()
     assert len(set(logins.values())) == len(logins) and all(len(p) >= 12 for p in logins.values())
+
+
+def test_demo_weeks_can_be_planned(app_ctx, monkeypatch):
+    """The demo district plans a real week: evening and weekend duty, filled and explained."""
+    from volunteer_app.accounts.scoping import use_system_scope
+    from volunteer_app.demo import seed
+    from volunteer_app.extensions import db
+    from volunteer_app.places.models import Community
+    from volunteer_app.roster.models import JobStatus, PlanJob
+    from volunteer_app.roster.service import request_plan, run_plan_job, week_for
+
+    seed(password="demo-pass-1")
+    db.session.commit()
+    use_system_scope()
+    community = db.session.query(Community).filter_by(code="yongan").one()
+    week = week_for(community.id, "2026-W49")
+    assert len(week.demands) >= 15
+    assert any(d.title == "周六义诊" and d.skills == ["clinic"] for d in week.demands)
+    job = request_plan(week, None)
+    db.session.commit()
+    monkeypatch.setitem(app_ctx.config, "ROSTER_TIME_LIMIT_S", 5)
+    run_plan_job(job.id)
+    job = db.session.get(PlanJob, job.id)
+    assert job.status == JobStatus.succeeded, job.error
+    assert job.summary["scores"]["coverage"] > 0.8 * sum(d.needed * d.priority for d in week.demands)

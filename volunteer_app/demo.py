@@ -23,6 +23,7 @@ from .people.models import (
     ResidentPriorityGroup, ServiceLog, Skill, Volunteer, VolunteerStatus,
 )
 from .places.models import Building, Community, Grid, Station, StationType, Subdistrict
+from .roster.models import HolidayRule, ShiftTemplate
 from .validation import MAINLAND_MOBILE
 
 SEED = 20261123
@@ -347,6 +348,42 @@ def _logins(password: str | None, communities, built, residents) -> dict[str, st
     return created
 
 
+WEEKDAYS, WEEKEND = range(5), (5, 6)
+DUTY = {  # 轮流值守 / 延时错时服务 by station type: (days, start, end, volunteers needed)
+    StationType.party_center: ((WEEKDAYS, "18:30", "20:30", 2), (WEEKEND, "09:00", "12:00", 2),
+                               (WEEKEND, "14:00", "16:00", 2)),
+    StationType.grid_station: ((WEEKDAYS, "18:30", "20:30", 1), ((5,), "09:00", "12:00", 2)),
+    StationType.red_post: ((WEEKDAYS, "09:00", "11:30", 1), (WEEKDAYS, "14:00", "17:00", 1),
+                           (WEEKEND, "09:00", "12:00", 1), (WEEKEND, "14:00", "17:00", 1)),
+    StationType.volunteer_market: (((1, 3), "19:00", "20:30", 2), (WEEKEND, "09:00", "12:00", 2),
+                                   (WEEKEND, "14:00", "17:00", 2)),
+}
+
+
+def _duty_templates(stations: list[Station]) -> None:
+    """Volunteers staff the stations outside office hours (8小时之外) and at weekends,
+    inside each station's opening hours; each party centre also holds a Saturday
+    义诊 that needs a clinician."""
+    templates = []
+    for station in stations:
+        open_on_holidays = not station.closed_on_holidays
+        for days, start, end, needed in DUTY[station.station_type]:
+            for weekday in days:
+                templates.append(ShiftTemplate(
+                    station_id=station.id, community_id=station.community_id, title=station.name,
+                    weekday=weekday, start=time.fromisoformat(start), end=time.fromisoformat(end), needed=needed,
+                    skills=[], priority=4 if weekday >= 5 else 3,
+                    holiday_rule=HolidayRule.rota if open_on_holidays else HolidayRule.closed,
+                    holiday_needed=1 if open_on_holidays else None))
+        if station.station_type == StationType.party_center:
+            templates.append(ShiftTemplate(
+                station_id=station.id, community_id=station.community_id, title="周六义诊", weekday=5,
+                start=time(9), end=time(11), needed=1, skills=["clinic"], priority=8,
+                holiday_rule=HolidayRule.closed))
+    db.session.add_all(templates)
+    db.session.flush()
+
+
 def seed(password: str | None = None, today: date | None = None) -> dict[str, str]:
     """Load the demo district once; return the new logins and their passwords ({} if already loaded).
 
@@ -356,6 +393,7 @@ def seed(password: str | None = None, today: date | None = None) -> dict[str, st
         return {}
     b = _Builder()
     communities, grids, buildings, stations = _places(b)
+    _duty_templates(stations)
     skills = _skills()
     built = _volunteers(b, communities, grids, buildings, skills)
     _party_reports(b, built, stations)
