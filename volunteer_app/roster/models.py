@@ -234,6 +234,8 @@ class CallOut(TimestampMixin, db.Model):  # 平急结合
     demand_id: Mapped[int] = mapped_column(ForeignKey("roster_demands.id", ondelete="CASCADE"), unique=True)
     status: Mapped[CallOutStatus] = mapped_column(Enum(CallOutStatus, native_enum=False, length=8),
                                                   default=CallOutStatus.open)
+    # Places taken so far; raised only by a guarded UPDATE, so a rush of "yes" never over-fills.
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
 
     demand: Mapped[Demand] = relationship()

@@ -6,7 +6,7 @@ judged exactly as the planner judges them.
 """
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 
 from solver import suggest
 from solver.model import problem_from_dict
@@ -17,7 +17,8 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
 from .models import (
-    Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, InviteStatus,
+    Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, DraftAssignment,
+    InviteStatus,
     RosterWeek, SwapRequest, SwapStatus,
 )
 from .problem import build_problem, demand_key, live_pairs, parse_key
@@ -56,42 +57,46 @@ def create_callout(community_id: int, data: dict, user: User) -> CallOut:
     return callout
 
 
-def get_callout(callout_id: int, lock: bool = False) -> CallOut:
-    statement = select(CallOut).where(CallOut.id == callout_id)
-    if lock:
-        statement = statement.with_for_update()  # serialises accepts on PostgreSQL
-    callout = db.session.scalar(statement)
+def get_callout(callout_id: int) -> CallOut:
+    callout = db.session.get(CallOut, callout_id)
     if callout is None:
         raise NotFound(f"call-out {callout_id} not found")
     return callout
 
 
 def answer_callout(user: User, callout_id: int, accept: bool) -> CallOutInvite:
-    """The first ``needed`` volunteers who accept are assigned; later ones hear it is filled."""
-    callout = get_callout(callout_id, lock=True)
+    """The first ``needed`` volunteers who accept are assigned; later ones hear it is filled.
+
+    Both steps are guarded UPDATEs (answer once; take a place only while one is
+    free), which hold on PostgreSQL and SQLite alike, however many answer at once.
+    """
+    callout = get_callout(callout_id)
     invite = next((i for i in callout.invites if user.volunteer_id and i.volunteer_id == user.volunteer_id), None)
     if invite is None:
         raise NotFound(f"call-out {callout_id} not found")
-    if invite.status != InviteStatus.invited:
+    answered = InviteStatus.accepted if accept else InviteStatus.declined
+    if db.session.execute(update(CallOutInvite).where(
+            CallOutInvite.id == invite.id, CallOutInvite.status == InviteStatus.invited)
+            .values(status=answered, answered_at=utcnow())).rowcount != 1:
+        db.session.refresh(invite)
         raise Conflict(f"you already answered ({invite.status.value})", {"accept": [invite.status.value]})
-    invite.answered_at = utcnow()
-    if not accept:
-        invite.status = InviteStatus.declined
-        db.session.flush()
+    needed = callout.demand.needed
+    if accept and db.session.execute(update(CallOut).where(
+            CallOut.id == callout.id, CallOut.status == CallOutStatus.open, CallOut.accepted < needed)
+            .values(accepted=CallOut.accepted + 1)).rowcount != 1:
+        db.session.execute(update(CallOutInvite).where(CallOutInvite.id == invite.id)
+                           .values(status=InviteStatus.too_late))
+    db.session.refresh(invite)
+    db.session.refresh(callout)
+    if invite.status != InviteStatus.accepted:
         return invite
-    accepted = sum(1 for i in callout.invites if i.status == InviteStatus.accepted)
-    if callout.status != CallOutStatus.open or accepted >= callout.demand.needed:
-        invite.status = InviteStatus.too_late
-        db.session.flush()
-        return invite
-    invite.status = InviteStatus.accepted
-    week = callout.demand.week
-    pair = (callout.demand_id, invite.volunteer_id)
-    publish_pairs(week, live_pairs(week) | {pair}, user, note=f"call-out {callout.id} accepted")
-    assignment = db.session.scalar(select(Assignment).where(Assignment.demand_id == pair[0],
-                                                            Assignment.volunteer_id == pair[1]))
-    assignment.status, assignment.answered_at = AssignmentStatus.confirmed, utcnow()
-    if accepted + 1 >= callout.demand.needed:
+    # Straight onto the live roster (and the draft, so the next publish keeps it); no new
+    # version here, so people accepting at the same moment do not collide on the week.
+    demand = callout.demand
+    db.session.add(Assignment(week_id=demand.week_id, demand_id=demand.id, volunteer_id=invite.volunteer_id,
+                              status=AssignmentStatus.confirmed, answered_at=utcnow()))
+    db.session.add(DraftAssignment(week_id=demand.week_id, demand_id=demand.id, volunteer_id=invite.volunteer_id))
+    if callout.accepted >= needed:
         callout.status = CallOutStatus.filled
         waiting = [i.volunteer_id for i in callout.invites if i.status == InviteStatus.invited]
         notify(users_of_volunteers(waiting), Note("callout", f"已满员，谢谢 / filled: {callout.demand.title}"))
@@ -104,11 +109,6 @@ def close_callout(callout: CallOut) -> None:
     if callout.status == CallOutStatus.open:
         callout.status = CallOutStatus.closed
         db.session.flush()
-
-
-def accepted_count(callout: CallOut) -> int:
-    return db.session.scalar(select(func.count()).select_from(CallOutInvite).where(
-        CallOutInvite.callout_id == callout.id, CallOutInvite.status == InviteStatus.accepted))
 
 
 # --- swaps -----------------------------------------------------------------------------------

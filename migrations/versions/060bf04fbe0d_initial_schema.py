@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: eb1712cef122
+Revision ID: 060bf04fbe0d
 Revises: 
-Create Date: 2026-11-23 14:12:14.670283
+Create Date: 2026-11-23 14:24:01.314445
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'eb1712cef122'
+revision = '060bf04fbe0d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -500,6 +500,7 @@ def upgrade():
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('demand_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('open', 'filled', 'closed', name='calloutstatus', native_enum=False, length=8), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
