@@ -1,0 +1,282 @@
+"""Roster solver benchmark: CP-SAT against the first-come baseline, same run.
+
+Every solve runs in a fresh subprocess, so the peak RSS printed is that run's
+own (ru_maxrss), not the benchmark's. Every roster is also judged by the
+independent checker (solver.check); the `ok` column says it passed.
+
+    python bench/solver_bench.py               # full set (a few minutes)
+    python bench/solver_bench.py --quick       # small sizes only
+    python bench/solver_bench.py --sizes 30x40,500x300 --many 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from solver.check import check  # noqa: E402
+from solver.generate import generate  # noqa: E402
+
+EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", ROOT.parent / "shared" / "spec" / "examples"))
+FULL_SIZES = ((30, 40), (500, 300), (2000, 1000))
+QUICK_SIZES = ((30, 40),)
+STAGE_LABELS = {"coverage": "cov", "changes": "chg", "unwanted": "unw", "fairness": "fair", "travel": "trav"}
+
+
+# --- the child: one run, measured alone ------------------------------------------------
+
+
+def child_main() -> None:
+    """Run the job on stdin and print its result; peak RSS is this process's
+    (and, for solve_many, its worker processes')."""
+    from solver import load_problem, solution_to_dict, solve, solve_many
+    from solver.greedy import greedy
+
+    job = json.load(sys.stdin)
+    started = time.perf_counter()
+    if job["run"] == "many":
+        problems = [load_problem(json.loads(Path(p).read_text(encoding="utf-8"))) for p in job["paths"]]
+        started = time.perf_counter()
+        solutions = solve_many(problems, workers=job["workers"], time_limit_s=job["time_limit"])
+        result = {"coverage": sum(s.scores.coverage for s in solutions), "statuses": [s.status for s in solutions]}
+    else:
+        problem = load_problem(json.loads(Path(job["path"]).read_text(encoding="utf-8")))
+        started = time.perf_counter()
+        if job["run"] == "greedy":
+            solution = greedy(problem)
+        else:
+            solution = solve(problem, time_limit_s=job["time_limit"], workers=job["workers"], seed=0)
+        result = {
+            "solution": solution_to_dict(solution),
+            "stages": [[s.name, s.seconds] for s in solution.stages],
+        }
+    result["seconds"] = time.perf_counter() - started
+    peak_kb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    result["peak_mb"] = peak_kb / 1024
+    json.dump(result, sys.stdout)
+
+
+def in_child(job: dict) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child"], input=json.dumps(job), capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark child failed on {job['run']}:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+# --- one case: solver and greedy on the same problem ---------------------------------------
+
+
+@dataclass
+class Case:
+    name: str
+    size: str
+    problem: dict
+    solver: dict
+    greedy: dict
+
+    @property
+    def scores(self) -> dict:
+        return self.solver["solution"]["scores"]
+
+    @property
+    def coverage_ratio(self) -> float:
+        return self.scores["coverage"] / max(1, self.greedy["solution"]["scores"]["coverage"])
+
+
+class Bench:
+    def __init__(self, folder: Path, workers: int, time_limit: float | None):
+        self.folder = folder
+        self.workers = workers
+        self.time_limit = time_limit
+        self.cases: list[Case] = []
+
+    def limit_for(self, problem: dict) -> float:
+        """Seconds per solve: the flag, or by size."""
+        if self.time_limit is not None:
+            return self.time_limit
+        n = len(problem["demands"])
+        return 10.0 if n <= 150 else 30.0 if n <= 400 else 60.0
+
+    def save(self, name: str, problem: dict) -> str:
+        path = self.folder / f"{name}.json"
+        path.write_text(json.dumps(problem, ensure_ascii=False), encoding="utf-8")
+        return str(path)
+
+    def run(self, name: str, problem: dict) -> Case:
+        path = self.save(name, problem)
+        solver = in_child({"run": "solve", "path": path, "workers": self.workers, "time_limit": self.limit_for(problem)})
+        baseline = in_child({"run": "greedy", "path": path})
+        for result in (solver, baseline):
+            report = check(problem, result["solution"])
+            result["ok"] = report.ok
+            result["violations"] = [str(v) for v in report.violations[:3]]
+        case = Case(name, f"{len(problem['volunteers'])}x{len(problem['demands'])}", problem, solver, baseline)
+        self.cases.append(case)
+        print_row(case)
+        return case
+
+    def replan(self, name: str, first: Case) -> Case:
+        """A volunteer cancels one assigned pair: forbid it, keep the old plan as `previous`."""
+        old = first.solver["solution"]["assignments"]
+        pinned = first.problem.get("pinned", [])
+        cancelled = next(p for p in old if p not in pinned)
+        problem = dict(
+            first.problem,
+            forbidden=first.problem.get("forbidden", []) + [cancelled],
+            previous=old,
+        )
+        case = self.run(name, problem)
+        others = case.scores["changes"] - 1
+        greedy_others = case.greedy["solution"]["scores"]["changes"] - 1
+        print(
+            f"    re-plan after cancelling ({cancelled['demand']}, {cancelled['volunteer']}): "
+            f"{others} other change(s) of {len(old)} pairs (greedy: {greedy_others}), "
+            f"{case.solver['seconds']:.1f} s"
+        )
+        return case
+
+    def many(self, count: int, size: tuple[int, int]) -> None:
+        """Throughput on independent community-weeks, 10 s each unless --time-limit says otherwise."""
+        paths = [self.save(f"many-{seed}", generate(*size, seed=1000 + seed)) for seed in range(count)]
+        limit = self.time_limit or 10.0
+        walls = {}
+        for workers in (1, 2):
+            result = in_child({"run": "many", "paths": paths, "workers": workers, "time_limit": limit})
+            walls[workers] = result["seconds"]
+            statuses = {s: result["statuses"].count(s) for s in sorted(set(result["statuses"]))}
+            print(
+                f"solve_many {count} x {size[0]}x{size[1]}, {workers} worker(s): {result['seconds']:.1f} s wall, "
+                f"{result['seconds'] / count:.2f} s per problem, coverage {result['coverage']}, "
+                f"statuses {statuses}, peak {result['peak_mb']:.0f} MB"
+            )
+        print(f"solve_many speed-up with 2 workers: {walls[1] / walls[2]:.2f}x")
+
+
+# --- printing -----------------------------------------------------------------------------
+
+COLUMNS = (
+    ("case", 26), ("size", 10), ("status", 10), ("cov s/g/bound", 18), ("chg", 5), ("unw", 5),
+    ("fairness", 11), ("travel_m", 9), ("seconds per stage", 50), ("total", 7), ("greedy", 7),
+    ("peak MB", 8), ("ok", 3),
+)  # fmt: skip
+
+
+def print_header() -> None:
+    print(" ".join(title.ljust(width) for title, width in COLUMNS).rstrip())
+    print(" ".join("-" * width for _, width in COLUMNS))
+
+
+def print_row(case: Case) -> None:
+    s, g = case.solver, case.greedy
+    scores = case.scores
+    # "rest": building the model and explaining what is short.
+    rest = s["seconds"] - sum(sec for _, sec in s["stages"])
+    stages = " ".join(f"{STAGE_LABELS.get(name, name)} {sec:.1f}" for name, sec in s["stages"]) + f" rest {rest:.1f}"
+    cells = (
+        case.name, case.size, s["solution"]["status"],
+        f"{scores['coverage']}/{g['solution']['scores']['coverage']}/{s['solution']['bound']['coverage']}",
+        scores["changes"], scores["unwanted"], scores["fairness"], scores["travel_m"], stages,
+        f"{s['seconds']:.1f}", f"{g['seconds']:.2f}", f"{s['peak_mb']:.0f}",
+        "yes" if s["ok"] and g["ok"] else "NO",
+    )  # fmt: skip
+    print(" ".join(str(cell).ljust(width) for cell, (_, width) in zip(cells, COLUMNS)).rstrip(), flush=True)
+    for broken in s["violations"] + g["violations"]:
+        print(f"    ! {broken}")
+
+
+def run_examples(bench: Bench, quick: bool) -> None:
+    """The shared examples: coverage against the proven optimum, and the five
+    scores against the lexicographic optimum where one is proven."""
+    rows = []
+    for expected_path in sorted(EXAMPLES.glob("*.expected.json")):
+        if expected_path.name.startswith("bad-"):
+            continue
+        expected = json.loads(expected_path.read_text(encoding="utf-8"))
+        problem = json.loads((EXAMPLES / expected["problem"]).read_text(encoding="utf-8"))
+        if quick and len(problem["demands"]) > 150:
+            continue
+        rows.append((bench.run(f"example {expected['problem'].split('.')[0]}", problem), expected))
+    print()
+    if not rows:
+        print(f"no shared examples found in {EXAMPLES} (set ROSTER_EXAMPLES)")
+        return
+    print("examples: coverage solver / greedy / proven optimum; five scores equal to the proven optimum")
+    for case, expected in rows:
+        optimum = expected["coverage_optimum"]
+        lexicographic = expected.get("lexicographic_optimum")
+        verdict = "-" if lexicographic is None else "yes" if lexicographic == case.scores else "no"
+        line = (
+            f"  {case.name:<28} {case.scores['coverage']:>5} / {case.greedy['solution']['scores']['coverage']:>5} "
+            f"/ {optimum:>5}   reached: {'yes' if case.scores['coverage'] == optimum else 'no':<3}  "
+            f"lexicographic: {verdict}"
+        )
+        if "fairness_found" in expected:
+            line += (
+                f"  (fairness {case.scores['fairness']}; best known {expected['fairness_found']}, "
+                f"lower bound {expected['fairness_lower_bound']:.0f})"
+            )
+        print(line)
+
+
+def parse_sizes(text: str) -> tuple[tuple[int, int], ...]:
+    try:
+        return tuple((int(v), int(d)) for v, d in (part.split("x") for part in text.split(",")))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not like 30x40,500x300") from None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes only")
+    parser.add_argument("--sizes", type=parse_sizes, help="plain generated sizes, e.g. 30x40,500x300")
+    parser.add_argument("--many", type=int, help="problems for solve_many (default 8, quick 4)")
+    parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads per solve (default 2)")
+    parser.add_argument(
+        "--time-limit", type=float, help="seconds per solve (default by size: 10/30/60; 10 in solve_many)"
+    )
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main()
+        return
+
+    sizes = args.sizes or (QUICK_SIZES if args.quick else FULL_SIZES)
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="solver-bench-") as folder:
+        bench = Bench(Path(folder), args.workers, args.time_limit)
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.workers} CP-SAT workers per solve")
+        print_header()
+        plain = {(v, d): bench.run(f"generated {v}x{d}", generate(v, d, seed=1)) for v, d in sizes}
+        bench.replan("re-plan 120x100", bench.run("generated 120x100", generate(120, 100, seed=2)))
+        bench.run("tight 60x80", generate(60, 80, seed=3, tight=True))
+        if not args.quick:
+            bench.run("tight 500x300", generate(500, 300, seed=5, tight=True))
+            base = plain.get((500, 300)) or bench.run("generated 500x300", generate(500, 300, seed=1))
+            bench.replan("re-plan 500x300", base)
+        run_examples(bench, args.quick)
+        print()
+        tight = [c for c in bench.cases if "tight" in c.name]
+        ratios = ", ".join(f"{c.name} {c.coverage_ratio:.3f}" for c in tight)
+        print(f"coverage solver/greedy on tight instances: {ratios}")
+        print(f"coverage solver/greedy, all cases: min {min(c.coverage_ratio for c in bench.cases):.3f}, "
+              f"max {max(c.coverage_ratio for c in bench.cases):.3f}")
+        print()
+        bench.many(args.many or (4 if args.quick else 8), (120, 100) if args.quick else (500, 300))
+    print(f"\nbenchmark wall time {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

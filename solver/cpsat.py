@@ -1,0 +1,907 @@
+"""Builds and runs the CP-SAT model of a roster problem.
+
+Variables exist only for pairs that rules 1-3 and `forbidden` allow. Rule 4
+becomes at-most-one rows over the cliques of the demands' conflict graph,
+rule 5 two knapsack rows per volunteer, rule 6 one row per demand, and pinned
+pairs are fixed. The five scores are optimised one after the other: each
+stage keeps the earlier stages' results as constraints and starts from the
+best roster so far as a hint.
+
+A stage first polishes that roster with a quick local search, then asks
+CP-SAT for a proof on the whole model (when the model is small enough for
+that to have a chance), and, if no proof came, improves the roster by
+re-solving neighbourhoods of a few dozen volunteers exactly (large
+neighbourhood search), which scales to thousands of volunteers. The reported
+scores are recomputed from the final assignments by `solver.constraints`,
+never read off an objective.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from solver import constraints
+from solver.explain import explain_infeasible, explain_unfilled
+from solver.model import FEASIBLE, INFEASIBLE, OPTIMAL, Pair, Problem, Solution, StageReport
+
+Progress = Callable[[str, "int | None", float], None]
+
+# Stages in the spec's order, each with its share of the remaining time
+# (unused time passes on) and whether it maximises.
+STAGE_SHARES = {"coverage": 5, "changes": 1, "unwanted": 1, "fairness": 4, "travel": 2}
+MAXIMISED = {"coverage"}
+# Share of a stage's time for the local search, then for CP-SAT on the whole
+# model; the rest (all of it once proven) goes to neighbourhood search.
+LOCAL_SEARCH_SHARE = 0.2
+WHOLE_MODEL_SHARE = {"coverage": 0.8, "changes": 0.5, "unwanted": 0.5, "fairness": 0.4, "travel": 0.5}
+# Beyond this many pairs CP-SAT on the whole model rarely gets past presolve
+# in the time a roster solve has, so only the neighbourhood search runs; and
+# with less time than this (seconds, plus seconds per pair) CP-SAT would
+# spend it all getting started, so neither does it then.
+WHOLE_MODEL_MAX_PAIRS = 30_000
+WHOLE_MODEL_MIN_SECONDS = (0.1, 4e-5)
+# Seconds per pair that building and solving the linear relaxation of
+# coverage takes; it runs when the coverage stage has three times that.
+LP_SECONDS_PER_PAIR = 6e-5
+# Neighbourhood search: pairs per neighbourhood (adapted as it goes), time per
+# neighbourhood, and how many proven but useless neighbourhoods in a row end it.
+NEIGHBOURHOOD_PAIRS = (150, 600, 4000)  # smallest, first, largest
+NEIGHBOURHOOD_WORK = 0.25  # CP-SAT deterministic time, about a second here
+NEIGHBOURHOOD_PATIENCE = 25
+# Time kept back at the end for explanations and scoring: a share of the
+# limit, plus seconds, plus seconds per demand.
+FINISH_RESERVE = (0.02, 0.05, 1.2e-3)
+# Above this many breakpoints a volunteer's square gets a product constraint
+# plus a sample of the exact cuts instead of every cut.
+MAX_SQUARE_CUTS = 160
+# Bron-Kerbosch gives up on a component with more maximal cliques than this
+# many per demand, and a greedy cover takes over.
+CLIQUES_PER_DEMAND = 20
+
+
+# --- rule 4 as cliques ---------------------------------------------------------------
+
+
+def _components(graph: list[set[int]]) -> list[list[int]]:
+    seen: set[int] = set()
+    out = []
+    for start in range(len(graph)):
+        if start in seen or not graph[start]:
+            continue
+        seen.add(start)
+        stack, comp = [start], []
+        while stack:
+            u = stack.pop()
+            comp.append(u)
+            for w in graph[u] - seen:
+                seen.add(w)
+                stack.append(w)
+        out.append(sorted(comp))
+    return out
+
+
+class _TooManyCliques(Exception):
+    pass
+
+
+def _maximal_cliques(graph: list[set[int]], nodes: list[int], limit: int) -> list[tuple[int, ...]]:
+    """All maximal cliques among `nodes` (Bron-Kerbosch with Tomita's pivot)."""
+    out: list[tuple[int, ...]] = []
+
+    def expand(clique: list[int], candidates: set[int], excluded: set[int]) -> None:
+        if not candidates and not excluded:
+            out.append(tuple(sorted(clique)))
+            if len(out) > limit:
+                raise _TooManyCliques
+            return
+        pivot = max(candidates | excluded, key=lambda u: (len(graph[u] & candidates), -u))
+        for v in sorted(candidates - graph[pivot]):
+            expand(clique + [v], candidates & graph[v], excluded & graph[v])
+            candidates.remove(v)
+            excluded.add(v)
+
+    expand([], set(nodes), set())
+    return out
+
+
+def _greedy_clique_cover(graph: list[set[int]], nodes: list[int]) -> list[tuple[int, ...]]:
+    """Cliques that together contain every edge among `nodes`, grown greedily."""
+    covered: set[tuple[int, int]] = set()
+    out = []
+    for u in nodes:
+        for w in sorted(graph[u]):
+            if w < u or (u, w) in covered:
+                continue
+            clique = [u, w]
+            candidates = graph[u] & graph[w]
+            while candidates:
+                c = min(candidates)
+                clique.append(c)
+                candidates &= graph[c]
+            clique.sort()
+            covered.update((a, b) for i, a in enumerate(clique) for b in clique[i + 1 :])
+            out.append(tuple(clique))
+    return out
+
+
+def clique_cover(graph: list[set[int]]) -> list[tuple[int, ...]]:
+    """Cliques of the conflict graph such that every edge lies in one of them.
+
+    Where it is affordable these are all the maximal cliques, so every clique
+    of any volunteer's own conflict graph lies inside one of them and the
+    at-most-one rows are as tight as they can be."""
+    out: list[tuple[int, ...]] = []
+    for comp in _components(graph):
+        try:
+            out += _maximal_cliques(graph, comp, CLIQUES_PER_DEMAND * len(comp))
+        except _TooManyCliques:
+            out += _greedy_clique_cover(graph, comp)
+    return out
+
+
+# --- the data every model and heuristic shares ----------------------------------------
+
+
+class _Index:
+    """The problem as the models see it: eligible pairs numbered 0..n-1,
+    grouped by demand and by volunteer, with their at-most-one rows."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.pairs = constraints.eligible_pairs(problem)
+        self.by_demand: list[list[int]] = [[] for _ in problem.demands]
+        self.by_volunteer: list[list[int]] = [[] for _ in problem.volunteers]
+        for k, p in enumerate(self.pairs):
+            self.by_demand[p.demand].append(k)
+            self.by_volunteer[p.volunteer].append(k)
+        self.at = {(p.demand, p.volunteer): k for k, p in enumerate(self.pairs)}
+        self.by_ids = {(problem.demands[d].id, problem.volunteers[v].id): k for (d, v), k in self.at.items()}
+        self.pinned = {self.by_ids[p.demand, p.volunteer] for p in problem.pinned}
+        self.minutes = [problem.demands[p.demand].minutes for p in self.pairs]
+        self.graph = constraints.conflict_graph(problem)
+        self.rows = self._rows()
+
+    def _rows(self) -> list[list[tuple[int, ...]]]:
+        """Rule 4 per volunteer: for each clique of clashing demands, the
+        volunteer's pairs on it, of which at most one may be chosen."""
+        rows: list[set[tuple[int, ...]]] = [set() for _ in self.problem.volunteers]
+        for clique in clique_cover(self.graph):
+            mine: dict[int, list[int]] = {}
+            for d in clique:
+                for k in self.by_demand[d]:
+                    mine.setdefault(self.pairs[k].volunteer, []).append(k)
+            for v, ks in mine.items():
+                if len(ks) > 1:
+                    rows[v].add(tuple(sorted(ks)))
+        return [sorted(r) for r in rows]
+
+    def ids(self, k: int) -> Pair:
+        p = self.pairs[k]
+        return Pair(self.problem.demands[p.demand].id, self.problem.volunteers[p.volunteer].id)
+
+    def weights(self, name: str) -> tuple[dict[int, int], int]:
+        """A linear score as weights on pairs plus a constant."""
+        every = range(len(self.pairs))
+        if name == "coverage":
+            return {k: self.problem.demands[self.pairs[k].demand].priority for k in every}, 0
+        if name == "changes":  # previous pairs dropped: all of them, less those kept
+            previous = set(self.problem.previous)
+            kept = [self.by_ids[p.demand, p.volunteer] for p in previous if (p.demand, p.volunteer) in self.by_ids]
+            return {k: -1 for k in kept}, len(previous)
+        if name == "unwanted":
+            problem = self.problem
+            return {
+                k: 1
+                for k, p in enumerate(self.pairs)
+                if constraints.unwanted_pair(problem.volunteers[p.volunteer], problem.demands[p.demand])
+            }, 0
+        if name == "travel":
+            return {k: p.distance_m for k, p in enumerate(self.pairs)}, 0
+        raise ValueError(name)
+
+    def obvious_bound(self, name: str) -> int:
+        """A bound on a score that needs no search: every demand staffed by
+        whoever could serve it, every previous pair that still may be kept,
+        and otherwise nothing but the pinned pairs."""
+        if name == "coverage":
+            demands = self.problem.demands
+            return sum(demands[d].priority * min(demands[d].count, len(ks)) for d, ks in enumerate(self.by_demand))
+        if name == "fairness":
+            load = [v.history_minutes for v in self.problem.volunteers]
+            for k in self.pinned:
+                load[self.pairs[k].volunteer] += self.minutes[k]
+            return sum(m * m for m in load)
+        weights, constant = self.weights(name)
+        return constant + sum(c for k, c in weights.items() if c < 0 or k in self.pinned)
+
+    def varies(self, name: str) -> bool:
+        """Whether a score depends on any pair that is not pinned; if not,
+        there is nothing to choose and its stage is skipped."""
+        if name == "fairness":
+            return len(self.pinned) < len(self.pairs)
+        return any(c and k not in self.pinned for k, c in self.weights(name)[0].items())
+
+
+# --- a roster being edited by the heuristics ----------------------------------------------
+
+
+class _Schedule:
+    """Who serves what, with each volunteer's load, so that whether a pair
+    still fits (rules 4-6 given the rest of the roster) is a quick check."""
+
+    def __init__(self, index: _Index, values: Sequence[int]):
+        self.index = index
+        problem = index.problem
+        self.values = [0] * len(index.pairs)
+        self.load = [v.history_minutes for v in problem.volunteers]  # history included
+        self.count = [0] * len(problem.volunteers)
+        self.serving: list[set[int]] = [set() for _ in problem.volunteers]
+        self.staff: list[set[int]] = [set() for _ in problem.demands]
+        for k, x in enumerate(values):
+            if x:
+                self.add(k)
+
+    def add(self, k: int) -> None:
+        p = self.index.pairs[k]
+        self.values[k] = 1
+        self.load[p.volunteer] += self.index.minutes[k]
+        self.count[p.volunteer] += 1
+        self.serving[p.volunteer].add(p.demand)
+        self.staff[p.demand].add(p.volunteer)
+
+    def remove(self, k: int) -> None:
+        p = self.index.pairs[k]
+        self.values[k] = 0
+        self.load[p.volunteer] -= self.index.minutes[k]
+        self.count[p.volunteer] -= 1
+        self.serving[p.volunteer].remove(p.demand)
+        self.staff[p.demand].remove(p.volunteer)
+
+    def replace(self, values: Sequence[int], ks: Iterable[int]) -> None:
+        """Take the values of pairs `ks` from `values`."""
+        changed = [k for k in ks if self.values[k] != values[k]]
+        for k in changed:
+            if self.values[k]:
+                self.remove(k)
+        for k in changed:
+            if values[k]:
+                self.add(k)
+
+    def take(self, values: Sequence[int], ks: Iterable[int]) -> bool:
+        """Take the values of pairs `ks` from `values` if every demand keeps
+        within its count; the other rules hold within the pairs' volunteers."""
+        ks = list(ks)
+        before = list(self.values)
+        self.replace(values, ks)
+        demands = {self.index.pairs[k].demand for k in ks}
+        if all(len(self.staff[d]) <= self.index.problem.demands[d].count for d in demands):
+            return True
+        self.replace(before, ks)
+        return False
+
+    def fits(self, k: int) -> bool:
+        """Whether pair k can join the roster as it stands."""
+        p = self.index.pairs[k]
+        problem = self.index.problem
+        v = problem.volunteers[p.volunteer]
+        minutes = self.load[p.volunteer] - v.history_minutes + self.index.minutes[k]
+        return (
+            p.volunteer not in self.staff[p.demand]
+            and len(self.staff[p.demand]) < problem.demands[p.demand].count
+            and constraints.load(v, minutes, self.count[p.volunteer] + 1)
+            and self.index.graph[p.demand].isdisjoint(self.serving[p.volunteer])
+        )
+
+    def fill(self, order: Iterable[int | None]) -> None:
+        """Add the pairs of `order` that still fit, first come first served
+        (None stands for a pair that can never be assigned)."""
+        for k in order:
+            if k is not None and not self.values[k] and self.fits(k):
+                self.add(k)
+
+    def greedy(self) -> None:
+        """Fill demands, most important and hardest to staff first, each with
+        the least loaded volunteers who fit."""
+        ix = self.index
+        demands = ix.problem.demands
+
+        def hardest(d: int) -> tuple:
+            return (-demands[d].priority, len(ix.by_demand[d]), demands[d].start)
+
+        def least_loaded(k: int) -> tuple:
+            return (self.load[ix.pairs[k].volunteer], ix.pairs[k].distance_m)
+
+        for d in sorted(range(len(demands)), key=hardest):
+            self.fill(sorted(ix.by_demand[d], key=least_loaded))
+
+    def score(self, name: str) -> int:
+        """One of the five scores of the roster as it stands."""
+        if name == "fairness":
+            return sum(m * m for m in self.load)
+        weights, constant = self.index.weights(name)
+        return constant + sum(c for k, c in weights.items() if self.values[k])
+
+    # Local search for the scores after coverage.
+
+    def delta(self, out: Sequence[int], into: Sequence[int], weights: dict[str, dict[int, int]]) -> tuple[int, ...]:
+        """How (changes, unwanted, fairness, travel) change when pairs `out`
+        leave and pairs `into` join; coverage stays as both serve the same demands."""
+        linear = {name: sum(w.get(k, 0) for k in into) - sum(w.get(k, 0) for k in out) for name, w in weights.items()}
+        shift: dict[int, int] = {}
+        for ks, sign in ((out, -1), (into, 1)):
+            for k in ks:
+                v = self.index.pairs[k].volunteer
+                shift[v] = shift.get(v, 0) + sign * self.index.minutes[k]
+        fairness = sum((self.load[v] + m) ** 2 - self.load[v] ** 2 for v, m in shift.items())
+        return (linear["changes"], linear["unwanted"], fairness, linear["travel"])
+
+    def allows(self, out: Sequence[int], into: Sequence[int]) -> bool:
+        """Whether the roster stays valid when `out` leave and `into` join."""
+        for k in out:
+            self.remove(k)
+        added = []
+        for k in into:
+            if not self.fits(k):
+                break
+            self.add(k)
+            added.append(k)
+        ok = len(added) == len(into)
+        for k in added:
+            self.remove(k)
+        for k in out:
+            self.add(k)
+        return ok
+
+    def moves(self, k: int) -> Iterable[tuple[list[int], list[int]]]:
+        """Moves that take assigned pair k out while keeping its demand
+        served: hand it to another volunteer, or swap demands with one."""
+        ix = self.index
+        d, v = ix.pairs[k].demand, ix.pairs[k].volunteer
+        for k2 in ix.by_demand[d]:
+            w = ix.pairs[k2].volunteer
+            if w in self.staff[d]:
+                continue
+            yield [k], [k2]
+            for d2 in self.serving[w]:
+                back = ix.at.get((d2, v))
+                theirs = ix.at[d2, w]
+                if back is not None and v not in self.staff[d2] and theirs not in ix.pinned:
+                    yield [k, theirs], [k2, back]
+
+    def improve(self, deadline: float) -> None:
+        """Best-improvement passes over the assigned pairs, accepting a move
+        when it makes (changes, unwanted, fairness, travel) lexicographically
+        smaller, until no move helps or time is up."""
+        weights = {name: self.index.weights(name)[0] for name in ("changes", "unwanted", "travel")}
+        better = True
+        while better and time.monotonic() < deadline:
+            better = False
+            for k in range(len(self.values)):
+                if not self.values[k] or k in self.index.pinned:
+                    continue
+                best, chosen = (0, 0, 0, 0), None
+                for out, into in self.moves(k):
+                    gain = self.delta(out, into, weights)
+                    if gain < best and self.allows(out, into):
+                        best, chosen = gain, (out, into)
+                if chosen:
+                    for x in chosen[0]:
+                        self.remove(x)
+                    for x in chosen[1]:
+                        self.add(x)
+                    better = True
+                if time.monotonic() > deadline:
+                    return
+
+
+# --- CP-SAT models -------------------------------------------------------------------------
+
+
+@dataclass
+class _Stage:
+    name: str
+    maximize: bool
+    expr: cp_model.LinearExprT
+    value: Callable[[Sequence[int]], int]  # the same objective on a roster of 0/1 values
+
+    def better(self, a: int, b: int) -> bool:
+        return a > b if self.maximize else a < b
+
+
+@dataclass
+class _Result:
+    values: list[int]
+    value: int
+    status: str  # OPTIMAL or FEASIBLE
+    bound: float  # nan when CP-SAT found nothing
+
+
+class _Model:
+    """A CP-SAT model over the pairs of some volunteers, one method per rule
+    and score. With every volunteer it is the whole problem; with a few, the
+    rest of `schedule` stays as it is and only these volunteers' pairs move."""
+
+    def __init__(self, index: _Index, volunteers: Sequence[int], schedule: _Schedule | None = None):
+        self.index = index
+        self.volunteers = volunteers
+        self.model = cp_model.CpModel()
+        self.x = {k: self.model.new_bool_var("") for v in volunteers for k in index.by_volunteer[v]}
+        # Auxiliary variables with how to compute their value from a roster, for hints.
+        self.aux: list[tuple[cp_model.IntVar, Callable[[Sequence[int]], int]]] = []
+        self.add_no_overlap()
+        self.add_load()
+        self.add_count(schedule)
+        self.add_pinned()
+
+    def linear(self, coefs: dict[int, int]) -> cp_model.LinearExprT:
+        """The weighted sum of the pairs in `coefs`, all of them in this model."""
+        return cp_model.LinearExpr.weighted_sum([self.x[k] for k in coefs], list(coefs.values()))
+
+    # Hard rules; 1-3 and forbidden are in the choice of pairs.
+
+    def add_no_overlap(self) -> None:
+        """Rule 4: at most one demand of each clique of clashing demands."""
+        for v in self.volunteers:
+            for row in self.index.rows[v]:
+                self.model.add_at_most_one(self.x[k] for k in row)
+
+    def add_load(self) -> None:
+        """Rule 5: max_minutes and max_assignments, where they can bind."""
+        for v in self.volunteers:
+            vol, ks = self.index.problem.volunteers[v], self.index.by_volunteer[v]
+            minutes = {k: self.index.minutes[k] for k in ks}
+            if vol.max_minutes is not None and sum(minutes.values()) > vol.max_minutes:
+                self.model.add(self.linear(minutes) <= vol.max_minutes)
+            if vol.max_assignments is not None and len(ks) > vol.max_assignments:
+                self.model.add(sum(self.x[k] for k in ks) <= vol.max_assignments)
+
+    def add_count(self, schedule: _Schedule | None) -> None:
+        """Rule 6: at most `count` volunteers per demand, less those already
+        serving it from outside the model."""
+        free: dict[int, list[int]] = {}
+        for k in self.x:
+            free.setdefault(self.index.pairs[k].demand, []).append(k)
+        inside = set(self.volunteers)
+        for d, ks in free.items():
+            room = self.index.problem.demands[d].count
+            if schedule is not None:
+                room -= len(schedule.staff[d] - inside)
+            if len(ks) > room:
+                self.model.add(sum(self.x[k] for k in ks) <= room)
+
+    def add_pinned(self) -> None:
+        """Rule 7: pinned pairs are assigned; forbidden ones have no variable."""
+        for k in self.index.pinned:
+            if k in self.x:
+                self.model.add(self.x[k] == 1)
+
+    # Scores, each as a stage.
+
+    def stage(self, name: str) -> _Stage:
+        if name == "fairness":
+            return self.fairness()
+        coefs, constant = self.index.weights(name)
+        mine = {k: c for k, c in coefs.items() if k in self.x}
+        return _Stage(
+            name,
+            name in MAXIMISED,
+            self.linear(mine) + constant,
+            lambda values: constant + sum(c * values[k] for k, c in mine.items()),
+        )
+
+    def fairness(self) -> _Stage:
+        """Sum over the model's volunteers of (history + minutes)^2.
+
+        With g the gcd of a volunteer's history and demand lengths, the total
+        is g * t for an integer t, and t^2 is exactly the largest of the lines
+        through consecutive integer squares, (2j+1) t - j(j+1), which also
+        make a tight linear relaxation."""
+        ix = self.index
+        squares: list[cp_model.IntVar] = []
+        factors: list[int] = []
+        parts: list[tuple[list[int], int]] = []
+        constant = 0
+        for v in self.volunteers:
+            vol, ks = ix.problem.volunteers[v], ix.by_volunteer[v]
+            h = vol.history_minutes
+            if not ks:
+                constant += h * h
+                continue
+            minutes = [ix.minutes[k] for k in ks]
+            g = math.gcd(h, *minutes)
+            most = min(sum(minutes), sum(w.minutes for w in vol.availability))
+            if vol.max_minutes is not None:
+                most = min(most, vol.max_minutes)
+            lo, hi = h // g, (h + most) // g
+            t = self.model.new_int_var(lo, hi, "")
+            self.model.add(g * t == h + self.linear(dict(zip(ks, minutes))))
+            square = self.model.new_int_var(lo * lo, hi * hi, "")
+            step = max(1, math.ceil((hi - lo) / MAX_SQUARE_CUTS))
+            if step > 1:
+                self.model.add_multiplication_equality(square, [t, t])
+            for j in range(lo, hi, step):
+                self.model.add(square >= (2 * j + 1) * t - j * (j + 1))
+            squares.append(square)
+            factors.append(g * g)
+            part = (ks, h)
+            parts.append(part)
+            self.aux.append((t, lambda values, part=part, g=g: self._load(values, *part) // g))
+            self.aux.append((square, lambda values, part=part, g=g: (self._load(values, *part) // g) ** 2))
+        return _Stage(
+            "fairness",
+            False,
+            cp_model.LinearExpr.weighted_sum(squares, factors) + constant,
+            lambda values: constant + sum(self._load(values, *part) ** 2 for part in parts),
+        )
+
+    def _load(self, values: Sequence[int], ks: list[int], history: int) -> int:
+        return history + sum(self.index.minutes[k] for k in ks if values[k])
+
+    def fix(self, stage: _Stage, value: int) -> None:
+        """Keep a stage's result while later stages run."""
+        self.model.add(stage.expr >= value if stage.maximize else stage.expr <= value)
+
+    def solve(
+        self,
+        stage: _Stage,
+        values: Sequence[int],
+        seconds: float,
+        seed: int,
+        work: float | None = None,
+        listener: cp_model.CpSolverSolutionCallback | None = None,
+    ) -> _Result:
+        """Optimise `stage` from the roster `values` (a full roster; pairs
+        outside the model keep their values) for at most `seconds`, and at
+        most `work` units of CP-SAT's deterministic time if given.
+
+        One CP-SAT thread, so that the same model, hint and seed give the
+        same roster whenever the wall-clock limit is not what stops it."""
+        self.model.clear_hints()
+        for k, var in self.x.items():
+            self.model.add_hint(var, values[k])
+        for var, value_of in self.aux:
+            self.model.add_hint(var, value_of(values))
+        if stage.maximize:
+            self.model.maximize(stage.expr)
+        else:
+            self.model.minimize(stage.expr)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.max_time_in_seconds = max(0.01, seconds)
+        if work is not None:
+            params.max_deterministic_time = work
+        params.num_workers = 1
+        params.random_seed = seed
+        # Every linear row in the LP from the start (the fairness cuts above
+        # all), and no probing, which costs more than it saves on these models.
+        params.linearization_level = 2
+        params.add_lp_constraints_lazily = False
+        params.cp_model_probing_level = 0
+        status = solver.solve(self.model, listener)
+        values = list(values)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            solution = solver.response_proto.solution
+            for k, var in self.x.items():
+                values[k] = int(solution[var.index])
+        elif status != cp_model.UNKNOWN:
+            raise RuntimeError(f"CP-SAT says {solver.status_name(status)} in stage {stage.name}: a modelling bug")
+        bound = solver.best_objective_bound if status != cp_model.UNKNOWN else math.nan
+        return _Result(values, stage.value(values), OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE, bound)
+
+
+def _coverage_relaxation(index: _Index) -> float | None:
+    """The linear relaxation of the coverage stage (every rule row of the
+    model, variables in [0, 1]) solved by GLOP: an upper bound on coverage,
+    usually within a fraction of a percent, for models too big for CP-SAT."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    x = [lp.NumVar(0, 1, "") for _ in index.pairs]
+
+    def row(ks: Sequence[int], coefs: Sequence[int], most: int) -> None:
+        constraint = lp.RowConstraint(-lp.infinity(), most, "")
+        for k, c in zip(ks, coefs):
+            constraint.SetCoefficient(x[k], c)
+
+    problem = index.problem
+    for d, ks in enumerate(index.by_demand):
+        if len(ks) > problem.demands[d].count:
+            row(ks, [1] * len(ks), problem.demands[d].count)
+    for v, ks in enumerate(index.by_volunteer):
+        vol, minutes = problem.volunteers[v], [index.minutes[k] for k in ks]
+        if vol.max_minutes is not None and sum(minutes) > vol.max_minutes:
+            row(ks, minutes, vol.max_minutes)
+        if vol.max_assignments is not None and len(ks) > vol.max_assignments:
+            row(ks, [1] * len(ks), vol.max_assignments)
+        for r in index.rows[v]:
+            row(r, [1] * len(r), 1)
+    for k, p in enumerate(index.pairs):
+        lp.Objective().SetCoefficient(x[k], problem.demands[p.demand].priority)
+    lp.Objective().SetMaximization()
+    return lp.Objective().Value() if lp.Solve() == pywraplp.Solver.OPTIMAL else None
+
+
+# --- the lexicographic search ---------------------------------------------------------------
+
+
+class _Clock:
+    """Elapsed time since the solve began, and the progress callback if any."""
+
+    def __init__(self, callback: Progress | None):
+        self.began = time.monotonic()
+        self.callback = callback
+        self.best_coverage: int | None = None
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+    def report(self, stage: str) -> None:
+        if self.callback:
+            self.callback(stage, self.best_coverage, self.elapsed())
+
+
+class _CoverageListener(cp_model.CpSolverSolutionCallback):
+    """Passes each better coverage CP-SAT finds to the progress callback."""
+
+    def __init__(self, clock: _Clock):
+        super().__init__()
+        self.clock = clock
+
+    def on_solution_callback(self) -> None:
+        self.clock.best_coverage = int(self.objective_value)
+        self.clock.report("coverage")
+
+
+class _Search:
+    """Runs the stages in order on one schedule, within one time limit."""
+
+    def __init__(self, problem: Problem, time_limit_s: float, workers: int, seed: int, clock: _Clock):
+        self.index = _Index(problem)
+        share, fixed, per_demand = FINISH_RESERVE
+        self.deadline = clock.began + time_limit_s * (1 - share) - fixed - per_demand * len(problem.demands)
+        self.workers = workers
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.clock = clock
+        # The first roster: pinned pairs, what still fits of the previous
+        # plan, then the greedy fill.
+        self.schedule = _Schedule(self.index, [0] * len(self.index.pairs))
+        self.schedule.fill(sorted(self.index.pinned))
+        self.schedule.fill(self.index.by_ids.get((p.demand, p.volunteer)) for p in problem.previous)
+        self.schedule.greedy()
+        clock.best_coverage = self.schedule.score("coverage")
+        small = len(self.index.pairs) <= WHOLE_MODEL_MAX_PAIRS
+        self.whole = _Model(self.index, range(len(problem.volunteers))) if small else None
+        self.done: list[str] = []  # stages whose result is kept as a constraint
+
+    def run(self) -> tuple[list[StageReport], int]:
+        """All stages; returns their reports and the proven coverage bound."""
+        stages = [name for name in STAGE_SHARES if self.index.varies(name)]
+        reports = []
+        bound = self.index.obvious_bound("coverage")
+        for i, name in enumerate(stages):
+            self.clock.report(name)
+            began = time.monotonic()
+            share = STAGE_SHARES[name] / sum(STAGE_SHARES[s] for s in stages[i:])
+            report = self.stage(name, began + max(0.0, self.deadline - began) * share)
+            if name == "coverage":
+                self.clock.best_coverage = report.value
+                bound = int(report.bound)
+            reports.append(report)
+            self.clock.report(name)
+        return reports, bound
+
+    def stage(self, name: str, deadline: float) -> StageReport:
+        """One stage: local search, CP-SAT on the whole model, then
+        neighbourhoods until the stage's time is up, its bound is reached or
+        nothing improves."""
+        began = time.monotonic()
+        if name != "coverage":
+            self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE)
+        stage = self.whole.stage(name) if self.whole is not None else None
+        bound = self.bound(name, deadline)
+        seconds = (deadline - time.monotonic()) * WHOLE_MODEL_SHARE[name]
+        least, per_pair = WHOLE_MODEL_MIN_SECONDS
+        if stage is not None and self.schedule.score(name) != bound and seconds > least + per_pair * len(self.whole.x):
+            listener = _CoverageListener(self.clock) if name == "coverage" and self.clock.callback else None
+            result = self.whole.solve(stage, self.schedule.values, seconds, self.seed, listener=listener)
+            self.schedule.replace(result.values, self.whole.x)
+            if result.status == OPTIMAL:
+                bound = result.value
+            elif stage.maximize and not math.isnan(result.bound):
+                bound = min(bound, math.floor(result.bound + 1e-6))
+            elif not math.isnan(result.bound):
+                bound = max(bound, math.ceil(result.bound - 1e-6))
+        if self.schedule.score(name) != bound:
+            self.neighbourhoods(name, deadline, bound)
+        value = self.schedule.score(name)
+        if stage is not None:
+            self.whole.fix(stage, value)
+        self.done.append(name)
+        status = OPTIMAL if value == bound else FEASIBLE
+        return StageReport(name, status, value, bound, time.monotonic() - began)
+
+    def bound(self, name: str, deadline: float) -> int:
+        """The best a stage could do, as far as is known before searching: the
+        obvious bound, and for coverage without a whole model (too big for
+        CP-SAT) its linear relaxation too, when there is time for it."""
+        bound = self.index.obvious_bound(name)
+        cost = LP_SECONDS_PER_PAIR * len(self.index.pairs)
+        if (
+            name == "coverage"
+            and self.whole is None
+            and self.schedule.score(name) < bound
+            and 3 * cost < deadline - time.monotonic()
+        ):
+            relaxed = _coverage_relaxation(self.index)
+            if relaxed is not None:
+                bound = min(bound, math.floor(relaxed + 0.01))
+        return bound
+
+    def neighbourhoods(self, name: str, deadline: float, bound: int) -> None:
+        """Large neighbourhood search: re-solve exactly the pairs of a few
+        volunteers around a weak spot of the roster, everyone else staying
+        put, and keep the result when it is better. With several workers,
+        as many neighbourhoods with no volunteer in common are solved at
+        once, and their results kept in order as long as they still fit."""
+        low, size, high = NEIGHBOURHOOD_PAIRS
+        idle = 0
+        with ThreadPoolExecutor(max_workers=self.workers) as pool:
+            while idle < NEIGHBOURHOOD_PATIENCE and self.schedule.score(name) != bound:
+                left = deadline - time.monotonic()
+                batch = self.batch(name, size) if left > 0.05 else []
+                if not batch:
+                    return
+                values = self.schedule.values
+                seeds = [self.rng.randrange(1 << 30) for _ in batch]
+                results = list(
+                    pool.map(
+                        lambda job, seed: job[0].solve(job[1], values, left, seed, NEIGHBOURHOOD_WORK),
+                        batch,
+                        seeds,
+                    )
+                )
+                for (sub, stage, before), result in zip(batch, results):
+                    if stage.better(result.value, before) and self.schedule.take(result.values, sub.x):
+                        idle = 0
+                        if name == "coverage":
+                            self.clock.best_coverage = self.schedule.score(name)
+                            self.clock.report(name)
+                    elif result.status == OPTIMAL:
+                        idle += 1
+                proven = all(r.status == OPTIMAL for r in results)
+                size = min(high, round(size * 1.25)) if proven else max(low, round(size * 0.7))
+
+    def batch(self, name: str, size: int) -> list[tuple[_Model, _Stage, int]]:
+        """Up to `workers` neighbourhood models with no volunteer in common,
+        each keeping the earlier stages' scores on its own part, with the
+        stage to improve and its value now."""
+        out = []
+        taken: set[int] = set()
+        values = self.schedule.values
+        for _ in range(self.workers):
+            spot = self.weak_spot(name)
+            volunteers = self.around(*spot, size, taken) if spot else []
+            if not volunteers:
+                break
+            taken.update(volunteers)
+            sub = _Model(self.index, volunteers, self.schedule)
+            for earlier in self.done:
+                kept = sub.stage(earlier)
+                sub.fix(kept, kept.value(values))
+            stage = sub.stage(name)
+            out.append((sub, stage, stage.value(values)))
+        return out
+
+    def weak_spot(self, name: str) -> tuple[int, int | None] | None:
+        """A demand (and volunteer) where this stage's score could improve:
+        an open place for coverage, a dropped previous pair, an unwanted or
+        a long-distance assignment, a busy volunteer; None when there is none."""
+        ix, sched, rng = self.index, self.schedule, self.rng
+        if name == "coverage":
+            open_demands = [
+                d for d, ks in enumerate(ix.by_demand)
+                if len(sched.staff[d]) < min(len(ks), ix.problem.demands[d].count)
+            ]  # fmt: skip
+            if not open_demands:
+                return None
+            d = rng.choices(open_demands, [ix.problem.demands[d].priority for d in open_demands])[0]
+            return d, None
+        free = [k for k, x in enumerate(sched.values) if x and k not in ix.pinned]
+        if name == "fairness":
+            busiest = sorted({ix.pairs[k].volunteer for k in free}, key=lambda v: (-sched.load[v], v))
+            if not busiest:
+                return None
+            v = rng.choice(busiest[: max(3, len(busiest) // 5)])
+            return rng.choice(sorted(sched.serving[v])), v
+        weights, _ = ix.weights(name)
+        if name == "changes":
+            candidates = [k for k in weights if not sched.values[k]]
+        else:
+            candidates = [k for k in free if weights.get(k)]
+        if not candidates:
+            return None
+        k = rng.choices(candidates, [abs(weights[k]) for k in candidates])[0]
+        return ix.pairs[k].demand, ix.pairs[k].volunteer
+
+    def around(self, demand: int, volunteer: int | None, size: int, taken: set[int]) -> list[int]:
+        """Volunteers near a demand in the sense that matters: who could serve
+        it, who could serve what those serve, and so on, until their pairs
+        number about `size`; none of those `taken` already."""
+        ix, sched, rng = self.index, self.schedule, self.rng
+        chosen: list[int] = []
+        seen_demands = {demand}
+        queue = deque([demand])
+        pairs = 0
+
+        def take(v: int) -> None:
+            nonlocal pairs
+            chosen.append(v)
+            pairs += len(ix.by_volunteer[v])
+            others = [ix.pairs[k].demand for k in ix.by_volunteer[v]]
+            for d in sorted(sched.serving[v]) + rng.sample(others, min(2, len(others))):
+                if d not in seen_demands:
+                    seen_demands.add(d)
+                    queue.append(d)
+
+        if volunteer is not None and volunteer not in taken:
+            take(volunteer)
+        while queue and pairs < size:
+            ks = list(ix.by_demand[queue.popleft()])
+            rng.shuffle(ks)
+            for k in ks:
+                v = ix.pairs[k].volunteer
+                if v not in chosen and v not in taken:
+                    take(v)
+                    if pairs >= size:
+                        break
+        return chosen
+
+
+def solve(
+    problem: Problem,
+    time_limit_s: float = 10.0,
+    workers: int = 2,
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Solution:
+    """The best roster found within the time limit, lexicographically by the
+    spec's five scores; status OPTIMAL only when every stage was proven.
+
+    `workers` is how many neighbourhoods the search solves at once, one
+    CP-SAT thread each; CP-SAT on the whole model runs on one thread, so a
+    proven roster is the same for the same seed and workers. `progress`,
+    if given, is called as progress(stage, best coverage so far, seconds)
+    when each stage starts and ends and when coverage improves."""
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    clock = _Clock(progress)
+    clock.report("prepare")
+    clash = constraints.violations(problem, problem.pinned)
+    if clash:
+        clock.report("done")
+        unfilled = explain_infeasible(problem, clash)
+        return Solution(INFEASIBLE, (), unfilled, constraints.scores(problem, ()), 0, clock.elapsed())
+    search = _Search(problem, time_limit_s, workers, seed, clock)
+    reports, bound = search.run()
+    assignments = tuple(search.index.ids(k) for k, x in enumerate(search.schedule.values) if x)
+    scores = constraints.scores(problem, assignments)
+    clock.report("explain")
+    unfilled = explain_unfilled(problem, assignments, complete=bound == scores.coverage)
+    clock.report("done")
+    return Solution(
+        OPTIMAL if all(r.status == OPTIMAL for r in reports) else FEASIBLE,
+        assignments,
+        unfilled,
+        scores,
+        bound,
+        clock.elapsed(),
+        tuple(reports),
+    )
