@@ -1,63 +1,26 @@
-"""Background jobs on Celery with Redis when ``REDIS_URL`` is set, eagerly in-process otherwise.
+"""Background jobs: Celery over Redis when ``REDIS_URL`` is set, in-process otherwise.
 
-The worker for a city deployment starts with one command:
+Each Flask app gets its own Celery app (no module-level state), so tests and
+tools that build several apps cannot reconfigure each other's queue. The
+worker for a city deployment starts with one command:
 
     celery -A volunteer_app.worker worker --loglevel INFO
 
 (it builds the app from the same environment variables as the web processes).
 """
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app
 
-celery = Celery("jiamenkou")
-
-
-def init_app(app: Flask) -> Celery:
-    """Bind the Celery app to this Flask app: every task runs inside an app context."""
-
-    class AppContextTask(Task):
-        def __call__(self, *args, **kwargs):
-            with app.app_context():
-                return self.run(*args, **kwargs)
-
-    redis_url = app.config.get("REDIS_URL")
-    celery.conf.update(
-        broker_url=redis_url or "memory://",
-        result_backend=None,
-        task_always_eager=not redis_url or app.config.get("JOBS_EAGER", False),
-        task_eager_propagates=False,
-        task_acks_late=True,  # a job whose worker dies is not lost silently ...
-        task_reject_on_worker_lost=False,  # ... nor retried forever: the app marks it failed
-        worker_prefetch_multiplier=1,  # solves are long: one at a time per worker process
-        task_serializer="json",
-        accept_content=["json"],
-        broker_connection_retry_on_startup=True,
-        beat_schedule={  # run with: celery -A volunteer_app.worker beat
-            "roster-reminders": {"task": "roster.remind", "schedule": 3600.0},
-            "deliver-outbox": {"task": "notifications.deliver", "schedule": 60.0},
-        },
-        timezone="Asia/Shanghai",
-    )
-    celery.Task = AppContextTask
-    app.extensions["celery"] = celery
-    return celery
+PLAN, REMIND, DELIVER = "roster.plan", "roster.remind", "notifications.deliver"
 
 
-@celery.task(name="roster.plan")
-def plan_week_task(job_id: int) -> None:
+def _plan(job_id: int) -> None:
     from .roster.service import run_plan_job
 
     run_plan_job(job_id)
 
 
-def enqueue_plan(job_id: int) -> None:
-    """Send after the job row is committed, so the worker can see it."""
-    plan_week_task.delay(job_id)
-
-
-
-@celery.task(name="roster.remind")
-def remind_task() -> int:
+def _remind() -> int:
     from .extensions import db
     from .roster.service import send_reminders
     from .roster.urgent import now_local
@@ -67,11 +30,53 @@ def remind_task() -> int:
     return sent
 
 
-@celery.task(name="notifications.deliver")
-def deliver_task() -> int:
+def _deliver() -> int:
     from .extensions import db
     from .notifications.service import deliver_pending
 
     sent = deliver_pending()
     db.session.commit()
     return sent
+
+
+def init_app(app: Flask) -> Celery:
+    """A Celery app bound to this Flask app: every task runs inside its app context."""
+
+    class AppContextTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    redis_url = app.config.get("REDIS_URL")
+    celery = Celery(app.import_name, task_cls=AppContextTask)
+    celery.conf.update(
+        broker_url=redis_url or "memory://",
+        result_backend=None,
+        task_ignore_result=True,
+        task_acks_late=True,  # a job whose worker dies is not lost silently ...
+        task_reject_on_worker_lost=False,  # ... nor retried forever: the app marks it failed
+        worker_prefetch_multiplier=1,  # solves are long: one at a time per worker process
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        beat_schedule={  # run with: celery -A volunteer_app.worker beat
+            "roster-reminders": {"task": REMIND, "schedule": 3600.0},
+            "deliver-outbox": {"task": DELIVER, "schedule": 60.0},
+        },
+        timezone="Asia/Shanghai",
+    )
+    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver)):
+        celery.task(name=name)(function)
+    app.extensions["celery"] = celery
+    return celery
+
+
+def enqueue_plan(job_id: int) -> None:
+    """Queue a plan job (after its row is committed, so a worker can see it).
+
+    Without a broker (the embedded default) the job runs here and now.
+    """
+    if current_app.config.get("REDIS_URL"):
+        current_app.extensions["celery"].send_task(PLAN, args=[job_id])
+    else:
+        _plan(job_id)

@@ -19,25 +19,29 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def redis_queue(app):
-    """Point the job queue at Redis for one test, then back to eager mode."""
+def redis_queue(app, monkeypatch):
+    """Point the job queue at Redis for one test, then back to in-process jobs."""
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
-    jobs.celery.conf.update(broker_url=REDIS_URL, task_always_eager=False)
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    monkeypatch.setitem(app.extensions, "celery", app.extensions["celery"])  # put back afterwards
+    jobs.init_app(app)
     yield REDIS_URL
-    jobs.celery.conf.update(broker_url="memory://", task_always_eager=True)
     client.flushdb()
     client.close()
 
 
 @pytest.fixture()
-def worker(redis_queue, database_url):
+def worker(redis_queue, database_url, tmp_path):
+    log_path = tmp_path / "worker.log"
+    log = open(log_path, "w")  # a file, not a pipe: a chatty worker must never block on a full pipe
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_queue, "SECRET_KEY": "worker-test",
            "ROSTER_SOLVER_WORKERS": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "volunteer_app.worker", "worker", "--concurrency", "1",
-         "--pool", "solo", "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+         "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.log_path = log_path
     yield process
     process.terminate()
     try:
@@ -45,10 +49,10 @@ def worker(redis_queue, database_url):
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
-    process.stdout.close()
+    log.close()
 
 
-def wait_for(job_id: int, timeout: float = 60) -> PlanJob:
+def wait_for(job_id: int, worker: subprocess.Popen, timeout: float = 120) -> PlanJob:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         db.session.expire_all()
@@ -56,8 +60,11 @@ def wait_for(job_id: int, timeout: float = 60) -> PlanJob:
         if job.status in (JobStatus.succeeded, JobStatus.failed):
             return job
         db.session.commit()
+        if worker.poll() is not None:
+            raise AssertionError(f"worker exited {worker.returncode}: {worker.log_path.read_text()[-3000:]}")
         time.sleep(0.3)
-    raise AssertionError(f"job {job_id} still {job.status} after {timeout} s")
+    raise AssertionError(f"job {job_id} still {job.status} after {timeout} s; worker said: "
+                         f"{worker.log_path.read_text()[-3000:]}")
 
 
 def test_worker_process_plans_a_week_through_redis(district, worker):
@@ -65,7 +72,7 @@ def test_worker_process_plans_a_week_through_redis(district, worker):
     queued = api.post("/roster/plan", json={"community_id": district["community_id"], "week": WEEK})
     assert queued.status_code == 202
     assert queued.json["status"] == "queued"  # not run in the web process
-    job = wait_for(queued.json["id"])
+    job = wait_for(queued.json["id"], worker)
     assert job.status == JobStatus.succeeded, job.error
     assert job.summary["scores"]["coverage"] == 18
     week = api.get(f"/roster/weeks/{job.week_id}").json
