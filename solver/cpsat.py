@@ -1,19 +1,21 @@
 """Builds and runs the CP-SAT model of a roster problem.
 
-Variables exist only for pairs that rules 1-3 and `forbidden` allow. Rule 4
-becomes at-most-one rows over the cliques of the demands' conflict graph,
-rule 5 two knapsack rows per volunteer, rule 6 one row per demand, and pinned
-pairs are fixed. The five scores are optimised one after the other: each
-stage keeps the earlier stages' results as constraints and starts from the
-best roster so far as a hint.
+Variables exist only for pairs that can ever be assigned (rules 1-3, rule 5
+for the one demand, not forbidden). Rule 4 becomes at-most-one rows over the
+maximal cliques of the demands' conflict graph, rule 5 two knapsack rows per
+volunteer, rule 6 one row per demand, and pinned pairs are fixed. The five
+scores are optimised one after the other: each stage keeps the earlier
+stages' results as constraints and starts from the best roster so far as a
+hint (the previous plan, when re-planning, is where the first roster starts).
 
 A stage first polishes that roster with a quick local search, then asks
 CP-SAT for a proof on the whole model (when the model is small enough for
 that to have a chance), and, if no proof came, improves the roster by
 re-solving neighbourhoods of a few dozen volunteers exactly (large
-neighbourhood search), which scales to thousands of volunteers. The reported
-scores are recomputed from the final assignments by `solver.constraints`,
-never read off an objective.
+neighbourhood search), which scales to thousands of volunteers; coverage
+then also gets the bound of its linear relaxation. The reported scores are
+recomputed from the final assignments by `solver.constraints`, never read
+off an objective.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ WHOLE_MODEL_SHARE = {"coverage": 0.8, "changes": 0.5, "unwanted": 0.5, "fairness
 WHOLE_MODEL_MAX_PAIRS = 30_000
 WHOLE_MODEL_MIN_SECONDS = (0.1, 4e-5)
 # Seconds per pair that building and solving the linear relaxation of
-# coverage takes; it runs when the coverage stage has three times that.
-LP_SECONDS_PER_PAIR = 6e-5
+# coverage takes; it runs when the coverage stage has twice that left.
+LP_SECONDS_PER_PAIR = 4e-5
 # Neighbourhood search: pairs per neighbourhood (adapted as it goes), time per
 # neighbourhood, and how many proven but useless neighbourhoods in a row end it.
 NEIGHBOURHOOD_PAIRS = (150, 600, 4000)  # smallest, first, largest
@@ -183,6 +185,18 @@ class _Index:
                 if len(ks) > 1:
                     rows[v].add(tuple(sorted(ks)))
         return [sorted(r) for r in rows]
+
+    def load_rows(self, v: int) -> list[tuple[list[int], list[int], int]]:
+        """Rule 5 for volunteer v as rows sum(coefficient * pair) <= most,
+        those that can bind."""
+        vol, ks = self.problem.volunteers[v], self.by_volunteer[v]
+        minutes = [self.minutes[k] for k in ks]
+        rows = []
+        if vol.max_minutes is not None and sum(minutes) > vol.max_minutes:
+            rows.append((ks, minutes, vol.max_minutes))
+        if vol.max_assignments is not None and len(ks) > vol.max_assignments:
+            rows.append((ks, [1] * len(ks), vol.max_assignments))
+        return rows
 
     def ids(self, k: int) -> Pair:
         p = self.pairs[k]
@@ -457,12 +471,8 @@ class _Model:
     def add_load(self) -> None:
         """Rule 5: max_minutes and max_assignments, where they can bind."""
         for v in self.volunteers:
-            vol, ks = self.index.problem.volunteers[v], self.index.by_volunteer[v]
-            minutes = {k: self.index.minutes[k] for k in ks}
-            if vol.max_minutes is not None and sum(minutes.values()) > vol.max_minutes:
-                self.model.add(self.linear(minutes) <= vol.max_minutes)
-            if vol.max_assignments is not None and len(ks) > vol.max_assignments:
-                self.model.add(sum(self.x[k] for k in ks) <= vol.max_assignments)
+            for ks, coefs, most in self.index.load_rows(v):
+                self.model.add(self.linear(dict(zip(ks, coefs))) <= most)
 
     def add_count(self, schedule: _Schedule | None) -> None:
         """Rule 6: at most `count` volunteers per demand, less those already
@@ -598,6 +608,16 @@ class _Model:
         return _Result(values, stage.value(values), OPTIMAL if status == cp_model.OPTIMAL else FEASIBLE, bound)
 
 
+def _attempt(sub: _Model, stage: _Stage, values: Sequence[int], seconds: float, seed: int) -> _Result | None:
+    """One neighbourhood, or None if CP-SAT failed on it. CP-SAT 9.15 was
+    once seen to raise IndexError (absl::btree_map::at) inside a
+    neighbourhood solve; losing one neighbourhood must not lose the roster."""
+    try:
+        return sub.solve(stage, values, seconds, seed, NEIGHBOURHOOD_WORK)
+    except IndexError:
+        return None
+
+
 def _coverage_relaxation(index: _Index) -> float | None:
     """The linear relaxation of the coverage stage (every rule row of the
     model, variables in [0, 1]) solved by GLOP: an upper bound on coverage,
@@ -614,12 +634,9 @@ def _coverage_relaxation(index: _Index) -> float | None:
     for d, ks in enumerate(index.by_demand):
         if len(ks) > problem.demands[d].count:
             row(ks, [1] * len(ks), problem.demands[d].count)
-    for v, ks in enumerate(index.by_volunteer):
-        vol, minutes = problem.volunteers[v], [index.minutes[k] for k in ks]
-        if vol.max_minutes is not None and sum(minutes) > vol.max_minutes:
-            row(ks, minutes, vol.max_minutes)
-        if vol.max_assignments is not None and len(ks) > vol.max_assignments:
-            row(ks, [1] * len(ks), vol.max_assignments)
+    for v in range(len(problem.volunteers)):
+        for ks, coefs, most in index.load_rows(v):
+            row(ks, coefs, most)
         for r in index.rows[v]:
             row(r, [1] * len(r), 1)
     for k, p in enumerate(index.pairs):
@@ -706,7 +723,7 @@ class _Search:
         if name != "coverage":
             self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE)
         stage = self.whole.stage(name) if self.whole is not None else None
-        bound = self.bound(name, deadline)
+        bound = self.index.obvious_bound(name)
         seconds = (deadline - time.monotonic()) * WHOLE_MODEL_SHARE[name]
         least, per_pair = WHOLE_MODEL_MIN_SECONDS
         if stage is not None and self.schedule.score(name) != bound and seconds > least + per_pair * len(self.whole.x):
@@ -719,6 +736,8 @@ class _Search:
                 bound = min(bound, math.floor(result.bound + 1e-6))
             elif not math.isnan(result.bound):
                 bound = max(bound, math.ceil(result.bound - 1e-6))
+        if name == "coverage" and self.schedule.score(name) != bound:
+            bound = min(bound, self.relaxed_coverage(deadline))
         if self.schedule.score(name) != bound:
             self.neighbourhoods(name, deadline, bound)
         value = self.schedule.score(name)
@@ -728,22 +747,14 @@ class _Search:
         status = OPTIMAL if value == bound else FEASIBLE
         return StageReport(name, status, value, bound, time.monotonic() - began)
 
-    def bound(self, name: str, deadline: float) -> int:
-        """The best a stage could do, as far as is known before searching: the
-        obvious bound, and for coverage without a whole model (too big for
-        CP-SAT) its linear relaxation too, when there is time for it."""
-        bound = self.index.obvious_bound(name)
-        cost = LP_SECONDS_PER_PAIR * len(self.index.pairs)
-        if (
-            name == "coverage"
-            and self.whole is None
-            and self.schedule.score(name) < bound
-            and 3 * cost < deadline - time.monotonic()
-        ):
-            relaxed = _coverage_relaxation(self.index)
-            if relaxed is not None:
-                bound = min(bound, math.floor(relaxed + 0.01))
-        return bound
+    def relaxed_coverage(self, deadline: float) -> int | float:
+        """The coverage bound of the linear relaxation when there is time to
+        find it, usually far tighter than the obvious one or than what
+        CP-SAT proves when it stops early; infinity otherwise."""
+        if 2 * LP_SECONDS_PER_PAIR * len(self.index.pairs) > deadline - time.monotonic():
+            return math.inf
+        relaxed = _coverage_relaxation(self.index)
+        return math.inf if relaxed is None else math.floor(relaxed + 0.01)
 
     def neighbourhoods(self, name: str, deadline: float, bound: int) -> None:
         """Large neighbourhood search: re-solve exactly the pairs of a few
@@ -761,22 +772,16 @@ class _Search:
                     return
                 values = self.schedule.values
                 seeds = [self.rng.randrange(1 << 30) for _ in batch]
-                results = list(
-                    pool.map(
-                        lambda job, seed: job[0].solve(job[1], values, left, seed, NEIGHBOURHOOD_WORK),
-                        batch,
-                        seeds,
-                    )
-                )
+                results = list(pool.map(lambda job, seed: _attempt(job[0], job[1], values, left, seed), batch, seeds))
                 for (sub, stage, before), result in zip(batch, results):
-                    if stage.better(result.value, before) and self.schedule.take(result.values, sub.x):
+                    if result and stage.better(result.value, before) and self.schedule.take(result.values, sub.x):
                         idle = 0
                         if name == "coverage":
                             self.clock.best_coverage = self.schedule.score(name)
                             self.clock.report(name)
-                    elif result.status == OPTIMAL:
+                    elif result and result.status == OPTIMAL:
                         idle += 1
-                proven = all(r.status == OPTIMAL for r in results)
+                proven = all(r and r.status == OPTIMAL for r in results)
                 size = min(high, round(size * 1.25)) if proven else max(low, round(size * 0.7))
 
     def batch(self, name: str, size: int) -> list[tuple[_Model, _Stage, int]]:

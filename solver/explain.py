@@ -105,6 +105,7 @@ def _supply_reasons(pools: _Pools, di: int) -> tuple[list[Reason], list[Voluntee
         return [Reason(f"no volunteer has all of {', '.join(wanted)} together", "no_skill", {"skills": wanted})], []
     available = [problem.volunteers[vi] for vi in indices if vi in pools.available[di]]
     in_reach = [v for v in available if constraints.reach(problem, v, d)]
+    far = [v for v in available if not constraints.reach(problem, v, d)]
     willing = [v for v in in_reach if Pair(d.id, v.id) not in problem.forbidden_set]
     allowed = [v for v in willing if constraints.load(v, d.minutes, 1)]
     if len(allowed) >= d.count:
@@ -115,14 +116,14 @@ def _supply_reasons(pools: _Pools, di: int) -> tuple[list[Reason], list[Voluntee
         for reason in (
             _few_skilled(d, len(skilled), skills),
             _unavailable(d, len(skilled), len(available), skills),
-            _too_far(problem, d, available, in_reach, skills),
+            _too_far(problem, d, len(available), far, skills),
         )
         if reason
     ]
-    declined = [v.id for v in in_reach if v not in willing]
+    declined = [v.id for v in in_reach if Pair(d.id, v.id) in problem.forbidden_set]
     if declined:
         out.append(Reason(f"{_names(declined)} declined this demand", "declined", {"volunteers": declined}))
-    short = [v.id for v in willing if v not in allowed]
+    short = [v.id for v in willing if not constraints.load(v, d.minutes, 1)]
     if short:
         limits = "(max_minutes, max_assignments)"
         text = f"{_names(short)} may serve less than this demand's {d.minutes} min in all {limits}"
@@ -159,16 +160,13 @@ def _unavailable(d: Demand, n: int, available: int, skills: list[str]) -> Reason
     return Reason(text, "unavailable", {"volunteers": n, "available": available, "start": d.start, "end": d.end})
 
 
-def _too_far(
-    problem: Problem, d: Demand, available: list[Volunteer], in_reach: list[Volunteer], skills: list[str]
-) -> Reason | None:
-    far = [v for v in available if v not in in_reach]
+def _too_far(problem: Problem, d: Demand, a: int, far: list[Volunteer], skills: list[str]) -> Reason | None:
+    """Of the `a` volunteers available, those `far` live beyond their reach."""
     if not far:
         return None
     nearest = min(distance_m(v.home, d.location) for v in far)
     limits = sorted({problem.reach_m(v) for v in far})
     limit = _km(limits[0]) if len(limits) == 1 else "they will go"
-    a = len(available)
     if len(far) < a:
         who = f"{len(far)} of the {a} available {_group(skills, a)} {_verb(len(far), 'lives', 'live')}"
     else:

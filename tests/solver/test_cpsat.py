@@ -13,6 +13,7 @@ import pytest
 from solver import ProblemError, problem_from_dict, problem_to_dict, solution_to_dict, solve, solve_dict, solve_many
 from solver import constraints
 from solver.check import check
+from solver import cpsat
 from solver.cpsat import _Index
 from solver.model import FEASIBLE, INFEASIBLE, OPTIMAL, Pair
 from tests.solver.test_model import EXAMPLES, demand, load_problem, problem, volunteer
@@ -146,6 +147,23 @@ def test_small_problems_match_brute_force_on_all_five_scores():
     checked(p, solution)
     assert solution.status == OPTIMAL
     assert solution.scores.as_tuple() == lexicographic_brute_force(p)
+
+
+def test_a_failed_neighbourhood_costs_only_itself(monkeypatch):
+    p = load_problem(EXAMPLES / "small-30x40.problem.json")
+    monkeypatch.setattr(cpsat, "WHOLE_MODEL_MAX_PAIRS", 0)  # neighbourhood search only
+    solve_one = cpsat._Model.solve
+    calls = []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(len(self.x))
+        if len(calls) == 1:
+            raise IndexError("absl::btree_map::at")
+        return solve_one(self, *args, **kwargs)
+
+    monkeypatch.setattr(cpsat._Model, "solve", flaky)
+    out = checked(p, solve(p, time_limit_s=2.5))
+    assert len(calls) > 1 and out["scores"]["coverage"] == expected("small-30x40")["coverage_optimum"]
 
 
 def test_constant_stages_are_skipped():
