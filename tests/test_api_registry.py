@@ -166,3 +166,10 @@ def test_duplicate_code_is_409(make_community, admin_api):
     community = make_community(code="WB")
     response = admin_api.post("/communities", json={"code": "WB", "name": "x", "subdistrict_id": community.subdistrict_id})
     assert response.status_code == 409 and response.json["existing"]["id"] == community.id
+
+
+def test_nul_characters_are_refused_naming_the_field(make_grid, admin_api):
+    response = admin_api.post("/volunteers", json=volunteer_payload(make_grid(), name="王\x00芳"))
+    assert response.status_code == 422 and response.json["errors"] == {"name": ["contains a NUL character"]}
+    assert admin_api.get("/volunteers?q=%00").status_code == 422
+    assert db.session.query(Volunteer).count() == 0

@@ -31,9 +31,20 @@ def test_every_api_route_is_documented_with_schemas(client):
                 assert "200" in op["responses"] and "content" in op["responses"]["200"], (path, method)
 
 
+class FreshContextApp:
+    """Each fuzzed request in its own app context (own session), as in production."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        with self.app.app_context():
+            return self.app(environ, start_response)
+
+
 @pytest.fixture()
 def api_schema(app):
-    return schemathesis.openapi.from_wsgi("/api/openapi.json", app)
+    return schemathesis.openapi.from_wsgi("/api/openapi.json", FreshContextApp(app))
 
 
 @pytest.fixture()

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from . import audit, jobs
 from .config import BaseConfig, settings_from_env
 from .errors import register_error_handlers
+from .validation import reject_nul_characters
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -38,6 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     audit.install()
     jobs.init_app(app)
     register_error_handlers(app)
+    app.before_request(reject_nul_characters)
 
     from .accounts import auth
     auth.init_app(app)
@@ -49,10 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .people.transfer_api import blp as transfer_api
     from .notifications.api import blp as notifications_api
     from .places.api import blp as places_api
+    from .points import cli as points_cli
+    from .points.api import blp as points_api
     from .roster import feeds as roster_feeds
     from .roster.api import blp as roster_api
+    from .service_requests.api import blp as service_requests_api
 
-    for blueprint in (places_api, people_api, transfer_api, accounts_api, roster_api, notifications_api):
+    for blueprint in (places_api, people_api, transfer_api, accounts_api, roster_api, notifications_api, points_api,
+                      service_requests_api):
         csrf.exempt(blueprint)  # API auth checks CSRF itself for cookie sessions
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(api_docs.bp)
@@ -60,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     views.init_app(app)
     app.register_blueprint(transfer_views.bp)
     cli.init_app(app)
+    points_cli.init_app(app)
 
     @app.get("/healthz")
     def healthz():

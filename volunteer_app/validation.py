@@ -69,3 +69,36 @@ class LocalDateTime(fields.DateTime):
         if moment.tzinfo is not None:
             moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
         return moment
+
+
+def _nul_paths(value, path: str):
+    """Where a NUL character hides in parsed input (databases refuse it in text)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "body"
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_paths(str(key), path)
+            yield from _nul_paths(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
+
+
+def reject_nul_characters() -> None:
+    """422 for any NUL character in a query, form or JSON body, naming the field.
+
+    PostgreSQL cannot store it; refusing it up front, for every endpoint at once,
+    beats a database error halfway through a write.
+    """
+    from flask import request
+
+    from .errors import InvalidInput
+
+    sources = [("", request.args.to_dict(flat=False)), ("", request.form.to_dict(flat=False))]
+    if request.is_json:
+        sources.append(("", request.get_json(silent=True)))
+    fields_with_nul = sorted({p for prefix, data in sources for p in _nul_paths(data, prefix)})
+    if fields_with_nul:
+        raise InvalidInput("Text may not contain NUL characters",
+                           {name: ["contains a NUL character"] for name in fields_with_nul})
