@@ -409,7 +409,7 @@ def test_volunteer_sees_own_profile_not_the_registry(client, make_user, place, m
     response = login(client, user)
     assert response.headers["Location"] == "/"
     home = client.get("/")
-    assert home.status_code == 302 and home.headers["Location"] == "/me"
+    assert home.status_code == 302 and home.headers["Location"] == "/my/week"
     profile = text_of(client.get("/me"))
     assert "韩梅梅" in profile and "理发" in profile and "工作日 18:00–21:00" in profile
     assert 'href="/volunteers"' not in profile  # navigation offers only what the role may use

@@ -394,6 +394,10 @@ def init_app(app: Flask) -> None:
     register_nav(app, "places_pages.stations", _l("Stations"), order=40, active_prefix="places_pages.station")
     register_nav(app, "transfer_pages.index", _l("Import and export"), order=50, active_prefix="transfer_pages.")
 
+    from .roster.views import register as register_roster_pages
+
+    register_roster_pages(app)  # the roster blueprint and its menu entries
+
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
         weekdays=WEEKDAYS, is_english=is_english,

@@ -83,8 +83,11 @@ def set_language(code: str):
 @bp.get("/")
 @login_required
 def home():
-    """Coordinators and admins: their communities with head counts. Others: their profile."""
+    """Coordinators and admins: their communities with head counts. Volunteers: their week.
+    Residents: their profile."""
     if current_user.role not in STAFF:
+        if current_user.volunteer_id:
+            return redirect(url_for("roster_pages.my_week_now"))
         return redirect(url_for("views.profile"))
     args = load_query(PlaceQuery())
     args["per_page"] = HOME_PAGE_SIZE

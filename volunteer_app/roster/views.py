@@ -97,7 +97,8 @@ def local_time(moment) -> str:
 
 def span(demand) -> str:
     """``18:00–20:00``, with the end's date when it ends on another day."""
-    end = demand.end.strftime("%H:%M") if demand.end.date() == demand.start.date() else demand.end.strftime("%m-%d %H:%M")
+    same_day = demand.end.date() == demand.start.date()
+    end = demand.end.strftime("%H:%M" if same_day else "%m-%d %H:%M")
     return f"{demand.start:%H:%M}–{end}"
 
 
@@ -164,7 +165,7 @@ _SOLVER_TEXTS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, ms
     (r"only (?P<n>\d+) volunteers? (?:has|have) the skills? (?P<skills>.+)",
      _l("Only %(n)s volunteer(s) have %(skills)s.")),
     (r"only (?P<n>\d+) volunteers? in all", _l("Only %(n)s volunteer(s) in all.")),
-    (r"only (?P<a>\d+) of the (?P<n>\d+) (?:volunteers|volunteers with the skills? .+?) (?:is|are) available (?P<when>.+)",
+    (r"only (?P<a>\d+) of the (?P<n>\d+) volunteers(?: with the skills? .+?)? (?:is|are) available (?P<when>.+)",
      _l("Only %(a)s of the %(n)s suitable volunteers are available %(when)s.")),
     (r"(?P<n>\d+) volunteers? (?:has|have) the skills? (?P<skills>.+) but none is available (?P<when>.+)",
      _l("%(n)s volunteer(s) have %(skills)s, but none is available %(when)s.")),
@@ -206,6 +207,7 @@ _SOLVER_TEXTS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, ms
     (r"swap \d+ approved", _l("Swap approved")),
     (r"call-out \d+ accepted", _l("Call-out accepted")),
     (r"Not a valid datetime\.", _l("Enter a date and time.")),
+    (r"use an ISO week such as 2026-W49", _l("Enter an ISO week such as 2026-W49.")),
 )]
 
 
@@ -407,16 +409,19 @@ def roster_plan():
     if request.method == "POST":
         service.templates.require_writer()
         values = {key: request.form.get(key, "").strip() for key in ("community_id", "week")}
-        started, problems = save(schemas.PlanIn(), blank_to_none(values, ("community_id", "week")), lambda data: start_job(
-            service.week_for(data["community_id"], data["week"]), "plan"))
+        started, problems = save(schemas.PlanIn(), blank_to_none(values, ("community_id", "week")),
+                                 lambda data: start_job(service.week_for(data["community_id"], data["week"]), "plan"))
         if problems is None:
             return follow(*started)
     weeks = db.session.scalars(select(RosterWeek).where(current_scope().clause(RosterWeek))
                                .order_by(RosterWeek.week.desc(), RosterWeek.community_id).limit(RECENT)).all()
     names = names_by_id(Community, [w.community_id for w in weeks])
-    shown_week = values.get("week") if _WEEK.fullmatch(values.get("week") or "") else None
-    unknown = unknown_years(*week_bounds(shown_week)) if shown_week and 2000 <= int(shown_week[:4]) <= 2100 else []
-    return render_template("roster/plan.html", values=values, problems=problems, communities=communities,
+    try:  # warn early when the chosen week's official holidays are not known
+        unknown = unknown_years(*week_bounds(week_or_404(values.get("week", ""))))
+    except NotFound:
+        unknown = []
+    return render_template("roster/plan.html", values=values, problems=Names().problems(problems),
+                           communities=communities,
                            weeks=weeks, names=names, unknown_years=unknown), (problems.status if problems else 200)
 
 
@@ -482,7 +487,11 @@ def review_context(week: RosterWeek, names: Names) -> dict:
     for assignment in live:
         if assignment.status != AssignmentStatus.removed:
             live_by_demand[assignment.demand_id].append(assignment)
+    standing = {(a.demand_id, a.volunteer_id) for a in live
+                if a.status in (AssignmentStatus.assigned, AssignmentStatus.confirmed)}
     history = service.versions(week)
+    running = db.session.scalar(select(PlanJob).where(
+        PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])).limit(1))
     publishers = names_by_id(User, [v.published_by_id for v in history])
     scores = dict(week.draft_scores or {})
     return {
@@ -490,14 +499,14 @@ def review_context(week: RosterWeek, names: Names) -> dict:
         "drafted": drafted, "rules": rules, "rules_by_demand": rules_by_demand, "reasons": reasons, "short": short,
         "stations": stations, "grid": grid, "tasks": [d for d in demands if not d.station_id],
         "live_by_demand": live_by_demand, "has_live": bool(live), "versions": history, "publishers": publishers,
+        "draft_changed": {(d, v) for d, ids in drafted.items() for v in ids} != standing,
         "swaps": urgent.swaps_for_week(week), "scores": scores,
         "warnings": [names.say(w) for w in scores.get("warnings", [])],
         "unknown_years": unknown_years(days[0], days[-1]),
         "places": sum(d.needed for d in demands if not d.cancelled),
         "filled": sum(min(len(drafted[d.id]), d.needed) for d in demands if not d.cancelled),
         "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
-        "names": names, "running": db.session.scalar(select(PlanJob).where(
-            PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running]))),
+        "names": names, "running": running if running is not None and not service.job_is_stale(running) else None,
     }
 
 
@@ -694,7 +703,7 @@ def callouts():
     recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
                                 .order_by(CallOut.id.desc()).limit(RECENT)).all()
     return render_template(
-        "roster/callouts.html", values=values, problems=problems, recent=recent,
+        "roster/callouts.html", values=values, problems=Names().problems(problems), recent=recent,
         communities=plannable_communities(), stations=station_options(),
         skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
         duration_options=DURATION_OPTIONS,
@@ -877,11 +886,13 @@ def my_calendar_feed():
     volunteer = my_volunteer()
     if volunteer is None:
         raise NotFound("you have no volunteer record")
+    try:  # the week the page was showing; never lose the new link over a bad one
+        week = week_or_404(request.form.get("week", ""))
+    except NotFound:
+        week = iso_week(today())
     token = exports.rotate_feed(volunteer)
     commit()
-    week = request.form.get("week", "")
-    week = week if _WEEK.fullmatch(week) else iso_week(today())
-    return render_my_week(week_or_404(week), feed_url=url_for("feeds.calendar", token=token, _external=True))
+    return render_my_week(week, feed_url=url_for("feeds.calendar", token=token, _external=True))
 
 
 # --- inbox -----------------------------------------------------------------------------------
