@@ -75,5 +75,7 @@ def test_fuzzing_finds_no_server_error(case, fuzz_headers):
     from schemathesis.checks import not_a_server_error
 
     response = case.call(headers=fuzz_headers)
-    assert response.status_code != 401, (case.method, case.path, case.headers, response.text[:200])
+    revokes_own_token = case.method == "DELETE" and case.path == "/api/v1/tokens/{token_id}"
+    if not revokes_own_token:  # once it has revoked the token it uses, 401 is the right answer
+        assert response.status_code != 401, (case.method, case.path, response.text[:200])
     case.validate_response(response, checks=[not_a_server_error])

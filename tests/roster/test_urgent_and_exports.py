@@ -165,3 +165,39 @@ def test_reminders_go_once_to_everyone_serving_tomorrow(district):
     db.session.commit()
     assert db.session.query(Notification).filter_by(kind="reminder").count() == 2
     assert db.session.query(OutboxMessage).filter(OutboxMessage.dedupe_key.like("reminder:%")).count() == 2
+
+
+def test_marking_served_records_hours_and_points_once(district):
+    from datetime import date
+
+    import pytest
+
+    from volunteer_app.errors import InvalidInput
+    from volunteer_app.people.models import ServiceLog
+    from volunteer_app.points.models import Earning
+    from volunteer_app.roster.service import mark_served
+    from volunteer_app.accounts.scoping import use_system_scope
+
+    week_id = planned_and_published(district)
+    api = district["coordinator"]
+    assignment = api.get(f"/roster/weeks/{week_id}").json["live"][0]
+    volunteer_api = district["volunteer_apis"][0]
+    assert volunteer_api.post(f"/roster/assignments/{assignment['id']}/served", json={"served": True}).status_code == 403
+    use_system_scope()
+    with pytest.raises(InvalidInput):  # the duty has not happened yet
+        mark_served(assignment["id"], True, date(2026, 11, 29))
+    mark_served(assignment["id"], True, date(2026, 12, 7))
+    mark_served(assignment["id"], True, date(2026, 12, 7))  # twice: still once
+    db.session.commit()
+    logs = db.session.query(ServiceLog).filter_by(assignment_id=assignment["id"]).all()
+    assert len(logs) == 1 and logs[0].minutes == 120
+    assert db.session.query(Earning).count() == 1
+    balance = district["volunteer_apis"][district["volunteer_ids"].index(assignment["volunteer_id"])] \
+        .get("/points/my-account").json["balance"]
+    assert balance > 0
+    mark_served(assignment["id"], False, date(2026, 12, 7))
+    db.session.commit()
+    assert db.session.query(ServiceLog).filter_by(assignment_id=assignment["id"]).count() == 0
+    after = district["volunteer_apis"][district["volunteer_ids"].index(assignment["volunteer_id"])] \
+        .get("/points/my-account").json["balance"]
+    assert after == 0

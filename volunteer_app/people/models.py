@@ -163,6 +163,8 @@ class ServiceLog(Audited, VersionedMixin, db.Model):
     served_on: Mapped[date] = mapped_column(Date, index=True)
     minutes: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(String(128), default="")
+    # Set when the hours come from a served roster assignment: recorded once, removed with the mark.
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"), unique=True)
 
     volunteer: Mapped[Volunteer] = relationship()
 

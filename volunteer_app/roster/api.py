@@ -300,3 +300,15 @@ class CalendarFeedUrl(MethodView):
         token = exports.rotate_feed(db.session.get(Volunteer, current_user.volunteer_id))
         commit()
         return {"url": url_for("feeds.calendar", token=token, _external=True)}
+
+
+@blp.route(f"/roster/assignments/<{ID_IN_URL}:assignment_id>/served")
+class Served(MethodView):
+    @blp.arguments(schemas.ServedIn)
+    @blp.response(200, schemas.AssignmentSchema)
+    def post(self, data, assignment_id):
+        """考勤: mark a duty as done (service hours and points, once) or take the mark back"""
+        require_role(*COORDINATORS)
+        assignment = service.mark_served(assignment_id, data["served"], urgent.now_local().date())
+        commit()
+        return assignment

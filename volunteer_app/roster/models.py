@@ -125,6 +125,8 @@ class Assignment(VersionedMixin, db.Model):
                                                      default=AssignmentStatus.assigned, index=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by the coordinator afterwards (考勤): the duty was done. Earns points and service hours.
+    served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     demand: Mapped[Demand] = relationship()
     volunteer = relationship("Volunteer")

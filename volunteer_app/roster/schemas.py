@@ -109,6 +109,7 @@ class AssignmentSchema(Schema):
     volunteer_name = fields.Function(lambda a: a.volunteer.name)
     status = fields.Enum(AssignmentStatus)
     reason = fields.String()
+    served_at = fields.DateTime(allow_none=True)
     title = fields.Function(lambda a: a.demand.title)
     start = fields.Function(lambda a: a.demand.start.strftime("%Y-%m-%dT%H:%M"))
     end = fields.Function(lambda a: a.demand.end.strftime("%Y-%m-%dT%H:%M"))
@@ -262,3 +263,7 @@ class DecisionIn(Schema):
 
 class FeedSchema(Schema):
     url = fields.String(metadata={"description": "secret iCalendar URL; shown once, rotate to revoke"})
+
+
+class ServedIn(Schema):
+    served = fields.Boolean(required=True, metadata={"description": "true: the duty was done (earns points once)"})

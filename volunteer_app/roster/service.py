@@ -361,6 +361,36 @@ def answer(user: User, assignment_id: int, expected_version: int, confirm: bool,
     return request_plan(week, None, purpose="repair")
 
 
+def mark_served(assignment_id: int, served: bool, today: date) -> Assignment:
+    """考勤: record (or take back) that a duty was done: service hours and points, exactly once."""
+    from ..people.models import ServiceLog
+    from ..points.service import earn_for_assignment, reverse_assignment
+
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None or not current_scope().allows(db.session.get(RosterWeek, assignment.week_id).community_id):
+        raise NotFound(f"assignment {assignment_id} not found")
+    demand = assignment.demand
+    if served == (assignment.served_at is not None):
+        return assignment  # already so: marking twice changes nothing
+    if served:
+        if assignment.status not in ACTIVE:
+            raise Conflict(f"assignment is {assignment.status.value}", {"served": [assignment.status.value]})
+        if demand.start.date() > today:
+            raise InvalidInput("Not yet", {"served": [f"the duty starts {demand.start:%Y-%m-%d %H:%M}"]})
+        assignment.served_at = utcnow()
+        db.session.add(ServiceLog(volunteer_id=assignment.volunteer_id, served_on=demand.start.date(),
+                                  minutes=int((demand.end - demand.start).total_seconds() // 60),
+                                  description=demand.title[:128], assignment_id=assignment.id))
+        db.session.flush()
+        earn_for_assignment(assignment)
+    else:
+        reverse_assignment(assignment)
+        assignment.served_at = None
+        db.session.execute(delete(ServiceLog).where(ServiceLog.assignment_id == assignment.id))
+    db.session.flush()
+    return assignment
+
+
 def versions(week: RosterWeek) -> list[RosterVersion]:
     return db.session.scalars(select(RosterVersion).where(RosterVersion.week_id == week.id)
                               .order_by(RosterVersion.number.desc())).all()

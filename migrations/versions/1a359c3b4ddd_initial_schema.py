@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 060bf04fbe0d
+Revision ID: 1a359c3b4ddd
 Revises: 
-Create Date: 2026-11-23 14:24:01.314445
+Create Date: 2026-11-23 15:05:33.825092
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '060bf04fbe0d'
+revision = '1a359c3b4ddd'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -168,6 +168,45 @@ def upgrade():
     with op.batch_alter_table('grids', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_grids_community_id'), ['community_id'], unique=False)
 
+    op.create_table('point_partners',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.Enum('property_company', 'shop', 'service_provider', 'other', name='partnerkind', native_enum=False, length=20), nullable=False),
+    sa.Column('contact_name', sa.String(length=32), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_partners_community_id_communities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_partners'))
+    )
+    with op.batch_alter_table('point_partners', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_partners_community_id'), ['community_id'], unique=False)
+
+    op.create_table('point_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('default_rate', sa.Integer(), nullable=False),
+    sa.Column('rates', sa.JSON(), nullable=False),
+    sa.Column('evening_from', sa.Time(), nullable=False),
+    sa.Column('evening_percent', sa.Integer(), nullable=False),
+    sa.Column('holiday_percent', sa.Integer(), nullable=False),
+    sa.Column('callout_percent', sa.Integer(), nullable=False),
+    sa.Column('weekly_cap', sa.Integer(), nullable=True),
+    sa.Column('approval', sa.Enum('auto', 'coordinator', name='approval', native_enum=False, length=12), nullable=False),
+    sa.Column('gifts_enabled', sa.Boolean(), nullable=False),
+    sa.Column('gift_priority_only', sa.Boolean(), nullable=False),
+    sa.Column('gift_max_per_transfer', sa.Integer(), nullable=False),
+    sa.Column('gift_max_per_month', sa.Integer(), nullable=False),
+    sa.Column('cross_community', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_rules_community_id_communities')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_rules')),
+    sa.UniqueConstraint('community_id', name=op.f('uq_point_rules_community_id'))
+    )
     op.create_table('roster_weeks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
@@ -239,6 +278,30 @@ def upgrade():
     with op.batch_alter_table('plan_jobs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_plan_jobs_week_id'), ['week_id'], unique=False)
 
+    op.create_table('point_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.Enum('service', 'fee_discount', 'goods', name='itemkind', native_enum=False), nullable=False),
+    sa.Column('price', sa.Integer(), nullable=False),
+    sa.Column('stock', sa.Integer(), nullable=True),
+    sa.Column('face_value_fen', sa.Integer(), nullable=True),
+    sa.Column('description', sa.String(length=256), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('price > 0', name=op.f('ck_point_items_price_positive')),
+    sa.CheckConstraint('stock IS NULL OR stock >= 0', name=op.f('ck_point_items_stock_not_negative')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_items_community_id_communities')),
+    sa.ForeignKeyConstraint(['partner_id'], ['point_partners.id'], name=op.f('fk_point_items_partner_id_point_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_items'))
+    )
+    with op.batch_alter_table('point_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_items_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_items_partner_id'), ['partner_id'], unique=False)
+
     op.create_table('roster_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('week_id', sa.Integer(), nullable=False),
@@ -306,6 +369,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_residents_building_id'), ['building_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_community_id'), ['community_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_residents_grid_id'), ['grid_id'], unique=False)
+
+    op.create_table('service_types',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=32), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=256), nullable=False),
+    sa.Column('duration_min', sa.Integer(), nullable=False),
+    sa.Column('skills', sa.JSON(), nullable=False),
+    sa.Column('location', sa.Enum('station', 'home', name='servicelocation', native_enum=False, length=8), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=True),
+    sa.Column('free_for_priority_groups', sa.Boolean(), nullable=False),
+    sa.Column('priority_groups_first', sa.Boolean(), nullable=False),
+    sa.Column('points_price', sa.Integer(), nullable=False),
+    sa.Column('time_limits', sa.JSON(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_service_types_community_id_communities')),
+    sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_service_types_station_id_stations'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_types')),
+    sa.UniqueConstraint('community_id', 'code', name=op.f('uq_service_types_community_id_code'))
+    )
+    with op.batch_alter_table('service_types', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_types_community_id'), ['community_id'], unique=False)
 
     op.create_table('shift_templates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -418,6 +507,29 @@ def upgrade():
     with op.batch_alter_table('party_member_reports', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_party_member_reports_community_id'), ['community_id'], unique=False)
 
+    op.create_table('point_accounts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('volunteer', 'resident', 'community_pool', 'partner', 'holding', 'issuance', name='accountkind', native_enum=False, length=16), nullable=False),
+    sa.Column('owner_key', sa.String(length=40), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=True),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('partner_id', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('balance', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("kind = 'issuance' OR balance >= 0", name=op.f('ck_point_accounts_not_negative')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_accounts_community_id_communities')),
+    sa.ForeignKeyConstraint(['partner_id'], ['point_partners.id'], name=op.f('fk_point_accounts_partner_id_point_partners'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_point_accounts_resident_id_residents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_point_accounts_volunteer_id_volunteers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_accounts')),
+    sa.UniqueConstraint('owner_key', name=op.f('uq_point_accounts_owner_key'))
+    )
+    with op.batch_alter_table('point_accounts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_accounts_community_id'), ['community_id'], unique=False)
+
     op.create_table('resident_priority_groups',
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('group', sa.Enum('low_income', 'disabled', 'elderly_alone', 'childless_elderly', 'hardship', name='prioritygroup', native_enum=False, length=20), nullable=False),
@@ -450,21 +562,87 @@ def upgrade():
     with op.batch_alter_table('roster_demands', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_roster_demands_week_id'), ['week_id'], unique=False)
 
-    op.create_table('service_logs',
+    op.create_table('service_events',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('volunteer_id', sa.Integer(), nullable=False),
-    sa.Column('served_on', sa.Date(), nullable=False),
-    sa.Column('minutes', sa.Integer(), nullable=False),
-    sa.Column('description', sa.String(length=128), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('service_type_id', sa.Integer(), nullable=False),
+    sa.Column('station_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('slot_minutes', sa.Integer(), nullable=False),
+    sa.Column('capacity_per_slot', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('scheduled', 'cancelled', name='eventstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_service_logs_volunteer_id_volunteers'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_logs'))
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_service_events_community_id_communities')),
+    sa.ForeignKeyConstraint(['service_type_id'], ['service_types.id'], name=op.f('fk_service_events_service_type_id_service_types')),
+    sa.ForeignKeyConstraint(['station_id'], ['stations.id'], name=op.f('fk_service_events_station_id_stations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_events'))
     )
-    with op.batch_alter_table('service_logs', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_service_logs_served_on'), ['served_on'], unique=False)
-        batch_op.create_index(batch_op.f('ix_service_logs_volunteer_id'), ['volunteer_id'], unique=False)
+    with op.batch_alter_table('service_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_events_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_events_service_type_id'), ['service_type_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_events_starts_at'), ['starts_at'], unique=False)
+
+    op.create_table('service_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('building_id', sa.Integer(), nullable=True),
+    sa.Column('address', sa.String(length=128), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=True),
+    sa.Column('filed_by_id', sa.Integer(), nullable=False),
+    sa.Column('service_type_id', sa.Integer(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('photos', sa.JSON(), nullable=False),
+    sa.Column('preferred_windows', sa.JSON(), nullable=False),
+    sa.Column('urgent', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('price_points', sa.Integer(), nullable=False),
+    sa.Column('state', sa.Enum('submitted', 'accepted', 'dispatched', 'in_progress', 'resolved', 'rated', 'rejected', 'cancelled', 'escalated', name='requeststate', native_enum=False, length=12), nullable=False),
+    sa.Column('submitted_at', sa.DateTime(), nullable=False),
+    sa.Column('deadlines', sa.JSON(), nullable=False),
+    sa.Column('due_step', sa.String(length=12), nullable=True),
+    sa.Column('due_at', sa.DateTime(), nullable=True),
+    sa.Column('volunteer_id', sa.Integer(), nullable=True),
+    sa.Column('scheduled_start', sa.DateTime(), nullable=True),
+    sa.Column('scheduled_end', sa.DateTime(), nullable=True),
+    sa.Column('resolution_note', sa.Text(), nullable=False),
+    sa.Column('rejection_reason', sa.String(length=500), nullable=False),
+    sa.Column('department', sa.String(length=64), nullable=False),
+    sa.Column('department_due_at', sa.DateTime(), nullable=True),
+    sa.Column('rating', sa.Integer(), nullable=True),
+    sa.Column('rating_comment', sa.String(length=500), nullable=False),
+    sa.Column('rated_by_id', sa.Integer(), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=True),
+    sa.Column('payload_digest', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('rating IS NULL OR (rating >= 1 AND rating <= 5)', name=op.f('ck_service_requests_rating_range')),
+    sa.ForeignKeyConstraint(['building_id'], ['buildings.id'], name=op.f('fk_service_requests_building_id_buildings')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_service_requests_community_id_communities')),
+    sa.ForeignKeyConstraint(['filed_by_id'], ['users.id'], name=op.f('fk_service_requests_filed_by_id_users')),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_service_requests_grid_id_grids')),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_service_requests_resident_id_residents'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['service_type_id'], ['service_types.id'], name=op.f('fk_service_requests_service_type_id_service_types')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_service_requests_volunteer_id_volunteers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_requests')),
+    sa.UniqueConstraint('filed_by_id', 'idempotency_key', name=op.f('uq_service_requests_filed_by_id_idempotency_key'))
+    )
+    with op.batch_alter_table('service_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_requests_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_due_at'), ['due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_filed_by_id'), ['filed_by_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_service_type_id'), ['service_type_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_requests_volunteer_id'), ['volunteer_id'], unique=False)
 
     op.create_table('volunteer_skills',
     sa.Column('volunteer_id', sa.Integer(), nullable=False),
@@ -473,6 +651,34 @@ def upgrade():
     sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_volunteer_skills_volunteer_id_volunteers'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('volunteer_id', 'skill_id', name=op.f('pk_volunteer_skills'))
     )
+    op.create_table('wishes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('posted_by_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=500), nullable=False),
+    sa.Column('state', sa.Enum('open', 'claimed', 'fulfilled', 'confirmed', 'withdrawn', name='wishstate', native_enum=False, length=10), nullable=False),
+    sa.Column('claimed_by_volunteer_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('fulfilled_at', sa.DateTime(), nullable=True),
+    sa.Column('fulfil_note', sa.String(length=500), nullable=False),
+    sa.Column('confirmed_at', sa.DateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['claimed_by_volunteer_id'], ['volunteers.id'], name=op.f('fk_wishes_claimed_by_volunteer_id_volunteers'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_wishes_community_id_communities')),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_wishes_grid_id_grids')),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_wishes_resident_id_residents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wishes'))
+    )
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wishes_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wishes_resident_id'), ['resident_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wishes_state'), ['state'], unique=False)
+
     op.create_table('assignments',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('week_id', sa.Integer(), nullable=False),
@@ -481,6 +687,7 @@ def upgrade():
     sa.Column('status', sa.Enum('assigned', 'confirmed', 'declined', 'removed', name='assignmentstatus', native_enum=False, length=10), nullable=False),
     sa.Column('reason', sa.String(length=200), nullable=False),
     sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('served_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -540,6 +747,30 @@ def upgrade():
     with op.batch_alter_table('draft_assignments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_draft_assignments_week_id'), ['week_id'], unique=False)
 
+    op.create_table('follow_ups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=True),
+    sa.Column('reason_code', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('status', sa.Enum('open', 'closed', name='followupstatus', native_enum=False, length=8), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_follow_ups_community_id_communities')),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_follow_ups_grid_id_grids')),
+    sa.ForeignKeyConstraint(['request_id'], ['service_requests.id'], name=op.f('fk_follow_ups_request_id_service_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_ups')),
+    sa.UniqueConstraint('request_id', 'reason_code', name=op.f('uq_follow_ups_request_id_reason_code'))
+    )
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_follow_ups_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_ups_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_follow_ups_status'), ['status'], unique=False)
+
     op.create_table('pair_rules',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('week_id', sa.Integer(), nullable=False),
@@ -558,6 +789,97 @@ def upgrade():
     with op.batch_alter_table('pair_rules', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pair_rules_week_id'), ['week_id'], unique=False)
 
+    op.create_table('point_transfers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('earning', 'redemption', 'settlement', 'gift', 'grant', 'reversal', name='transferkind', native_enum=False, length=16), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('from_account_id', sa.Integer(), nullable=False),
+    sa.Column('to_account_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('reverses_id', sa.Integer(), nullable=True),
+    sa.Column('memo', sa.String(length=200), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount > 0', name=op.f('ck_point_transfers_positive')),
+    sa.CheckConstraint('from_account_id <> to_account_id', name=op.f('ck_point_transfers_two_accounts')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_transfers_community_id_communities')),
+    sa.ForeignKeyConstraint(['from_account_id'], ['point_accounts.id'], name=op.f('fk_point_transfers_from_account_id_point_accounts')),
+    sa.ForeignKeyConstraint(['reverses_id'], ['point_transfers.id'], name=op.f('fk_point_transfers_reverses_id_point_transfers')),
+    sa.ForeignKeyConstraint(['to_account_id'], ['point_accounts.id'], name=op.f('fk_point_transfers_to_account_id_point_accounts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_transfers')),
+    sa.UniqueConstraint('reverses_id', name=op.f('uq_point_transfers_reverses_id'))
+    )
+    with op.batch_alter_table('point_transfers', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_transfers_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_transfers_from_account_id'), ['from_account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_transfers_to_account_id'), ['to_account_id'], unique=False)
+
+    op.create_table('request_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('from_state', sa.Enum('submitted', 'accepted', 'dispatched', 'in_progress', 'resolved', 'rated', 'rejected', 'cancelled', 'escalated', name='requeststate', native_enum=False, length=12), nullable=True),
+    sa.Column('to_state', sa.Enum('submitted', 'accepted', 'dispatched', 'in_progress', 'resolved', 'rated', 'rejected', 'cancelled', 'escalated', name='requeststate', native_enum=False, length=12), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['request_id'], ['service_requests.id'], name=op.f('fk_request_events_request_id_service_requests'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_request_events'))
+    )
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_request_events_request_id'), ['request_id'], unique=False)
+
+    op.create_table('service_slots',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('capacity', sa.Integer(), nullable=False),
+    sa.Column('booked', sa.Integer(), nullable=False),
+    sa.CheckConstraint('booked >= 0 AND booked <= capacity', name=op.f('ck_service_slots_within_capacity')),
+    sa.ForeignKeyConstraint(['event_id'], ['service_events.id'], name=op.f('fk_service_slots_event_id_service_events'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_slots')),
+    sa.UniqueConstraint('event_id', 'starts_at', name=op.f('uq_service_slots_event_id_starts_at'))
+    )
+    with op.batch_alter_table('service_slots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_slots_event_id'), ['event_id'], unique=False)
+
+    op.create_table('bookings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('slot_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('grid_id', sa.Integer(), nullable=False),
+    sa.Column('resident_id', sa.Integer(), nullable=False),
+    sa.Column('starts_at', sa.DateTime(), nullable=False),
+    sa.Column('ends_at', sa.DateTime(), nullable=False),
+    sa.Column('status', sa.Enum('booked', 'waitlisted', 'cancelled', name='bookingstatus', native_enum=False), nullable=False),
+    sa.Column('priority', sa.Boolean(), nullable=False),
+    sa.Column('price_points', sa.Integer(), nullable=False),
+    sa.Column('booked_by_id', sa.Integer(), nullable=True),
+    sa.Column('waitlisted_at', sa.DateTime(), nullable=True),
+    sa.Column('booked_at', sa.DateTime(), nullable=True),
+    sa.Column('cancelled_at', sa.DateTime(), nullable=True),
+    sa.Column('cancel_reason', sa.String(length=200), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_bookings_community_id_communities')),
+    sa.ForeignKeyConstraint(['event_id'], ['service_events.id'], name=op.f('fk_bookings_event_id_service_events'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['grid_id'], ['grids.id'], name=op.f('fk_bookings_grid_id_grids')),
+    sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_bookings_resident_id_residents'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['slot_id'], ['service_slots.id'], name=op.f('fk_bookings_slot_id_service_slots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bookings')),
+    sa.UniqueConstraint('slot_id', 'resident_id', name=op.f('uq_bookings_slot_id_resident_id'))
+    )
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bookings_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_event_id'), ['event_id'], unique=False)
+        batch_op.create_index('ix_bookings_resident_times', ['resident_id', 'starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_slot_id'), ['slot_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_bookings_status'), ['status'], unique=False)
+
     op.create_table('callout_invites',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('callout_id', sa.Integer(), nullable=False),
@@ -574,6 +896,115 @@ def upgrade():
     with op.batch_alter_table('callout_invites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_callout_invites_callout_id'), ['callout_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_callout_invites_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('point_earnings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('source_kind', sa.String(length=16), nullable=False),
+    sa.Column('source_id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=True),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('service_type', sa.String(length=32), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('rate', sa.Integer(), nullable=False),
+    sa.Column('percent', sa.Integer(), nullable=False),
+    sa.Column('base_points', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'posted', 'capped', 'rejected', 'reversed', name='earningstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('transfer_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_earnings_community_id_communities')),
+    sa.ForeignKeyConstraint(['transfer_id'], ['point_transfers.id'], name=op.f('fk_point_earnings_transfer_id_point_transfers')),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_point_earnings_volunteer_id_volunteers'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_earnings')),
+    sa.UniqueConstraint('source_kind', 'source_id', name=op.f('uq_point_earnings_source_kind_source_id'))
+    )
+    with op.batch_alter_table('point_earnings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_earnings_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_earnings_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_earnings_volunteer_id'), ['volunteer_id'], unique=False)
+
+    op.create_table('point_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('transfer_id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('amount', sa.Integer(), nullable=False),
+    sa.Column('balance_after', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount <> 0', name=op.f('ck_point_entries_not_zero')),
+    sa.ForeignKeyConstraint(['account_id'], ['point_accounts.id'], name=op.f('fk_point_entries_account_id_point_accounts')),
+    sa.ForeignKeyConstraint(['transfer_id'], ['point_transfers.id'], name=op.f('fk_point_entries_transfer_id_point_transfers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_entries'))
+    )
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        batch_op.create_index('ix_point_entries_account_id_id', ['account_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_entries_transfer_id'), ['transfer_id'], unique=False)
+
+    op.create_table('point_redemptions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('account_id', sa.Integer(), nullable=False),
+    sa.Column('payer_community_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('partner_id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('unit_price', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('requested', 'approved', 'fulfilled', 'rejected', 'cancelled', name='redemptionstatus', native_enum=False, length=10), nullable=False),
+    sa.Column('note', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('hold_transfer_id', sa.Integer(), nullable=True),
+    sa.Column('settle_transfer_id', sa.Integer(), nullable=True),
+    sa.Column('refund_transfer_id', sa.Integer(), nullable=True),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('fulfilled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['point_accounts.id'], name=op.f('fk_point_redemptions_account_id_point_accounts')),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_point_redemptions_community_id_communities')),
+    sa.ForeignKeyConstraint(['hold_transfer_id'], ['point_transfers.id'], name=op.f('fk_point_redemptions_hold_transfer_id_point_transfers')),
+    sa.ForeignKeyConstraint(['item_id'], ['point_items.id'], name=op.f('fk_point_redemptions_item_id_point_items')),
+    sa.ForeignKeyConstraint(['partner_id'], ['point_partners.id'], name=op.f('fk_point_redemptions_partner_id_point_partners')),
+    sa.ForeignKeyConstraint(['payer_community_id'], ['communities.id'], name=op.f('fk_point_redemptions_payer_community_id_communities')),
+    sa.ForeignKeyConstraint(['refund_transfer_id'], ['point_transfers.id'], name=op.f('fk_point_redemptions_refund_transfer_id_point_transfers')),
+    sa.ForeignKeyConstraint(['settle_transfer_id'], ['point_transfers.id'], name=op.f('fk_point_redemptions_settle_transfer_id_point_transfers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_point_redemptions')),
+    sa.UniqueConstraint('account_id', 'idempotency_key', name=op.f('uq_point_redemptions_account_id_idempotency_key'))
+    )
+    with op.batch_alter_table('point_redemptions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_point_redemptions_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_community_id'), ['community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_fulfilled_at'), ['fulfilled_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_partner_id'), ['partner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_payer_community_id'), ['payer_community_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_point_redemptions_status'), ['status'], unique=False)
+
+    op.create_table('service_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('volunteer_id', sa.Integer(), nullable=False),
+    sa.Column('served_on', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('description', sa.String(length=128), nullable=False),
+    sa.Column('assignment_id', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_service_logs_assignment_id_assignments'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['volunteer_id'], ['volunteers.id'], name=op.f('fk_service_logs_volunteer_id_volunteers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_logs')),
+    sa.UniqueConstraint('assignment_id', name=op.f('uq_service_logs_assignment_id'))
+    )
+    with op.batch_alter_table('service_logs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_service_logs_served_on'), ['served_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_service_logs_volunteer_id'), ['volunteer_id'], unique=False)
 
     op.create_table('swap_requests',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -608,15 +1039,69 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_swap_requests_assignment_id'))
 
     op.drop_table('swap_requests')
+    with op.batch_alter_table('service_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_logs_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_service_logs_served_on'))
+
+    op.drop_table('service_logs')
+    with op.batch_alter_table('point_redemptions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_status'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_payer_community_id'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_item_id'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_fulfilled_at'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_community_id'))
+        batch_op.drop_index(batch_op.f('ix_point_redemptions_account_id'))
+
+    op.drop_table('point_redemptions')
+    with op.batch_alter_table('point_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_entries_transfer_id'))
+        batch_op.drop_index('ix_point_entries_account_id_id')
+
+    op.drop_table('point_entries')
+    with op.batch_alter_table('point_earnings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_earnings_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_point_earnings_community_id'))
+        batch_op.drop_index(batch_op.f('ix_point_earnings_at'))
+
+    op.drop_table('point_earnings')
     with op.batch_alter_table('callout_invites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_callout_invites_volunteer_id'))
         batch_op.drop_index(batch_op.f('ix_callout_invites_callout_id'))
 
     op.drop_table('callout_invites')
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bookings_status'))
+        batch_op.drop_index(batch_op.f('ix_bookings_slot_id'))
+        batch_op.drop_index('ix_bookings_resident_times')
+        batch_op.drop_index(batch_op.f('ix_bookings_event_id'))
+        batch_op.drop_index(batch_op.f('ix_bookings_community_id'))
+
+    op.drop_table('bookings')
+    with op.batch_alter_table('service_slots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_slots_event_id'))
+
+    op.drop_table('service_slots')
+    with op.batch_alter_table('request_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_request_events_request_id'))
+
+    op.drop_table('request_events')
+    with op.batch_alter_table('point_transfers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_transfers_to_account_id'))
+        batch_op.drop_index(batch_op.f('ix_point_transfers_from_account_id'))
+        batch_op.drop_index(batch_op.f('ix_point_transfers_community_id'))
+
+    op.drop_table('point_transfers')
     with op.batch_alter_table('pair_rules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pair_rules_week_id'))
 
     op.drop_table('pair_rules')
+    with op.batch_alter_table('follow_ups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_follow_ups_status'))
+        batch_op.drop_index(batch_op.f('ix_follow_ups_request_id'))
+        batch_op.drop_index(batch_op.f('ix_follow_ups_community_id'))
+
+    op.drop_table('follow_ups')
     with op.batch_alter_table('draft_assignments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_draft_assignments_week_id'))
 
@@ -636,17 +1121,39 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_assignments_demand_id'))
 
     op.drop_table('assignments')
-    op.drop_table('volunteer_skills')
-    with op.batch_alter_table('service_logs', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_service_logs_volunteer_id'))
-        batch_op.drop_index(batch_op.f('ix_service_logs_served_on'))
+    with op.batch_alter_table('wishes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wishes_state'))
+        batch_op.drop_index(batch_op.f('ix_wishes_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_wishes_community_id'))
 
-    op.drop_table('service_logs')
+    op.drop_table('wishes')
+    op.drop_table('volunteer_skills')
+    with op.batch_alter_table('service_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_requests_volunteer_id'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_state'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_service_type_id'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_resident_id'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_grid_id'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_filed_by_id'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_due_at'))
+        batch_op.drop_index(batch_op.f('ix_service_requests_community_id'))
+
+    op.drop_table('service_requests')
+    with op.batch_alter_table('service_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_events_starts_at'))
+        batch_op.drop_index(batch_op.f('ix_service_events_service_type_id'))
+        batch_op.drop_index(batch_op.f('ix_service_events_community_id'))
+
+    op.drop_table('service_events')
     with op.batch_alter_table('roster_demands', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roster_demands_week_id'))
 
     op.drop_table('roster_demands')
     op.drop_table('resident_priority_groups')
+    with op.batch_alter_table('point_accounts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_accounts_community_id'))
+
+    op.drop_table('point_accounts')
     with op.batch_alter_table('party_member_reports', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_party_member_reports_community_id'))
 
@@ -671,6 +1178,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_shift_templates_community_id'))
 
     op.drop_table('shift_templates')
+    with op.batch_alter_table('service_types', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_service_types_community_id'))
+
+    op.drop_table('service_types')
     with op.batch_alter_table('residents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_residents_grid_id'))
         batch_op.drop_index(batch_op.f('ix_residents_community_id'))
@@ -686,6 +1197,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_roster_versions_week_id'))
 
     op.drop_table('roster_versions')
+    with op.batch_alter_table('point_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_items_partner_id'))
+        batch_op.drop_index(batch_op.f('ix_point_items_community_id'))
+
+    op.drop_table('point_items')
     with op.batch_alter_table('plan_jobs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_plan_jobs_week_id'))
 
@@ -703,6 +1219,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_roster_weeks_community_id'))
 
     op.drop_table('roster_weeks')
+    op.drop_table('point_rules')
+    with op.batch_alter_table('point_partners', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_point_partners_community_id'))
+
+    op.drop_table('point_partners')
     with op.batch_alter_table('grids', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_grids_community_id'))
 

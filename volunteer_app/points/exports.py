@@ -1,0 +1,87 @@
+"""Statements and partner settlements as .xlsx or CSV (UTF-8 with BOM, so Excel on Chinese Windows reads it)."""
+import codecs
+import csv
+import io
+import re
+from datetime import timezone
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..validation import CHINA_TIME
+from .models import Entry, PointAccount, TransferKind
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MIME = "text/csv; charset=utf-8"
+KIND_ZH = {
+    TransferKind.earning: "服务积分", TransferKind.redemption: "兑换", TransferKind.settlement: "兑付",
+    TransferKind.gift: "赠送", TransferKind.grant: "发放", TransferKind.reversal: "冲正/退还",
+}
+MAX_ROWS = 100_000  # more than any account has; keeps one export from exhausting memory
+
+
+def table_file(file_format: str, title: str, headers: list[str], rows: list[list]) -> bytes:
+    """One table as a workbook (a title row, bold headers, frozen panes) or as CSV."""
+    if file_format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(headers)
+        writer.writerows(rows)
+        return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = re.sub(r"[\[\]:*?/\\]", "-", title)[:31]  # characters Excel refuses in sheet names
+    sheet.append([title])
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="F2DCDB")
+    for row in rows:
+        sheet.append(row)
+    for index, header in enumerate(headers, start=1):
+        width = max([len(str(header)) * 2] + [len(str(row[index - 1])) for row in rows[:200]])
+        sheet.column_dimensions[get_column_letter(index)].width = min(40, width + 2)
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _local(moment) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return aware.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def statement_file(account: PointAccount, file_format: str) -> bytes:
+    """The whole statement, oldest first, with the running balance."""
+    entries = db.session.scalars(select(Entry).where(Entry.account_id == account.id)
+                                 .options(selectinload(Entry.transfer)).order_by(Entry.id).limit(MAX_ROWS)).all()
+    rows = []
+    for entry in entries:
+        transfer = entry.transfer
+        other = transfer.to_account if entry.amount < 0 else transfer.from_account
+        rows.append([_local(entry.created_at), KIND_ZH[transfer.kind], transfer.memo, other.name,
+                     entry.amount if entry.amount > 0 else "", -entry.amount if entry.amount < 0 else "",
+                     entry.balance_after, transfer.id])
+    headers = ["时间", "类型", "说明", "对方", "收入", "支出", "余额", "流水号"]
+    return table_file(file_format, f"积分明细 {account.name}", headers, rows)
+
+
+def settlement_file(report: dict, file_format: str) -> bytes:
+    """One line per month and item, a subtotal per month and a grand total."""
+    rows = []
+    for month in report["months"]:
+        for line in month["lines"]:
+            rows.append([month["month"], line["item_name"], line["kind"], line["unit_price"], line["orders"],
+                         line["quantity"], line["points"]])
+        rows.append([month["month"], "小计 subtotal", "", "", month["orders"], month["quantity"], month["points"]])
+    rows.append(["合计 total", "", "", "", report["total_orders"], sum(m["quantity"] for m in report["months"]),
+                 report["total_points"]])
+    headers = ["月份", "项目", "类别", "单价(积分)", "订单数", "数量", "积分"]
+    title = f"结算 {report['partner_name']} {report['from_month']}~{report['to_month']}"
+    return table_file(file_format, title, headers, rows)
