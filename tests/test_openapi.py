@@ -48,16 +48,21 @@ def api_schema(app):
 
 
 @pytest.fixture()
-def fuzz_headers(make_user, make_volunteer, make_station, make_resident, make_skill):
-    """An admin token, and one record of each kind for the fuzzer to hit."""
-    from volunteer_app.accounts.service import create_token
-    from volunteer_app.extensions import db
-
+def fuzz_admin(make_user, make_volunteer, make_station, make_resident, make_skill):
+    """An admin, and one record of each kind for the fuzzer to hit."""
     make_skill(code="haircut")
     make_volunteer()
     make_station()
     make_resident()
-    plain, _ = create_token(make_user(role=Role.admin, pii=True))
+    return make_user(role=Role.admin, pii=True)
+
+
+def fresh_token_headers(user) -> dict:
+    """A new token for each case: a case that revokes its token (DELETE /tokens/{id}) spoils no other."""
+    from volunteer_app.accounts.service import create_token
+    from volunteer_app.extensions import db
+
+    plain, _ = create_token(user)
     db.session.commit()
     return {"Authorization": f"Bearer {plain}"}
 
@@ -69,13 +74,11 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 # report an unclosed file from the transport (not from the app) at garbage collection.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, derandomize=True, database=None,
+@settings(max_examples=6, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
-def test_fuzzing_finds_no_server_error(case, fuzz_headers):
+def test_fuzzing_finds_no_server_error(case, fuzz_admin):
     from schemathesis.checks import not_a_server_error
 
-    response = case.call(headers=fuzz_headers)
-    revokes_own_token = case.method == "DELETE" and case.path == "/api/v1/tokens/{token_id}"
-    if not revokes_own_token:  # once it has revoked the token it uses, 401 is the right answer
-        assert response.status_code != 401, (case.method, case.path, response.text[:200])
+    response = case.call(headers=fresh_token_headers(fuzz_admin))
+    assert response.status_code != 401, (case.method, case.path, response.text[:200])
     case.validate_response(response, checks=[not_a_server_error])

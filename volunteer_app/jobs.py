@@ -11,7 +11,7 @@ worker for a city deployment starts with one command:
 from celery import Celery, Task
 from flask import Flask, current_app
 
-PLAN, REMIND, DELIVER = "roster.plan", "roster.remind", "notifications.deliver"
+PLAN, REMIND, DELIVER, OVERDUE = "roster.plan", "roster.remind", "notifications.deliver", "requests.overdue"
 
 
 def _plan(job_id: int) -> None:
@@ -39,6 +39,15 @@ def _deliver() -> int:
     return sent
 
 
+def _overdue() -> int:
+    from .extensions import db
+    from .service_requests.service import flag_overdue
+
+    told = flag_overdue()
+    db.session.commit()
+    return told
+
+
 def init_app(app: Flask) -> Celery:
     """A Celery app bound to this Flask app: every task runs inside its app context."""
 
@@ -62,10 +71,11 @@ def init_app(app: Flask) -> Celery:
         beat_schedule={  # run with: celery -A volunteer_app.worker beat
             "roster-reminders": {"task": REMIND, "schedule": 3600.0},
             "deliver-outbox": {"task": DELIVER, "schedule": 60.0},
+            "overdue-requests": {"task": OVERDUE, "schedule": 300.0},
         },
         timezone="Asia/Shanghai",
     )
-    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver)):
+    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver), (OVERDUE, _overdue)):
         celery.task(name=name)(function)
     app.extensions["celery"] = celery
     return celery

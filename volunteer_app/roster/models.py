@@ -59,6 +59,7 @@ class RosterWeek(Audited, VersionedMixin, db.Model):
     published_version: Mapped[int] = mapped_column(Integer, default=0)
     draft_unfilled: Mapped[list] = mapped_column(JSON, default=list)
     draft_scores: Mapped[dict] = mapped_column(JSON, default=dict)
+    draft_requests: Mapped[dict] = mapped_column(JSON, default=dict)  # {request id: volunteer id}, dispatched at publish
 
     demands: Mapped[list["Demand"]] = relationship(back_populates="week", order_by="Demand.start",
                                                    cascade="all, delete-orphan")

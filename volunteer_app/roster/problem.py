@@ -151,14 +151,31 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
         "forbidden": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(forbidden)],
         "previous": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(preferred)],
     }
-    pins, warnings = _valid_pins(document, in_problem(wanted_pins))
-    document["pinned"] = [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in pins]
+    _add_service_requests(document, week)
+    pins, warnings = valid_pins(document, [(demand_key(d), volunteer_key(v)) for d, v in in_problem(wanted_pins)]
+                                + _request_pins(week, {v["id"] for v in volunteer_docs}))
+    document["pinned"] = [{"demand": d, "volunteer": v} for d, v in pins]
     for d, v in sorted(wanted_pins - set(in_problem(wanted_pins))):
         warnings.append(f"pin of volunteer {v} on demand {d} dropped: the volunteer is not available or not active")
     return document, warnings
 
 
-def _valid_pins(document: dict, pins: list[tuple[int, int]]) -> tuple[list[tuple[int, int]], list[str]]:
+def _add_service_requests(document: dict, week: RosterWeek) -> None:
+    """Residents' accepted requests with a time window this week are tasks to plan (ids ``r<id>``)."""
+    from ..service_requests.service import tasks_for_week
+
+    document["demands"] += tasks_for_week(week.community_id, week.week)
+
+
+def _request_pins(week: RosterWeek, planned: set[str]) -> list[tuple[str, str]]:
+    """Requests already dispatched keep their volunteer: pinned, so shifts plan around them."""
+    from ..service_requests.service import task_pairs_for_week
+
+    return [(p["demand"], p["volunteer"]) for p in task_pairs_for_week(week.community_id, week.week)
+            if p["volunteer"] in planned]
+
+
+def valid_pins(document: dict, pins: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
     """Keep the pins that each obey rules 1, 2, 3 and 5 on their own (the spec refuses others).
 
     Data can change after a confirmation (a volunteer edits their hours); we
@@ -168,7 +185,7 @@ def _valid_pins(document: dict, pins: list[tuple[int, int]]) -> tuple[list[tuple
     volunteers, demands = problem.volunteer_by_id, problem.demand_by_id
     kept, warnings = [], []
     for d, v in pins:
-        volunteer, demand = volunteers[volunteer_key(v)], demands[demand_key(d)]
+        volunteer, demand = volunteers[v], demands[d]
         broken = constraints.pair_rules(problem, volunteer, demand) + constraints.load_violations(volunteer, [demand])
         if broken:
             warnings.append(f"pin of volunteer {v} on demand {d} dropped: {'; '.join(map(str, broken))}")
@@ -178,5 +195,13 @@ def _valid_pins(document: dict, pins: list[tuple[int, int]]) -> tuple[list[tuple
 
 
 def solution_pairs(solution: dict) -> set[tuple[int, int]]:
-    return {(parse_key(a["demand"]), parse_key(a["volunteer"])) for a in solution["assignments"]}
+    """Roster (demand id, volunteer id) pairs of a solution; service requests are separate."""
+    return {(parse_key(a["demand"]), parse_key(a["volunteer"])) for a in solution["assignments"]
+            if a["demand"].startswith("d")}
+
+
+def request_pairs(solution: dict) -> dict[int, int]:
+    """{request id: volunteer id} for the residents' requests a solution planned."""
+    return {parse_key(a["demand"]): parse_key(a["volunteer"]) for a in solution["assignments"]
+            if a["demand"].startswith("r")}
 

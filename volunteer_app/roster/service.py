@@ -21,7 +21,7 @@ from .models import (
     Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
     PairRuleKind, PlanJob, RosterVersion, RosterWeek, ShiftTemplate, WeekStatus,
 )
-from .problem import build_problem, live_pairs, parse_key, solution_pairs, volunteer_key, week_bounds
+from .problem import build_problem, live_pairs, parse_key, request_pairs, solution_pairs, volunteer_key, week_bounds
 
 ACTIVE = (AssignmentStatus.assigned, AssignmentStatus.confirmed)
 
@@ -157,6 +157,7 @@ def run_plan_job(job_id: int) -> None:
             raise InvalidInput("The pinned assignments cannot all hold together: " +
                                "; ".join(r for u in solution["unfilled"] for r in u["reasons"][:1]))
         pairs = solution_pairs(solution)
+        week.draft_requests = {str(r): v for r, v in request_pairs(solution).items()}
         if job.purpose == "repair":
             publish_pairs(week, pairs, None, note="re-plan after a decline")
         else:
@@ -241,12 +242,12 @@ def set_rule(week: RosterWeek, demand_id: int, volunteer_id: int, kind: PairRule
 
 def _check_pin(week: RosterWeek, demand_id: int, volunteer_id: int) -> None:
     """A pin must obey skills, availability, reach and load on its own (as the spec demands)."""
-    from .problem import _valid_pins
+    from .problem import demand_key, valid_pins
 
     document, _ = build_problem(week)
     if volunteer_key(volunteer_id) not in {v["id"] for v in document["volunteers"]}:
         raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": ["not active or not available this week"]})
-    _, problems = _valid_pins(document, [(demand_id, volunteer_id)])
+    _, problems = valid_pins(document, [(demand_key(demand_id), volunteer_key(volunteer_id))])
     if problems:
         raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": problems})
 
@@ -263,9 +264,15 @@ def move(week: RosterWeek, demand_id: int, from_volunteer_id: int, to_volunteer_
 
 
 def publish(week: RosterWeek, expected_version: int, user: User | None, note: str = "") -> RosterVersion:
-    """Make the draft the live roster at once; a stale ``expected_version`` answers 409."""
+    """Make the draft the live roster at once, and dispatch the residents' requests it planned;
+    a stale ``expected_version`` answers 409."""
+    from ..service_requests.service import dispatch_planned
+
     check_version(week, expected_version)
-    return publish_pairs(week, draft_pairs(week), user, note)
+    version = publish_pairs(week, draft_pairs(week), user, note)
+    dispatch_planned({int(r): v for r, v in (week.draft_requests or {}).items()}, user)
+    week.draft_requests = {}
+    return version
 
 
 def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], user: User | None, note: str) -> RosterVersion:

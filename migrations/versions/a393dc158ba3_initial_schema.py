@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1a359c3b4ddd
+Revision ID: a393dc158ba3
 Revises: 
-Create Date: 2026-11-23 15:05:33.825092
+Create Date: 2026-11-23 15:12:25.078665
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '1a359c3b4ddd'
+revision = 'a393dc158ba3'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -215,6 +215,7 @@ def upgrade():
     sa.Column('published_version', sa.Integer(), nullable=False),
     sa.Column('draft_unfilled', sa.JSON(), nullable=False),
     sa.Column('draft_scores', sa.JSON(), nullable=False),
+    sa.Column('draft_requests', sa.JSON(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
