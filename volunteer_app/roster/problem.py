@@ -188,7 +188,8 @@ def valid_pins(document: dict, pins: list[tuple[str, str]]) -> tuple[list[tuple[
         volunteer, demand = volunteers[v], demands[d]
         broken = constraints.pair_rules(problem, volunteer, demand) + constraints.load_violations(volunteer, [demand])
         if broken:
-            warnings.append(f"pin of volunteer {v} on demand {d} dropped: {'; '.join(map(str, broken))}")
+            demand = d[1:] if d.startswith("d") else f"request {d[1:]}"
+            warnings.append(f"pin of volunteer {v[1:]} on demand {demand} dropped: {'; '.join(map(str, broken))}")
         else:
             kept.append((d, v))
     return kept, warnings
