@@ -4,6 +4,7 @@ from contextlib import contextmanager
 import click
 from flask import Flask, current_app
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 from sqlalchemy import select
 
 from .extensions import db
@@ -54,7 +55,8 @@ def quickstart(host: str, port: int):
     upgrade()
     current_app.cli.commands["seed-demo"].callback()
     click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # Flask refuses app.run() inside its own CLI; werkzeug's server is what `flask run` uses.
+    run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
 
 
 @click.group("holidays")
