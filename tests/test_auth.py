@@ -98,3 +98,17 @@ def test_admin_cannot_lock_themselves_out(make_user, api_as):
     assert api.get("/me").status_code == 200
     other = make_user(role=Role.admin)
     assert api.patch(f"/users/{other.id}", json={"version": other.version, "active": False}).status_code == 200
+
+
+def test_token_last_used_is_recorded_without_a_write_per_call(client, make_user):
+    user = make_user()
+    plain, record = create_token(user)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {plain}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    first = db.session.get(ApiToken, record.id).last_used_at
+    assert first is not None
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    assert db.session.get(ApiToken, record.id).last_used_at == first  # within five minutes: not rewritten

@@ -28,7 +28,8 @@ def load_user_from_token(req) -> User | None:
     user = service.user_for_token(header[7:].strip())
     if user is not None:
         g.token_auth = True
-        db.session.commit()  # keep last_used_at even if the request later fails
+        if db.session.dirty:
+            db.session.commit()  # keep last_used_at even if the request later fails
     return user
 
 
