@@ -41,10 +41,9 @@ class Scope:
         if self.everything:
             return true()
         conditions = []
-        community_col = getattr(model, "scope_community_column", None) or model.community_id
         if self.communities:
-            conditions.append(community_col.in_(self.communities))
-        grid_col = getattr(model, "scope_grid_column", None) or getattr(model, "grid_id", None)
+            conditions.append(model.community_id.in_(self.communities))
+        grid_col = getattr(model, "grid_id", None)
         if self.grids and grid_col is not None:
             conditions.append(grid_col.in_(self.grids))
         return or_(*conditions) if conditions else false()
@@ -72,12 +71,3 @@ def current_scope() -> Scope:
 
         scope = g.scope = Scope.for_user(current_user)
     return scope
-
-
-def get_in_scope(model, record_id: int, what: str | None = None):
-    """Load one record, answering 404 when it is unknown or outside the scope."""
-    name = what or model.__name__.lower()
-    obj = db.session.get(model, record_id)
-    if obj is None or not current_scope().allows(obj.community_id, getattr(obj, "grid_id", None)):
-        raise NotFound(f"{name} {record_id} not found")
-    return obj
