@@ -63,7 +63,10 @@ def app(database_url, tmp_path_factory):
             db.session.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
         upgrade()
-    return app
+    yield app
+    with app.app_context():  # close the pool's connections now, not in the garbage collector after pytest ends
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _empty_all_tables() -> None:

@@ -8,6 +8,9 @@ from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.people.models import DaySelector, PriorityGroup, ResidentPriorityGroup
 from volunteer_app.places.models import Community
+from volunteer_app.points import ledger
+from volunteer_app.points import service as points
+from volunteer_app.points.models import AccountKind, TransferKind
 from volunteer_app.service_requests import service
 from volunteer_app.service_requests.models import ServiceLocation, ServiceType
 
@@ -27,6 +30,20 @@ def clock(monkeypatch):
     fixed = Clock()
     monkeypatch.setattr(service, "now", lambda: fixed.moment)
     return fixed
+
+
+def fund_resident(resident, amount: int) -> int:
+    """Give a resident a starting balance (as a coordinator's grant would); the account id."""
+    account = points.resident_account(resident)
+    issuance = points.community_account(AccountKind.issuance, resident.community_id)
+    ledger.post_transfer(issuance, account, amount, TransferKind.grant, resident.community_id, memo="starting balance")
+    db.session.commit()
+    return account.id
+
+
+def balance(account_id: int) -> int:
+    db.session.expire_all()
+    return db.session.get(points.PointAccount, account_id).balance
 
 
 @pytest.fixture()
@@ -59,6 +76,7 @@ def town(clock, make_grid, make_building, make_station, make_resident, make_volu
     residents = [make_resident(building=building, name=name) for name in ("李秀英", "王建国")]
     residents[1].priority_groups = [ResidentPriorityGroup(group=PriorityGroup.low_income)]
     db.session.commit()
+    accounts = [fund_resident(residents[0], 100)]  # the regular resident pays for priced services
     near = make_volunteer(grid=grid, name="近志愿者", skills=[repair_skill],
                           slots=[(DaySelector.workdays, "08:00", "20:00"), (DaySelector.rest_days, "08:00", "20:00")])
     far = make_volunteer(grid=grid, name="远志愿者", skills=[repair_skill],
@@ -76,7 +94,7 @@ def town(clock, make_grid, make_building, make_station, make_resident, make_volu
         "clinic": clinic, "repair": repair, "residents": residents, "volunteers": [near, far],
         "coordinator": api_as(coordinator), "grid_worker": api_as(grid_worker),
         "resident_apis": [api_as(u) for u in resident_users], "volunteer_apis": [api_as(u) for u in volunteer_users],
-        "resident_users": resident_users,
+        "resident_users": resident_users, "resident_account_id": accounts[0],
     }
 
 

@@ -62,6 +62,7 @@ class TransferKind(str, enum.Enum):
     gift = "gift"  # volunteer → resident or community pool
     grant = "grant"  # community pool → resident or volunteer
     reversal = "reversal"  # undoes ``reverses``: to → from, same amount
+    service_charge = "service_charge"  # payer → community pool, for a priced service (booking or request)
 
 
 class Transfer(db.Model):

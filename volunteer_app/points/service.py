@@ -678,6 +678,42 @@ def grant(community_id: int, amount: int, resident_id: int | None, volunteer_id:
     return post_transfer(pool, target, amount, TransferKind.grant, community.id, memo=memo, field="amount")
 
 
+# --- priced services (bookings and requests) ------------------------------------------------------------------
+
+
+def service_payer(resident: Resident) -> PointAccount:
+    """Who pays for a resident's priced service: the points of the user linked to the resident (a volunteer's
+    own account if they volunteer too), else the resident's account (gifts and grants land there)."""
+    user = db.session.scalar(select(User).where(User.resident_id == resident.id).limit(1))
+    return own_account(user) if user is not None else resident_account(resident)
+
+
+def can_pay(payer: PointAccount, amount: int) -> bool:
+    """Whether ``payer`` holds ``amount`` now; under its lock, so a charge that follows cannot fail."""
+    lock_accounts(payer)
+    return payer.balance >= amount
+
+
+def charge_service(payer: PointAccount, amount: int, community_id: int, memo: str, details: dict,
+                   field: str) -> Transfer | None:
+    """The payer pays a priced service into the community pool; None when it is free.
+
+    Refused with a 422 naming ``field`` when the balance is short (nothing is written).
+    """
+    if amount <= 0:
+        return None
+    pool = community_account(AccountKind.community_pool, community_id)
+    return post_transfer(payer, pool, amount, TransferKind.service_charge, community_id, memo=memo,
+                         details=details, field=field)
+
+
+def refund_service(charge: Transfer | None, reason: str) -> Transfer | None:
+    """Give a service's points back (cancelled, rejected, called off): at most once."""
+    if charge is None or reversal_of(charge) is not None:
+        return None
+    return reverse_transfer(charge, reason)
+
+
 # --- transfers and corrections ------------------------------------------------------------------------------
 
 
@@ -766,3 +802,49 @@ def check_books() -> ledger.LedgerReport:
 
 def this_year_months(today: date) -> tuple[str, str]:
     return f"{today.year}-01", f"{today:%Y-%m}"
+
+
+# --- queries for the pages ---
+
+
+def order_history(order: Redemption) -> list[dict]:
+    """Each status of an order, oldest first, read from the audit log: ``at``, ``user_id``, ``status``, ``reason``."""
+    from ..accounts.models import AuditLog
+
+    rows = db.session.scalars(select(AuditLog).where(
+        AuditLog.entity == Redemption.__tablename__, AuditLog.entity_id == str(order.id)).order_by(AuditLog.id))
+    history = []
+    for row in rows:
+        status, reason = row.changes.get("status"), row.changes.get("reason")
+        if row.action == "create":
+            history.append({"at": row.at, "user_id": row.user_id, "status": status, "reason": ""})
+        elif isinstance(status, list):
+            history.append({"at": row.at, "user_id": row.user_id, "status": status[1],
+                            "reason": reason[1] if isinstance(reason, list) else ""})
+    return history
+
+
+def account_of(kind: AccountKind, community_ids) -> dict[int, PointAccount]:
+    """The communities' accounts of one kind that exist already (read-only: none is opened here)."""
+    keys = [f"{kind.value}:{community_id}" for community_id in community_ids]
+    if not keys:
+        return {}
+    return {account.community_id: account
+            for account in db.session.scalars(select(PointAccount).where(PointAccount.owner_key.in_(keys)))}
+
+
+def find_accounts(user: User, args: dict, text: str | None):
+    """``accounts_query`` narrowed to holders whose name contains ``text``."""
+    statement = accounts_query(user, args)
+    return statement.where(PointAccount.name.contains(text, autoescape=True)) if text else statement
+
+
+def gift_recipients(sender: PointAccount) -> list[Resident]:
+    """Residents a volunteer may give points to under the community's rule (in difficulty only, if it says so)."""
+    rule = rule_for(sender.community_id)
+    if sender.kind != AccountKind.volunteer or not rule.gifts_enabled:
+        return []
+    statement = select(Resident).where(Resident.community_id == sender.community_id)
+    if rule.gift_priority_only:
+        statement = statement.where(Resident.priority_groups.any())
+    return list(db.session.scalars(statement.order_by(Resident.name, Resident.id).limit(500)))

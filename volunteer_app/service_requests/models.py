@@ -138,6 +138,8 @@ class Booking(Audited, TimestampMixin, db.Model):
     status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, native_enum=False, length=10), index=True)
     priority: Mapped[bool] = mapped_column(Boolean, default=False)  # a priority group, served first
     price_points: Mapped[int] = mapped_column(Integer, default=0)
+    # The points paid for the place (refunded by reversing it when the place is given up).
+    charge_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("point_transfers.id"))
     booked_by_id: Mapped[int | None] = mapped_column(Integer)  # the resident, or a grid worker (代办)
     waitlisted_at: Mapped[datetime | None] = mapped_column(DateTime)
     booked_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -147,6 +149,7 @@ class Booking(Audited, TimestampMixin, db.Model):
     slot: Mapped[ServiceSlot] = relationship()
     event: Mapped[ServiceEvent] = relationship()
     resident = relationship("Resident")
+    charge = relationship("Transfer")
 
 
 class RequestState(str, enum.Enum):  # the closed loop 受理→分派→处置→反馈→评价
@@ -188,6 +191,8 @@ class ServiceRequest(Audited, VersionedMixin, db.Model):  # 工单
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     priority: Mapped[int] = mapped_column(Integer, default=3)
     price_points: Mapped[int] = mapped_column(Integer, default=0)
+    # The points paid when filing (refunded by reversing it if the request is rejected or cancelled).
+    charge_transfer_id: Mapped[int | None] = mapped_column(ForeignKey("point_transfers.id"))
     state: Mapped[RequestState] = mapped_column(Enum(RequestState, native_enum=False, length=12),
                                                 default=RequestState.submitted, index=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
@@ -210,6 +215,7 @@ class ServiceRequest(Audited, VersionedMixin, db.Model):  # 工单
     service_type: Mapped[ServiceType] = relationship()
     resident = relationship("Resident")
     volunteer = relationship("Volunteer")
+    charge = relationship("Transfer")
     history: Mapped[list["RequestEvent"]] = relationship(back_populates="request", order_by="RequestEvent.id",
                                                          cascade="all, delete-orphan")
 

@@ -33,6 +33,7 @@ from ..people.models import Resident, Volunteer
 from ..people.service import skills_by_code
 from ..places.models import Building, Community, Station
 from ..places.service import parent_in_scope
+from ..points import service as points
 from ..resources import ResourceService, check_version
 from ..roster.models import RosterWeek
 from ..roster.problem import build_problem, live_pairs, parse_key, volunteer_key, week_bounds
@@ -350,6 +351,7 @@ def cancel_event(event: ServiceEvent, reason: str, user: User) -> ServiceEvent:
                                                         Booking.status != BookingStatus.cancelled)).all()
     for booking in bookings:
         booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, at, f"活动取消：{reason}"
+        points.refund_service(booking.charge, f"活动取消 event {event.id} called off")
     table = ServiceSlot.__table__
     db.session.execute(update(table).where(table.c.event_id == event.id).values(booked=0))
     event.status, event.note = EventStatus.cancelled, reason
@@ -408,6 +410,10 @@ def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> B
         raise _full()  # full when read: refusing needs no lock, and a rush's many refusals wait for none
     service_type = event.service_type
     priority, price = service_type.priority_groups_first and is_priority(resident), price_for(service_type, resident)
+    payer = points.service_payer(resident) if price else None
+    if payer is not None and payer.balance < price:
+        raise points.InsufficientPoints(f"{price} points needed, the balance is {payer.balance}", {"slot_id": [
+            f"costs {price} points, the balance is {payer.balance}"]}, balance=payer.balance, needed=price)
     lock_row(ServiceSlot, slot.id, load=False)
     lock_row(Resident, resident.id, load=False)
     if db.session.scalar(select(ServiceEvent.status).where(ServiceEvent.id == event.id)) != EventStatus.scheduled:
@@ -436,7 +442,16 @@ def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> B
         raise _full()
     db.session.add(booking)
     db.session.flush()
+    if booking.status == BookingStatus.booked:
+        _charge_booking(booking, payer)  # short of points: refused, and the place is not taken (rollback)
     return booking
+
+
+def _charge_booking(booking: Booking, payer) -> None:
+    booking.charge = points.charge_service(
+        payer, booking.price_points, booking.community_id, f"{booking.event.title} {booking.starts_at:%m-%d %H:%M}",
+        {"booking_id": booking.id}, field="slot_id")
+    booking.charge_transfer_id = booking.charge.id if booking.charge else None
 
 
 def bookings_query(args: dict) -> Select:
@@ -477,6 +492,7 @@ def cancel_booking(booking_id: int, reason: str, user: User) -> Booking:
     booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, now(), reason
     db.session.flush()
     if held:
+        points.refund_service(booking.charge, f"预约取消 booking {booking.id} cancelled")
         _release_place(booking.slot_id)
         promote_waiting(booking.slot_id)
     return booking
@@ -500,10 +516,17 @@ def promote_waiting(slot_id: int) -> Booking | None:
         if _clash(candidate.resident_id, slot) is not None:
             continue
         lock_row(Resident, candidate.resident_id, load=False)
-        if _clash(candidate.resident_id, slot) is not None or not _take_place(slot_id):
+        if _clash(candidate.resident_id, slot) is not None:
             continue
+        payer = points.service_payer(candidate.resident) if candidate.price_points else None
+        if payer is not None and not points.can_pay(payer, candidate.price_points):
+            _drop_unpaid(candidate)
+            continue
+        if not _take_place(slot_id):
+            return None
         candidate.status, candidate.booked_at = BookingStatus.booked, now()
         db.session.flush()
+        _charge_booking(candidate, payer)  # cannot fail: the balance was checked under the account's lock
         event = candidate.event
         notify(users_of_residents([candidate.resident_id]) + [db.session.get(User, candidate.booked_by_id)], Note(
             "booking", f"候补成功：{event.title}",
@@ -511,6 +534,18 @@ def promote_waiting(slot_id: int) -> Booking | None:
             f"如不能参加请及时取消。", f"/my/bookings/{candidate.id}"))
         return candidate
     return None
+
+
+def _drop_unpaid(booking: Booking) -> None:
+    """A waiting resident whose points no longer cover the price loses the turn, and is told why."""
+    booking.status, booking.cancelled_at = BookingStatus.cancelled, now()
+    booking.cancel_reason = f"积分不足（需要 {booking.price_points} 积分）"
+    db.session.flush()
+    event = booking.event
+    notify(users_of_residents([booking.resident_id]) + [db.session.get(User, booking.booked_by_id)], Note(
+        "booking", f"候补未成功：{event.title}",
+        f"{booking.starts_at:%m月%d日 %H:%M} 的{event.title}有空位，但您的积分不足 {booking.price_points}，候补已取消。",
+        f"/my/bookings/{booking.id}"))
 
 
 def waitlist_position(booking: Booking) -> int | None:
@@ -630,6 +665,12 @@ def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceReques
         if existing is None:
             raise
         return _replay(existing, digest)
+    if resident is not None and request.price_points:
+        request.charge = points.charge_service(
+            points.service_payer(resident), request.price_points, request.community_id,
+            f"{service_type.name} 工单 {request.id}", {"request_id": request.id}, field="service_type_id")
+        request.charge_transfer_id = request.charge.id
+        db.session.flush()
     notify(coordinators_of(request.community_id), Note(
         "request", f"新工单：{service_type.name}{'（紧急）' if request.urgent else ''}", request.description[:100],
         f"/service-requests/{request.id}"))
@@ -823,12 +864,32 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
         details = {"rating": data["rating"], "by": "requester" if REQUESTER in roles else "phone follow-up"}
     _record(request, source, target, user, at, reason, details)
     db.session.flush()
+    if target in (S.rejected, S.cancelled):
+        points.refund_service(request.charge, f"工单 {request.id} {target.value}")
+    elif target == S.rated and request.volunteer_id is not None:
+        _earn_for_request(request, at)
     _tell(request, source, target)
     if target == S.rated and request.rating <= LOW_RATING:
         open_follow_up(request, "low_rating", f"评分 {request.rating}：{request.rating_comment}")
     if target == S.accepted and source == S.submitted and request.urgent:
         _dispatch_at_once(request, user)
     return request
+
+
+def _earn_for_request(request: ServiceRequest, at: datetime) -> None:
+    """The volunteer who resolved the request earns its points once it is rated (closed loop complete).
+
+    The service time is the scheduled window, or the service type's duration;
+    an urgent request counts as a call-out for the multipliers.
+    """
+    if request.scheduled_start is not None and request.scheduled_end is not None:
+        minutes = int((request.scheduled_end - request.scheduled_start).total_seconds() // 60)
+    else:
+        minutes = request.service_type.duration_min
+    resolved = next((e.at for e in reversed(request.history) if e.to_state == S.resolved), at)
+    points.earn_for_source("request", request.id, request.volunteer_id, request.community_id, max(minutes, 1),
+                           request.service_type.code, request.scheduled_start or resolved,
+                           {"callout"} if request.urgent else set())
 
 
 def _tell(request: ServiceRequest, source: RequestState, target: RequestState) -> None:
@@ -1175,3 +1236,45 @@ def move_wish(wish_id: int, data: dict, user: User) -> Wish:
     wish.state = target
     db.session.flush()
     return wish
+
+
+# --- queries for the pages ---
+
+
+QUEUE_TABS = ("new", "overdue", "mine", "open")
+
+
+def queue_query(args: dict, tab: str, user: User) -> Select:
+    """A grid worker's queue: new (待受理), overdue, mine (accepted or dispatched by me) or all
+    open requests in their scope, the nearest deadline first."""
+    if tab == "overdue":
+        return requests_query({**args, "overdue": True})
+    statement = requests_query(args).order_by(None)
+    if tab == "new":
+        statement = statement.where(ServiceRequest.state == S.submitted)
+    else:
+        statement = statement.where(ServiceRequest.state.in_(OPEN_STATES))
+    if tab == "mine":
+        statement = statement.where(ServiceRequest.id.in_(select(RequestEvent.request_id).where(
+            RequestEvent.actor_id == user.id, RequestEvent.to_state.in_((S.accepted, S.dispatched)))))
+    return statement.order_by(ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id)
+
+
+def allowed_moves(request: ServiceRequest, user: User) -> list[RequestState]:
+    """The states this user may move the request to now (the actions a page offers)."""
+    roles = roles_in(request, user)
+    return [target for target in next_states(request.state) if TRANSITIONS[(request.state, target)].by & roles]
+
+
+def allowed_wish_moves(wish: Wish, user: User) -> list[WishState]:
+    roles = wish_roles(wish, user)
+    return [target for target in next_states(wish.state, WISH_MOVES) if WISH_MOVES[(wish.state, target)].by & roles]
+
+
+def get_follow_up(follow_up_id: int) -> FollowUp:
+    """A follow-up in the caller's scope; any other is 404, like an unknown id."""
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or not is_staff(current_user) or not current_scope().allows(
+            follow_up.community_id, follow_up.grid_id):
+        raise NotFound(f"follow-up {follow_up_id} not found")
+    return follow_up
