@@ -16,6 +16,7 @@ from faker import Faker
 from sqlalchemy import select
 
 from .accounts.models import Role, User
+from . import demo_services
 from .accounts.service import create_user
 from .extensions import db
 from .people.models import (
@@ -399,4 +400,6 @@ def seed(password: str | None = None, today: date | None = None) -> dict[str, st
     _party_reports(b, built, stations)
     _service_logs(b, built, today or date.today())
     residents = _residents(b, communities, grids, buildings)
-    return _logins(password, communities, built, residents)
+    logins = _logins(password, communities, built, residents)
+    demo_services.seed(today or date.today())
+    return logins
