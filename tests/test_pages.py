@@ -128,6 +128,15 @@ def test_home_lists_only_the_coordinators_communities(client, coordinator, make_
     assert "维北社区" in home and "别的社区" not in home
 
 
+def test_a_grid_worker_sees_the_community_of_their_grid(client, make_user, place, make_volunteer):
+    """Scoped to one grid: home counts only that grid's records (grids are in their own grid)."""
+    make_volunteer(grid=place["grid"])
+    worker = make_user(role=Role.coordinator, grids=[place["grid"]], username="grid-worker")
+    login(client, worker)
+    home = client.get("/")
+    assert home.status_code == 200 and "维北社区" in text_of(home)
+
+
 def test_login_wrong_password_shows_error(client, coordinator):
     response = login(client, coordinator, password="wrong-password")
     html = text_of(response)
