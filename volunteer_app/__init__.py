@@ -53,12 +53,13 @@ def create_app(config: dict | None = None) -> Flask:
     from .places.api import blp as places_api
     from .points import cli as points_cli
     from .points.api import blp as points_api
+    from .reports.api import blp as reports_api
     from .roster import feeds as roster_feeds
     from .roster.api import blp as roster_api
     from .service_requests.api import blp as service_requests_api
 
     for blueprint in (places_api, people_api, transfer_api, accounts_api, roster_api, notifications_api, points_api,
-                      service_requests_api):
+                      service_requests_api, reports_api):
         csrf.exempt(blueprint)  # API auth checks CSRF itself for cookie sessions
         api.register_blueprint(blueprint, url_prefix="/api/v1")
     app.register_blueprint(api_docs.bp)

@@ -1,4 +1,4 @@
-"""Masking of phone and ID numbers (138****5678) for users without the PII permission."""
+"""Masking of names (李*), phone and ID numbers (138****5678) for users without the PII permission."""
 from flask import has_request_context
 from flask_login import current_user
 from marshmallow import fields
@@ -14,6 +14,11 @@ def mask_id_number(number: str | None) -> str | None:
     if not number or len(number) < 8:
         return number
     return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def mask_name(name: str | None) -> str | None:
+    """李秀英 → 李*: enough for a neighbour to recognise, not enough to look someone up."""
+    return name[:1] + "*" if name else name
 
 
 def pii_visible() -> bool:

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from .accounts.models import Role
 from .errors import Conflict, Forbidden, InvalidInput
 from .extensions import db
-from .pii import mask_id_number, mask_phone, pii_visible
+from .pii import mask_id_number, mask_name, mask_phone, pii_visible
 from .resources import ID_IN_URL, commit, update_schema_for, versioned_update
 
 STAFF = frozenset({Role.admin, Role.coordinator})
@@ -120,6 +120,10 @@ def skill_name(skill) -> str:
 
 def masked_phone(value: str | None) -> str:
     return (value if pii_visible() else mask_phone(value)) or ""
+
+
+def masked_name(value: str | None) -> str:
+    return (value if pii_visible() else mask_name(value)) or ""
 
 
 def masked_id_number(value: str | None) -> str:
@@ -398,10 +402,22 @@ def init_app(app: Flask) -> None:
 
     register_roster_pages(app)  # the roster blueprint and its menu entries
 
+    from .reports.views import register as register_report_pages
+
+    register_report_pages(app)  # dashboard (数字驾驶舱), 周通报 ranking, 双报到 feedback per work unit
+
+    from .points.views import register as register_points_pages
+
+    register_points_pages(app)  # my points, orders, partner page, coordinators' rules and approvals
+
+    from .service_requests.views import register as register_service_pages
+
+    register_service_pages(app)  # resident services: menu, bookings, requests, queue, wishes
+
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
         weekdays=WEEKDAYS, is_english=is_english,
     )
     app.jinja_env.filters.update(
-        masked_phone=masked_phone, masked_id_number=masked_id_number, skill_name=skill_name, hhmm=hhmm,
+        masked_phone=masked_phone, masked_id_number=masked_id_number, masked_name=masked_name, skill_name=skill_name, hhmm=hhmm,
     )

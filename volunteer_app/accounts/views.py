@@ -84,10 +84,12 @@ def set_language(code: str):
 @login_required
 def home():
     """Coordinators and admins: their communities with head counts. Volunteers: their week.
-    Residents: their profile."""
+    Residents: the service menu (便民服务)."""
     if current_user.role not in STAFF:
         if current_user.volunteer_id:
             return redirect(url_for("roster_pages.my_week_now"))
+        if current_user.resident_id:
+            return redirect(url_for("services_pages.home"))
         return redirect(url_for("views.profile"))
     args = load_query(PlaceQuery())
     args["per_page"] = HOME_PAGE_SIZE

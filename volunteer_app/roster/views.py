@@ -32,6 +32,7 @@ from ..people.models import Skill, Volunteer, VolunteerStatus
 from ..places import service as places
 from ..places.models import Community, Station
 from ..resources import commit, paginate
+from ..service_requests import service as service_requests
 from ..views import (
     RECORD_ID, FormProblems, blank_to_none, form_view, hhmm, load_query, names_by_id, problems_from_domain, save,
     scoped_options, skill_name, staff_required, translate_error,
@@ -765,6 +766,7 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
                       if v.id != volunteer.id and v.status == VolunteerStatus.active]
         context.update(
             assignments=assignments, swaps=swaps, invites=invites, colleagues=colleagues,
+            tasks=service_requests.my_requests(current_user, week),
             stations=names_by_id(Station, [a.demand.station_id for a in assignments]),
             has_feed=db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.volunteer_id == volunteer.id))
             is not None,

@@ -32,6 +32,7 @@ from ..notifications.service import Note, coordinators_of, notify, users_of_volu
 from ..people.models import Resident, Volunteer
 from ..people.service import skills_by_code
 from ..places.models import Building, Community, Station
+from ..pii import mask_name
 from ..places.service import parent_in_scope
 from ..points import service as points
 from ..resources import ResourceService, check_version
@@ -1210,7 +1211,7 @@ def wish_resident_name(wish: Wish) -> str:
     """The board shows a surname only (李*), except to the people handling the wish."""
     if wish_roles(wish, current_user) & {STAFF, OWNER, CLAIMER}:
         return wish.resident.name
-    return wish.resident.name[:1] + "*"
+    return mask_name(wish.resident.name)
 
 
 def move_wish(wish_id: int, data: dict, user: User) -> Wish:
