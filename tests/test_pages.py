@@ -426,6 +426,25 @@ def test_volunteer_sees_own_profile_not_the_registry(client, make_user, place, m
     assert client.get(f"/volunteers/{volunteer.id}/edit").status_code == 403
 
 
+def test_a_volunteer_chooses_whether_reports_may_name_them(client, make_user, place, make_volunteer):
+    volunteer = make_volunteer(grid=place["grid"], name="韩梅梅")
+    login(client, make_user(role=Role.volunteer, volunteer_id=volunteer.id, username="meimei"))
+    profile = text_of(client.get("/me"))
+    assert 'name="show_in_rankings" value="y">' in profile  # off until they say so
+    token, version = CSRF.search(profile).group(1), str(volunteer.version)
+    saved = client.post("/me/ranking-consent", data={"csrf_token": token, "show_in_rankings": "y",
+                                                     "version": version})
+    assert saved.status_code == 302 and saved.headers["Location"] == "/me"
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).show_in_rankings is True
+    profile = text_of(client.get("/me"))
+    assert "光荣榜可以公开您的姓名" in profile and 'name="show_in_rankings" value="y" checked>' in profile
+    stale = client.post("/me/ranking-consent", data={"csrf_token": token, "version": version})
+    assert stale.status_code == 302 and "请重新选择" in text_of(client.get("/me"))
+    db.session.expire_all()
+    assert db.session.get(Volunteer, volunteer.id).show_in_rankings is True  # the stale form changed nothing
+
+
 def test_resident_sees_own_profile(client, make_user, make_resident):
     resident = make_resident(name="李秀英", household="1单元101")
     user = make_user(role=Role.resident, resident_id=resident.id, username="xiuying")

@@ -129,13 +129,16 @@ def _past_requests(rng: random.Random, community: Community, menu: dict[str, Ser
         _walk(rng, request, state, submitted, rng.choice(able), filer)
         db.session.add(request)
     db.session.flush()
-    rated = db.session.scalars(select(ServiceRequest).where(ServiceRequest.community_id == community.id,
-                                                            ServiceRequest.state == RequestState.rated)).all()
-    for request in rated:
-        minutes = int((request.scheduled_end - request.scheduled_start).total_seconds() // 60)
-        points.earn_for_source("request", request.id, request.volunteer_id, community.id, minutes,
-                               request.service_type.code, request.scheduled_start,
-                               {"callout"} if request.urgent else set())
+    done = db.session.scalars(select(ServiceRequest).where(
+        ServiceRequest.community_id == community.id,
+        ServiceRequest.state.in_((RequestState.resolved, RequestState.rated)))).all()
+    db.session.add_all(ServiceLog(volunteer_id=r.volunteer_id, served_on=r.scheduled_start.date(),
+                                  minutes=services.service_minutes(r), request_id=r.id,
+                                  description=f"工单 {r.id}：{r.service_type.name}") for r in done)
+    for request in (r for r in done if r.state == RequestState.rated):
+        points.earn_for_source("request", request.id, request.volunteer_id, community.id,
+                               services.service_minutes(request), request.service_type.code,
+                               request.scheduled_start, {"callout"} if request.urgent else set())
         if request.rating <= services.LOW_RATING:
             db.session.add(FollowUp(request_id=request.id, community_id=community.id, grid_id=request.grid_id,
                                     reason_code="low_rating", reason=f"评分 {request.rating}：{request.rating_comment}"))

@@ -26,14 +26,14 @@ def test_dashboard_workbook_has_the_figures_of_the_api(district):
     report = get(api, "/reports/dashboard", period=WEEK)
     book, disposition = workbook(api, "/reports/dashboard.xlsx", period=WEEK)
     assert "dashboard-2026-W49.xlsx" in disposition
-    assert book.sheetnames == ["社区", "网格", "服务时长趋势"]
+    assert book.sheetnames == ["社区", "网格", "服务时长趋势", "光荣榜"]
     assert book["社区"]["A1"].value.startswith("数字驾驶舱 社区 2026-W49")
     headers, rows = table(book["社区"])
     assert headers[:5] == ["社区", "工单数", "已撤销", "已办结", "办结率"]
     sheet_rows = {row[0]: dict(zip(headers, row)) for row in rows}
     assert list(sheet_rows) == [row["name"] for row in report["communities"]] + ["合计"]
     a = sheet_rows["维北社区"]
-    assert (a["办结率"], a["按时办结率"], a["满意度(平均分)"], a["服务时长(小时)"], a["工单·已评价"]) == (0.6, 0.6667, 4, 3.5, 2)
+    assert (a["办结率"], a["按时办结率"], a["满意度(平均分)"], a["服务时长(小时)"], a["工单·已评价"]) == (0.6, 0.6667, 4, 5, 2)
     for row in report["communities"] + [{"name": "合计", "figures": report["totals"]}]:
         for header, name, _ in FIGURE_COLUMNS:
             assert sheet_rows[row["name"]][header] == row["figures"][name], (row["name"], header)
@@ -68,7 +68,7 @@ def test_party_units_workbook_has_a_sheet_per_unit(district):
     members = {row[0]: dict(zip(headers, row)) for row in rows}
     first = members["党员甲"]
     assert (first["本期服务时长(小时)"], first["本年累计(小时)"], first["认领岗位应值守"], first["已履职"], first["办结工单"],
-            first["满意度(平均分)"]) == (2, 3, 1, 1, 2, 4)
-    assert (members["合计"]["本期服务时长(小时)"], members["合计"]["已履职"], members["合计"]["办结工单"]) == (2, 1, 3)
+            first["满意度(平均分)"]) == (3, 4, 1, 1, 2, 4)
+    assert (members["合计"]["本期服务时长(小时)"], members["合计"]["已履职"], members["合计"]["办结工单"]) == (3.5, 1, 3)
     only, _ = workbook(district.api_a, "/reports/party-units.xlsx", period=WEEK, unit="市税务局")
     assert only.sheetnames == ["市税务局"]

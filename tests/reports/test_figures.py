@@ -51,9 +51,10 @@ def test_request_figures_per_community_and_grid(district):
 def test_hours_duty_places_bookings_and_points(district):
     report = get(district.api_admin, "/reports/dashboard", period=WEEK)
     a, grids = by_name(report["communities"])["维北社区"], by_name(report["grids"])
-    # the served duty counts once, through the service log marking it served wrote
-    assert pick(a, "hours", "volunteers_served") == (3.5, 2)
-    assert pick(grids["维北一网格"], "hours", "volunteers_served") == (2.0, 1)
+    # the served duty counts once, through the service log marking it served wrote; each resolved
+    # request adds its 30 minutes (r1, r2, r3 in 维北一网格)
+    assert pick(a, "hours", "volunteers_served") == (5.0, 3)
+    assert pick(grids["维北一网格"], "hours", "volunteers_served") == (3.5, 2)
     assert pick(grids["维北二网格"], "hours", "volunteers_served") == (1.5, 1)
     # Monday needs 2 (one declined, one served), Tuesday needs 1
     assert pick(a, "places_needed", "places_filled", "fill_rate", "places_served") == (3, 2, 0.6667, 1)
@@ -62,17 +63,40 @@ def test_hours_duty_places_bookings_and_points(district):
     assert pick(grids["维北一网格"], "points_issued", "points_reversed") == (40, 0)
     assert pick(grids["维北二网格"], "points_issued", "points_reversed") == (10, 10)
     assert pick(a, "points_issued", "points_reversed", "points_redeemed") == (50, 10, 0)
-    assert pick(report["totals"], "hours", "volunteers_served", "points_issued") == (4.0, 3, 60)
+    assert pick(report["totals"], "hours", "volunteers_served", "points_issued") == (6.5, 5, 60)
     weeks = report["hours_by_week"]
     assert [w["week"] for w in weeks] == [f"2026-W{n}" for n in range(42, 50)]
-    assert [w["hours"] for w in weeks] == [0.0] * 5 + [1.0, 0.0, 4.0]
+    assert [w["hours"] for w in weeks] == [0.0] * 5 + [1.0, 0.0, 6.5]
+
+
+def test_top_volunteers_lists_only_those_who_agreed_to_be_named(district, app_ctx):
+    """Everyone's hours count; names appear only with the volunteer's consent (their own, or recorded by staff)."""
+    assert get(district.api_admin, "/reports/dashboard", period=WEEK)["top_volunteers"] == []
+    helper = get(district.api_helper, "/me").get("volunteer_id") or district.helper.id
+    version = get(district.api_admin, f"/volunteers/{helper}")["version"]
+    consent = district.api_helper.put("/me/ranking-consent", json={"show_in_rankings": True, "version": version})
+    assert consent.status_code == 200 and consent.json["show_in_rankings"] is True
+    stale = district.api_helper.put("/me/ranking-consent", json={"show_in_rankings": False, "version": version})
+    assert stale.status_code == 409 and "version" in stale.json["errors"]
+    top = get(district.api_admin, "/reports/dashboard", period=WEEK)["top_volunteers"]
+    assert [(row["rank"], row["name"], row["hours"], row["services"]) for row in top] == [(1, "志愿者丙", 1.5, 1)]
+    # staff record 党员甲's written consent in the registry: the duty and two requests, 3 hours, come first
+    member = district.members[0]
+    version = get(district.api_a, f"/volunteers/{member.id}")["version"]
+    patched = district.api_a.patch(f"/volunteers/{member.id}", json={"show_in_rankings": True, "version": version})
+    assert patched.status_code == 200, patched.json
+    top = get(district.api_a, "/reports/dashboard", period=WEEK)["top_volunteers"]
+    assert [(row["rank"], row["name"], row["hours"], row["services"]) for row in top] == [
+        (1, "党员甲", 3.0, 3), (2, "志愿者丙", 1.5, 1)]
+    assert get(district.api_b, "/reports/dashboard", period=WEEK)["top_volunteers"] == []  # not their community
+    assert district.api_a.put("/me/ranking-consent", json={"show_in_rankings": True, "version": 1}).status_code == 404
 
 
 def test_a_month_counts_what_fell_in_it(district):
     november = get(district.api_admin, "/reports/dashboard", period="2026-11", community_id=district.a.id)
     a = november["communities"][0]["figures"]
     assert pick(a, "filed", "completed", "completion_rate", "overdue_now") == (7, 3, 0.5, 2)  # r0 now included
-    assert pick(a, "hours", "places_needed", "places_filled", "points_issued", "points_reversed") == (3.0, 2, 1, 40, 0)
+    assert pick(a, "hours", "places_needed", "places_filled", "points_issued", "points_reversed") == (4.5, 2, 1, 40, 0)
     december = get(district.api_admin, "/reports/dashboard", period="2026-12", community_id=district.a.id)
     a = december["communities"][0]["figures"]
     assert pick(a, "filed", "completion_rate", "hours", "places_needed", "places_filled") == (0, None, 1.5, 1, 1)
@@ -109,21 +133,21 @@ def test_party_members_service_per_work_unit(district):
     assert list(units) == ["区人民医院", "市税务局"]
     tax = units["市税务局"]
     assert pick(tax, "party_organizations", "member_count", "hours", "posts_due", "posts_kept") == \
-        (["市税务局机关党委"], 2, 2.0, 2, 1)
+        (["市税务局机关党委"], 2, 3.5, 2, 1)
     assert pick(tax, "requests_resolved", "ratings", "mean_rating") == (3, 2, 4.0)
     members = {member["name"]: member for member in tax["members"]}
     assert pick(members["党员甲"], "claimed_posts", "hours", "year_hours", "yearly_target_hours", "posts_due",
-                "posts_kept", "requests_resolved", "ratings", "mean_rating") == (1, 2.0, 3.0, 20, 1, 1, 2, 2, 4.0)
+                "posts_kept", "requests_resolved", "ratings", "mean_rating") == (1, 3.0, 4.0, 20, 1, 1, 2, 2, 4.0)
     # claimed Tuesday and Wednesday evenings: Tuesday's duty was theirs but not served; r3 not rated
     assert pick(members["党员乙"], "claimed_posts", "hours", "posts_due", "posts_kept", "requests_resolved",
-                "mean_rating") == (2, 0.0, 1, 0, 1, None)
+                "mean_rating") == (2, 0.5, 1, 0, 1, None)
     hospital = units["区人民医院"]
     assert pick(hospital, "member_count", "hours", "posts_due", "requests_resolved", "mean_rating") == \
-        (1, 0.5, 0, 1, 4.0)
+        (1, 1.0, 0, 1, 4.0)
     november = get(district.api_admin, "/reports/party-units", period="2026-11", unit="市税务局")["units"]
     assert [unit["work_unit"] for unit in november] == ["市税务局"]
     members = {member["name"]: member for member in november[0]["members"]}
-    assert pick(members["党员甲"], "hours", "year_hours", "requests_resolved") == (3.0, 3.0, 1)  # r2: resolved 12-01
+    assert pick(members["党员甲"], "hours", "year_hours", "requests_resolved") == (4.0, 4.0, 1)  # r2: resolved 12-01
 
 
 def test_a_coordinator_sees_only_their_scope(district):

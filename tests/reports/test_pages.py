@@ -32,20 +32,20 @@ def test_the_dashboard_draws_its_charts_with_the_numbers(district, app_ctx):
     assert (card(html, "受理工单"), card(html, "办结率"), card(html, "按时办结率"), card(html, "满意度")) == \
         ("6", "60.0%", "66.7%", "4.00")
     assert (card(html, "当前超时"), card(html, "志愿服务时长"), card(html, "值守岗位到岗"), card(html, "发放积分")) == \
-        ("2", "3.5", "2 / 3", "50")
+        ("2", "5.0", "2 / 3", "50")
     states = svg(html, "chart-states")
     assert 'role="img"' in states and 'aria-labelledby="chart-states-title chart-states-desc"' in states
     assert '<title id="chart-states-title">工单状态分布</title>' in states and "共 6 件" in states
     # submitted, accepted, dispatched, in progress, resolved, rated, rejected, withdrawn, handed on
     assert values(states) == ["0", "1", "0", "0", "1", "2", "1", "1", "0"]
     hours = svg(html, "chart-hours")
-    assert values(hours) == ["0", "0", "0", "0", "0", "1", "0", "3.5"]
+    assert values(hours) == ["0", "0", "0", "0", "0", "1", "0", "5"]
     assert ">W49<" in hours and "2026-W42 至 2026-W49" in hours
     ranking = svg(html, "chart-ranking")
     assert "1. 维北社区" in ranking and values(ranking) == ["60.0%"]
     # the same numbers in tables, and the workbook one click away
     assert re.search(r"<th scope=\"row\">已评价</th><td>2</td>", html)
-    assert re.search(r"<th scope=\"row\">2026-W49</th><td>3.5</td>", html)
+    assert re.search(r"<th scope=\"row\">2026-W49</th><td>5.0</td>", html)
     assert 'href="/api/v1/reports/dashboard.xlsx?period=2026-W49"' in html
     assert "维北一网格" not in html  # grids once a community is chosen
 
@@ -92,7 +92,7 @@ def test_party_unit_pages_stay_in_scope(district, app_ctx):
     html = text_of(page)
     assert "在职党员双报到服务情况反馈: 市税务局" in html and "市税务局机关党委" in html
     member = re.search(r'<th scope="row" data-label="姓名">党员甲</th>(.*?)</tr>', html, re.S).group(1)
-    assert re.findall(r'data-label="[^"]+">([^<]+)', member)[:4] == ["维北社区", "2.0", "3.0 / 20", "1 / 1 "]
+    assert re.findall(r'data-label="[^"]+">([^<]+)', member)[:4] == ["维北社区", "3.0", "4.0 / 20", "1 / 1 "]
     assert client.get("/reports/party-units/unit", query_string={"period": WEEK, "unit": "区人民医院"}).status_code == 404
 
 

@@ -1,7 +1,7 @@
 """Login, logout, the language switch, the coordinator's home and the "my profile" page."""
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -15,7 +15,9 @@ from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
 from ..places.schemas import PlaceQuery
 from ..resources import paginate
-from ..views import STAFF, counts_by_community, load_query, names_by_id
+from ..errors import NotFound
+from ..people.schemas import RankingConsentIn
+from ..views import STAFF, counts_by_community, load_query, names_by_id, save
 from . import service
 
 bp = Blueprint("views", __name__)
@@ -105,10 +107,29 @@ def home():
     return render_template("home.html", page=page, counts=counts, q=args.get("q", ""))
 
 
+@bp.post("/me/ranking-consent")
+@login_required
+def ranking_consent():
+    """The one thing volunteers change on their own record: whether reports may name them."""
+    if current_user.volunteer_id is None:
+        raise NotFound("Your user is not linked to a volunteer record")
+    data = {"show_in_rankings": bool(request.form.get("show_in_rankings")),
+            "version": request.form.get("version", "").strip() or None}
+    problems = save(RankingConsentIn(), data, lambda loaded: people.set_ranking_consent(
+        current_user.volunteer_id, loaded["show_in_rankings"], loaded["version"]))[1]
+    if problems is not None:
+        flash(_("Your record changed meanwhile; please choose again."), "error")
+    elif data["show_in_rankings"]:
+        flash(_("Thank you! Reports may now name you among the top volunteers."), "success")
+    else:
+        flash(_("Reports will not name you; your hours still count in the totals."), "success")
+    return redirect(url_for("views.profile"))
+
+
 @bp.get("/me")
 @login_required
 def profile():
-    """A volunteer's or resident's own record, read-only (the registry is for staff)."""
+    """A volunteer's or resident's own record, read-only (the registry is for staff) but for ranking consent."""
     volunteer = db.session.get(Volunteer, current_user.volunteer_id) if current_user.volunteer_id else None
     resident = db.session.get(Resident, current_user.resident_id) if current_user.resident_id else None
     places_by_id = {

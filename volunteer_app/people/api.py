@@ -1,7 +1,10 @@
 """REST endpoints of the people registry (thin: the rules are in service.py)."""
+from flask.views import MethodView
+from flask_login import current_user
 from flask_smorest import Blueprint
 
-from ..resources import register_crud, update_schema_for
+from ..errors import NotFound
+from ..resources import commit, register_crud, update_schema_for
 from . import schemas, service
 
 blp = Blueprint("people", __name__, description="志愿者, 在职党员报到, 居民, skills, service hours")
@@ -14,3 +17,16 @@ for url, svc, out, inp, query in (
     ("/service-logs", service.service_logs, schemas.ServiceLogSchema, schemas.ServiceLogIn, schemas.ServiceLogQuery),
 ):
     register_crud(blp, url, svc, out, inp, query, update_schema_for(inp))
+
+
+@blp.route("/me/ranking-consent")
+class RankingConsent(MethodView):
+    @blp.arguments(schemas.RankingConsentIn)
+    @blp.response(200, schemas.VolunteerSchema)
+    def put(self, data):
+        """Your own choice to be named among top volunteers in published reports (off by default)"""
+        if current_user.volunteer_id is None:
+            raise NotFound("Your user is not linked to a volunteer record")
+        volunteer = service.set_ranking_consent(current_user.volunteer_id, data["show_in_rankings"], data["version"])
+        commit()
+        return volunteer

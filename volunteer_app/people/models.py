@@ -3,7 +3,7 @@ import enum
 from datetime import date, time
 
 from sqlalchemy import (
-    Boolean, Column, Date, Enum, Float, ForeignKey, Integer, String, Table, Time, UniqueConstraint,
+    Boolean, Column, Date, Enum, Float, ForeignKey, Integer, String, Table, Time, UniqueConstraint, false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -84,6 +84,8 @@ class Volunteer(Audited, VersionedMixin, db.Model):  # 志愿者
         Enum(HolidayMode, native_enum=False, length=10), default=HolidayMode.rest_day
     )
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Opt-in consent to be named in published rankings (top volunteers); off unless they say so.
+    show_in_rankings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     joined_on: Mapped[date] = mapped_column(Date)
 
     skills: Mapped[list[Skill]] = relationship(secondary=volunteer_skills, lazy="selectin", order_by=Skill.code)
@@ -165,6 +167,8 @@ class ServiceLog(Audited, VersionedMixin, db.Model):
     description: Mapped[str] = mapped_column(String(128), default="")
     # Set when the hours come from a served roster assignment: recorded once, removed with the mark.
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id", ondelete="SET NULL"), unique=True)
+    # Set when the hours come from a resolved request (工单): recorded once, when it is resolved.
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id", ondelete="SET NULL"), unique=True)
 
     volunteer: Mapped[Volunteer] = relationship()
 

@@ -66,6 +66,7 @@ class VolunteerIn(Schema):
     status = fields.Enum(VolunteerStatus)
     holiday_mode = fields.Enum(HolidayMode)
     is_party_member = fields.Boolean()
+    show_in_rankings = fields.Boolean(metadata={"description": "consents to be named among top volunteers"})
     joined_on = fields.Date()
 
 
@@ -172,3 +173,8 @@ class ServiceLogSchema(ServiceLogIn):
 class ServiceLogQuery(PageArgs):
     volunteer_id = Id()
     community_id = Id()
+
+
+class RankingConsentIn(Schema):
+    show_in_rankings = fields.Boolean(required=True)
+    version = fields.Integer(required=True)

@@ -11,7 +11,7 @@ from ..extensions import db
 from ..places.models import Building, Community, Grid, Station
 from ..places.service import parent_in_scope
 from ..pii import mask_phone
-from ..resources import ResourceService
+from ..resources import ResourceService, check_version
 from .availability import available_at_clause
 from .models import (
     AvailabilityException, AvailabilitySlot, ClaimedPost, PartyMemberReport, Resident, ResidentPriorityGroup,
@@ -236,6 +236,17 @@ class SkillService(ResourceService):
         db.session.add(skill)
         db.session.flush()
         return skill
+
+
+def set_ranking_consent(volunteer_id: int, consent: bool, version: int) -> Volunteer:
+    """A volunteer's own choice to be named (or not) among top volunteers in published reports."""
+    volunteer = db.session.get(Volunteer, volunteer_id)
+    if volunteer is None:
+        raise InvalidInput("Not a volunteer", {"show_in_rankings": ["your account has no volunteer record"]})
+    check_version(volunteer, version)
+    volunteer.show_in_rankings = consent
+    db.session.flush()
+    return volunteer
 
 
 def yearly_progress(report: PartyMemberReport, year: int | None = None) -> dict:

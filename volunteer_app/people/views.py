@@ -61,6 +61,7 @@ def keep_hidden_pii(data: dict, values: dict, obj) -> None:
 VOLUNTEER_FIELDS = ("name", "phone", "id_number", "community_id", "grid_id", "building_id", "lat", "lon",
                     "max_hours_per_week", "max_distance_m", "status", "holiday_mode", "joined_on", "version")
 SLOT_FIELDS = ("days", "start", "end")
+VOLUNTEER_FLAGS = ("is_party_member", "show_in_rankings")  # checkboxes
 
 
 def volunteer_values(volunteer: Volunteer | None) -> dict:
@@ -68,7 +69,7 @@ def volunteer_values(volunteer: Volunteer | None) -> dict:
     if volunteer is None:
         return {"status": VolunteerStatus.active.value, "holiday_mode": HolidayMode.rest_day.value,
                 "max_hours_per_week": "8", "max_distance_m": "2000", "joined_on": date.today().isoformat(),
-                "skills": [], "availability": [], "is_party_member": False, **pii}
+                "skills": [], "availability": [], **{flag: False for flag in VOLUNTEER_FLAGS}, **pii}
     return {
         **pii,
         "name": volunteer.name,
@@ -81,7 +82,7 @@ def volunteer_values(volunteer: Volunteer | None) -> dict:
         "status": volunteer.status.value,
         "holiday_mode": volunteer.holiday_mode.value,
         "joined_on": volunteer.joined_on.isoformat(),
-        "is_party_member": volunteer.is_party_member,
+        **{flag: getattr(volunteer, flag) for flag in VOLUNTEER_FLAGS},
         "skills": [s.code for s in volunteer.skills],
         "availability": [{"days": s.days.value, "start": hhmm(s.start), "end": hhmm(s.end)}
                          for s in volunteer.availability],
@@ -92,7 +93,7 @@ def volunteer_values(volunteer: Volunteer | None) -> dict:
 def volunteer_form_values(form) -> dict:
     values = {key: form.get(key, "").strip() for key in VOLUNTEER_FIELDS}
     values["skills"] = form.getlist("skills")
-    values["is_party_member"] = bool(form.get("is_party_member"))
+    values.update({flag: bool(form.get(flag)) for flag in VOLUNTEER_FLAGS})
     values["availability"] = form_rows(form, "availability", SLOT_FIELDS, significant=("start", "end"))
     return values
 
@@ -104,7 +105,7 @@ def volunteer_payload(values: dict, volunteer: Volunteer | None) -> dict:
         if values.get(key):
             data[key] = values[key]
     data["skills"] = values["skills"]
-    data["is_party_member"] = values["is_party_member"]
+    data.update({flag: values[flag] for flag in VOLUNTEER_FLAGS})
     data["availability"] = rows_payload(values["availability"])
     keep_hidden_pii(data, values, volunteer)
     return data

@@ -102,6 +102,10 @@ def dashboard_workbook(report: dict) -> bytes:
     _sheet(workbook, "网格", f"数字驾驶舱 网格 {when}", headers, rows, rates)
     _sheet(workbook, "服务时长趋势", f"志愿服务时长 近{len(report['hours_by_week'])}周（截至 {report['period'].label}）",
            ["周次", "服务时长(小时)"], [[week["week"], week["hours"]] for week in report["hours_by_week"]])
+    _sheet(workbook, "光荣榜", f"志愿者光荣榜 {when}（仅列同意公开姓名的志愿者）",
+           ["名次", "姓名", "社区", "服务时长(小时)", "服务次数"],
+           [[row["rank"], row["name"], names.get(row["community_id"], ""), row["hours"], row["services"]]
+            for row in report["top_volunteers"]])
     return _save(workbook)
 
 

@@ -96,6 +96,15 @@ class WeekHoursSchema(Schema):
     hours = fields.Float()
 
 
+class TopVolunteerSchema(Schema):
+    rank = fields.Integer()
+    volunteer_id = fields.Integer()
+    name = fields.String()
+    community_id = fields.Integer()
+    hours = fields.Float()
+    services = fields.Integer(metadata={"description": "service records (duties, requests) in the period"})
+
+
 class DashboardSchema(Schema):
     period = fields.Nested(PeriodSchema)
     community_id = fields.Integer(allow_none=True)
@@ -104,6 +113,8 @@ class DashboardSchema(Schema):
     grids = fields.List(fields.Nested(AreaFiguresSchema))
     hours_by_week = fields.List(fields.Nested(WeekHoursSchema), metadata={
         "description": f"the {service.TREND_WEEKS} ISO weeks up to the period's last day"})
+    top_volunteers = fields.List(fields.Nested(TopVolunteerSchema), metadata={
+        "description": "most hours in the period, only volunteers who agreed to be named (show_in_rankings)"})
     generated_at = fields.DateTime(metadata={"description": "China local time"})
 
 

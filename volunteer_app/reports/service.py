@@ -428,6 +428,28 @@ def hours_by_week(period: Period, area: Area, weeks: int = TREND_WEEKS) -> list[
             for index, monday in enumerate(mondays)]
 
 
+TOP_VOLUNTEERS = 10
+
+
+def top_volunteers(period: Period, area: Area, limit: int = TOP_VOLUNTEERS) -> list[dict]:
+    """The volunteers who served most hours in the period (光荣榜), among those who agreed to be named.
+
+    Everyone's hours count in the totals; only consenting volunteers
+    (``Volunteer.show_in_rankings``) are listed by name.
+    """
+    L, V = ServiceLog, Volunteer
+    minutes = func.sum(L.minutes)
+    rows = db.session.execute(
+        select(V.id, V.name, V.community_id, minutes, func.count(L.id))
+        .join(V, V.id == L.volunteer_id)
+        .where(L.served_on >= period.first, L.served_on < period.after, V.show_in_rankings.is_(True),
+               area.clause(V.community_id, V.grid_id))
+        .group_by(V.id, V.name, V.community_id).order_by(minutes.desc(), V.id).limit(limit))
+    return [{"rank": rank, "volunteer_id": volunteer_id, "name": name, "community_id": community_id,
+             "hours": round(int(total) / 60, 1), "services": count}
+            for rank, (volunteer_id, name, community_id, total, count) in enumerate(rows, start=1)]
+
+
 def dashboard(period: Period, community_id: int | None = None) -> dict:
     """Every figure for the caller's communities and grids, their total, and the hours trend."""
     area = area_for(community_id)
@@ -442,6 +464,7 @@ def dashboard(period: Period, community_id: int | None = None) -> dict:
         "grids": [{"community_id": g.community_id, "grid_id": g.id, "name": g.name,
                    "figures": table.get((g.community_id, g.id), Figures())} for g in grids_of(area)],
         "hours_by_week": hours_by_week(period, area),
+        "top_volunteers": top_volunteers(period, area),
         "generated_at": requests_service.now(),
     }
 

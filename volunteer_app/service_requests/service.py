@@ -29,7 +29,7 @@ from ..accounts.scoping import current_scope
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
-from ..people.models import Resident, Volunteer
+from ..people.models import Resident, ServiceLog, Volunteer
 from ..people.service import skills_by_code
 from ..places.models import Building, Community, Station
 from ..pii import mask_name
@@ -867,6 +867,8 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
     db.session.flush()
     if target in (S.rejected, S.cancelled):
         points.refund_service(request.charge, f"工单 {request.id} {target.value}")
+    elif target == S.resolved and request.volunteer_id is not None:
+        _log_hours(request, at)
     elif target == S.rated and request.volunteer_id is not None:
         _earn_for_request(request, at)
     _tell(request, source, target)
@@ -877,19 +879,32 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
     return request
 
 
-def _earn_for_request(request: ServiceRequest, at: datetime) -> None:
-    """The volunteer who resolved the request earns its points once it is rated (closed loop complete).
-
-    The service time is the scheduled window, or the service type's duration;
-    an urgent request counts as a call-out for the multipliers.
-    """
+def service_minutes(request: ServiceRequest) -> int:
+    """The time a request's service took: its scheduled window, or the service type's duration."""
     if request.scheduled_start is not None and request.scheduled_end is not None:
-        minutes = int((request.scheduled_end - request.scheduled_start).total_seconds() // 60)
-    else:
-        minutes = request.service_type.duration_min
+        return max(1, int((request.scheduled_end - request.scheduled_start).total_seconds() // 60))
+    return max(1, request.service_type.duration_min)
+
+
+def _served_at(request: ServiceRequest, at: datetime) -> datetime:
     resolved = next((e.at for e in reversed(request.history) if e.to_state == S.resolved), at)
-    points.earn_for_source("request", request.id, request.volunteer_id, request.community_id, max(minutes, 1),
-                           request.service_type.code, request.scheduled_start or resolved,
+    return request.scheduled_start or resolved
+
+
+def _log_hours(request: ServiceRequest, at: datetime) -> None:
+    """The volunteer's hours count once the work is done (targets, fairness, reports): one log per request."""
+    if db.session.scalar(select(ServiceLog.id).where(ServiceLog.request_id == request.id)) is None:
+        db.session.add(ServiceLog(volunteer_id=request.volunteer_id, served_on=_served_at(request, at).date(),
+                                  minutes=service_minutes(request), request_id=request.id,
+                                  description=f"工单 {request.id}：{request.service_type.name}"[:128]))
+        db.session.flush()
+
+
+def _earn_for_request(request: ServiceRequest, at: datetime) -> None:
+    """The volunteer who resolved the request earns its points once it is rated (closed loop complete);
+    an urgent request counts as a call-out for the multipliers."""
+    points.earn_for_source("request", request.id, request.volunteer_id, request.community_id,
+                           service_minutes(request), request.service_type.code, _served_at(request, at),
                            {"callout"} if request.urgent else set())
 
 
