@@ -23,11 +23,18 @@ from volunteer_app.service_requests.models import (
 PASSWORD = "demo-password-1"
 
 
-@pytest.fixture()
-def seeded(app_ctx):
-    logins = demo.seed(password=PASSWORD)
-    db.session.commit()
-    return logins, None
+@pytest.fixture(scope="module")
+def seeded(app):
+    """The demo district, seeded once for this module's tests (seeding takes seconds): they only read it,
+    or add what the next ones do not look at (tokens, a plan job). Every other test starts from empty tables."""
+    from .conftest import _empty_all_tables
+
+    with app.app_context():
+        _empty_all_tables()
+        logins = demo.seed(password=PASSWORD)
+        db.session.commit()
+        yield logins, None
+        db.session.remove()
 
 
 def count(model) -> int:
@@ -119,8 +126,9 @@ def test_every_record_passes_the_api_schemas(seeded):
     assert all(abs(v.lat - demo.CENTRE[0]) < 0.05 and abs(v.lon - demo.CENTRE[1]) < 0.05 for v in volunteers)
 
 
-def test_logins_work_with_password_and_token(seeded, client):
+def test_logins_work_with_password_and_token(seeded, app):
     logins, _ = seeded
+    client = app.test_client()
     for username, password in logins.items():
         assert authenticate(username, password) is not None, username
     db.session.commit()
@@ -143,22 +151,14 @@ def test_logins_work_with_password_and_token(seeded, client):
     assert get("volunteer1", "/me").json["username"] == "volunteer1"
 
 
-def test_random_passwords_when_none_given(app_ctx):
-    logins = demo.seed()
-    assert len(set(logins.values())) == len(logins) and all(len(p) >= 12 for p in logins.values())
-
-
-def test_demo_weeks_can_be_planned(app_ctx, monkeypatch):
+def test_demo_weeks_can_be_planned(seeded, app, monkeypatch):
     """The demo district plans a real week: evening and weekend duty, filled and explained."""
     from volunteer_app.accounts.scoping import use_system_scope
-    from volunteer_app.demo import seed
     from volunteer_app.extensions import db
     from volunteer_app.places.models import Community
     from volunteer_app.roster.models import JobStatus, PlanJob
     from volunteer_app.roster.service import request_plan, run_plan_job, week_for
 
-    seed(password="demo-pass-1")
-    db.session.commit()
     use_system_scope()
     community = db.session.query(Community).filter_by(code="yongan").one()
     week = week_for(community.id, "2026-W49")
@@ -166,8 +166,14 @@ def test_demo_weeks_can_be_planned(app_ctx, monkeypatch):
     assert any(d.title == "周六义诊" and d.skills == ["clinic"] for d in week.demands)
     job = request_plan(week, None)
     db.session.commit()
-    monkeypatch.setitem(app_ctx.config, "ROSTER_TIME_LIMIT_S", 5)
+    monkeypatch.setitem(app.config, "ROSTER_TIME_LIMIT_S", 5)
     run_plan_job(job.id)
     job = db.session.get(PlanJob, job.id)
     assert job.status == JobStatus.succeeded, job.error
     assert job.summary["scores"]["coverage"] > 0.8 * sum(d.needed * d.priority for d in week.demands)
+
+
+def test_random_passwords_when_none_given(app_ctx):
+    """Last in the module: it empties the tables the seeded tests share, and seeds without a password."""
+    logins = demo.seed()
+    assert len(set(logins.values())) == len(logins) and all(len(p) >= 12 for p in logins.values())

@@ -365,3 +365,8 @@ def test_five_thousand_rows_import_in_seconds(district, admin_api, make_grid, ma
     assert count(Volunteer) == 5000
     print(f"\n5000-row import: {elapsed:.2f} s")
     assert elapsed < 30  # a few seconds on a laptop; generous for slow CI machines
+
+
+def test_cells_lose_invisible_control_characters():
+    """A stray ESC from another program would make the register impossible to export again."""
+    assert transfer.as_text("王\x1b芳 ") == "王芳" and transfer.Text(fold=False).read("备注\x07：\t有狗", {}) == "备注：\t有狗"

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from . import audit, jobs
 from .config import BaseConfig, settings_from_env
 from .errors import register_error_handlers
-from .validation import reject_nul_characters
+from .validation import reject_control_characters
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -39,7 +39,7 @@ def create_app(config: dict | None = None) -> Flask:
     audit.install()
     jobs.init_app(app)
     register_error_handlers(app)
-    app.before_request(reject_nul_characters)
+    app.before_request(reject_control_characters)
 
     from .accounts import auth
     auth.init_app(app)

@@ -76,6 +76,7 @@ def seed(today: date) -> None:
     with current_app.test_request_context("/demo"):  # the services ask who acts: the demo admin
         login_user(admin)
         use_system_scope()
+        _ranking_consent(rng)
         for community in db.session.scalars(select(Community).order_by(Community.id)):
             centre = db.session.scalar(select(Station).where(Station.community_id == community.id,
                                                              Station.station_type == StationType.party_center))
@@ -84,6 +85,12 @@ def seed(today: date) -> None:
             _upcoming_events(rng, community, menu, admin)
             _catalogue_and_orders(rng, community, admin)
         g.pop("scope", None)
+
+
+def _ranking_consent(rng: random.Random) -> None:
+    """About a third of the volunteers agreed to be named on the 光荣榜."""
+    for volunteer in db.session.scalars(select(Volunteer).order_by(Volunteer.id)):
+        volunteer.show_in_rankings = rng.random() < 0.35
 
 
 def _menu(community: Community, centre: Station) -> dict[str, ServiceType]:
@@ -116,8 +123,11 @@ def _past_requests(rng: random.Random, community: Community, menu: dict[str, Ser
         state = rng.choices(states, weights)[0]
         open_state = state in (RequestState.submitted, RequestState.accepted, RequestState.dispatched,
                                RequestState.in_progress, RequestState.resolved, RequestState.escalated)
-        days_ago = rng.randint(0, 3) if open_state else rng.randint(1, HISTORY_DAYS)
-        submitted = _at(today - timedelta(days=days_ago), rng.randint(8, 16), rng.choice((5, 20, 35, 50)))
+        if open_state:  # still in hand: filed since yesterday afternoon
+            submitted = _at(today, 8) - timedelta(minutes=rng.randint(0, 900))
+        else:
+            submitted = _at(today - timedelta(days=rng.randint(1, HISTORY_DAYS)), rng.randint(8, 16),
+                            rng.choice((5, 20, 35, 50)))
         able = [v for v in volunteers if code in {s.code for s in v.skills}] or volunteers
         request = ServiceRequest(
             community_id=community.id, grid_id=resident.grid_id, building_id=resident.building_id,

@@ -71,25 +71,31 @@ class LocalDateTime(fields.DateTime):
         return moment
 
 
-def _nul_paths(value, path: str):
-    """Where a NUL character hides in parsed input (databases refuse it in text)."""
+#: C0 control characters but tab, newline and carriage return: invisible, refused by PostgreSQL (NUL)
+#: and by the .xlsx format (all of them), so they are never stored.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _control_paths(value, path: str):
+    """Where a control character hides in parsed input."""
     if isinstance(value, str):
-        if "\x00" in value:
+        if CONTROL_CHARACTERS.search(value):
             yield path or "body"
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _nul_paths(str(key), path)
-            yield from _nul_paths(item, f"{path}.{key}" if path else str(key))
+            yield from _control_paths(str(key), path)
+            yield from _control_paths(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _nul_paths(item, f"{path}.{index}" if path else str(index))
+            yield from _control_paths(item, f"{path}.{index}" if path else str(index))
 
 
-def reject_nul_characters() -> None:
-    """422 for any NUL character in a query, form or JSON body, naming the field.
+def reject_control_characters() -> None:
+    """422 for any control character (NUL, escape …) in a query, form or JSON body, naming the field.
 
-    PostgreSQL cannot store it; refusing it up front, for every endpoint at once,
-    beats a database error halfway through a write.
+    The database or the Excel exports would fail on it later; refusing it up
+    front, for every endpoint at once, beats an error halfway through a write
+    or a register that can no longer be exported.
     """
     from flask import request
 
@@ -98,7 +104,8 @@ def reject_nul_characters() -> None:
     sources = [("", request.args.to_dict(flat=False)), ("", request.form.to_dict(flat=False))]
     if request.is_json:
         sources.append(("", request.get_json(silent=True)))
-    fields_with_nul = sorted({p for prefix, data in sources for p in _nul_paths(data, prefix)})
-    if fields_with_nul:
-        raise InvalidInput("Text may not contain NUL characters",
-                           {name: ["contains a NUL character"] for name in fields_with_nul})
+    fields_with_controls = sorted({p for prefix, data in sources for p in _control_paths(data, prefix)})
+    if fields_with_controls:
+        raise InvalidInput("Text may not contain control characters",
+                           {name: ["contains a control character (such as NUL or ESC)"]
+                            for name in fields_with_controls})

@@ -43,6 +43,7 @@ from ..extensions import db
 from ..pii import mask_id_number, mask_phone, pii_visible
 from ..places.models import Building, Community, Grid
 from ..resources import ResourceService
+from ..validation import CONTROL_CHARACTERS
 from . import schemas, service
 from .models import DaySelector, PriorityGroup, Resident, Skill, Volunteer, VolunteerStatus
 
@@ -68,7 +69,12 @@ def as_text(value) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return clean_text(unicodedata.normalize("NFKC", str(value)))
+
+
+def clean_text(value) -> str:
+    """Cell text without invisible control characters (a spreadsheet's stray ESC would break exports)."""
+    return CONTROL_CHARACTERS.sub("", str(value)).strip()
 
 
 def is_blank(value) -> bool:
@@ -167,7 +173,7 @@ class Text(Cell):
         self.fold = fold  # free text (notes) keeps its full-width punctuation
 
     def read(self, value, lookups):
-        return as_text(value) if self.fold else str(value).strip()
+        return as_text(value) if self.fold else clean_text(value)
 
 
 class Phone(Cell):
