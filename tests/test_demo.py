@@ -37,6 +37,14 @@ def seeded(app):
         db.session.remove()
 
 
+@pytest.fixture(autouse=True)
+def end_the_transaction(seeded):
+    """The shared session must not stay in a transaction between tests: on PostgreSQL a read left open
+    holds locks that the next module's TRUNCATE would wait on forever."""
+    yield
+    db.session.rollback()
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
