@@ -142,13 +142,9 @@ def _past_requests(rng: random.Random, community: Community, menu: dict[str, Ser
     done = db.session.scalars(select(ServiceRequest).where(
         ServiceRequest.community_id == community.id,
         ServiceRequest.state.in_((RequestState.resolved, RequestState.rated)))).all()
-    db.session.add_all(ServiceLog(volunteer_id=r.volunteer_id, served_on=r.scheduled_start.date(),
-                                  minutes=services.service_minutes(r), request_id=r.id,
-                                  description=f"工单 {r.id}：{r.service_type.name}") for r in done)
+    db.session.add_all(services.service_log_for(r, r.scheduled_start) for r in done)
     for request in (r for r in done if r.state == RequestState.rated):
-        points.earn_for_source("request", request.id, request.volunteer_id, community.id,
-                               services.service_minutes(request), request.service_type.code,
-                               request.scheduled_start, {"callout"} if request.urgent else set())
+        services.earn_for_request(request, request.scheduled_start)
         if request.rating <= services.LOW_RATING:
             db.session.add(FollowUp(request_id=request.id, community_id=community.id, grid_id=request.grid_id,
                                     reason_code="low_rating", reason=f"评分 {request.rating}：{request.rating_comment}"))
@@ -220,16 +216,12 @@ def _walk(rng: random.Random, request: ServiceRequest, final: RequestState, at: 
     return _close(request, deadlines, final)
 
 
-DUE_STEP = {RequestState.submitted: "accept", RequestState.accepted: "dispatch", RequestState.dispatched: "start",
-            RequestState.in_progress: "resolve", RequestState.resolved: "rate"}
-
-
 def _close(request: ServiceRequest, deadlines: dict, state: RequestState, reason: str = "") -> None:
     """Store the deadlines and the current step's due time, as ``services._set_deadlines`` would have."""
     request.deadlines = {step: moment.strftime(MINUTE) for step, moment in deadlines.items()}
     if state == RequestState.rejected:
         request.rejection_reason = reason
-    step = "department" if state == RequestState.escalated else DUE_STEP.get(state)
+    step = "department" if state == RequestState.escalated else services.STEP_OF_STATE.get(state)
     request.due_step = step
     request.due_at = request.department_due_at if step == "department" else deadlines.get(step)
     if step is None:

@@ -241,12 +241,16 @@ _ERROR_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, 
 )]
 
 
-def translate_error(message: str) -> str:
-    """Schema and service messages are English API text; show them in the page's language."""
-    for pattern, text in _ERROR_PATTERNS:
-        match = pattern.fullmatch(message)
-        if match:
-            return str(text) % match.groupdict() if match.groupdict() else str(text)
+def translate_error(message: str, domain_texts: list[tuple[re.Pattern, object]] = ()) -> str:
+    """Schema and service messages are English API text; show them in the page's language.
+
+    A domain's own ``(pattern, text)`` table is tried before the shared one.
+    """
+    for table in (domain_texts, _ERROR_PATTERNS):
+        for pattern, text in table:
+            match = pattern.fullmatch(message)
+            if match:
+                return str(text) % match.groupdict() if match.groupdict() else str(text)
     return message
 
 

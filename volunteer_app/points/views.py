@@ -125,11 +125,7 @@ def points_label(kind: str, value) -> str:
 
 def say(text: str) -> str:
     """A service or schema message in the page's language."""
-    for pattern, message in _POINTS_TEXTS:
-        found = pattern.fullmatch(text)
-        if found:
-            return str(message) % found.groupdict() if found.groupdict() else str(message)
-    return translate_error(text)
+    return translate_error(text, _POINTS_TEXTS)
 
 
 def shown(problems: FormProblems | None, **renamed) -> FormProblems | None:

@@ -529,12 +529,17 @@ def promote_waiting(slot_id: int) -> Booking | None:
         db.session.flush()
         _charge_booking(candidate, payer)  # cannot fail: the balance was checked under the account's lock
         event = candidate.event
-        notify(users_of_residents([candidate.resident_id]) + [db.session.get(User, candidate.booked_by_id)], Note(
+        notify(booking_people(candidate), Note(
             "booking", f"候补成功：{event.title}",
             f"已为您预约 {candidate.starts_at:%m月%d日 %H:%M}-{candidate.ends_at:%H:%M} {event.title}，"
             f"如不能参加请及时取消。", f"/my/bookings/{candidate.id}"))
         return candidate
     return None
+
+
+def booking_people(booking: Booking) -> list[User]:
+    """Who hears about a booking: the resident, and whoever booked it for them (代办)."""
+    return users_of_residents([booking.resident_id]) + [db.session.get(User, booking.booked_by_id)]
 
 
 def _drop_unpaid(booking: Booking) -> None:
@@ -543,7 +548,7 @@ def _drop_unpaid(booking: Booking) -> None:
     booking.cancel_reason = f"积分不足（需要 {booking.price_points} 积分）"
     db.session.flush()
     event = booking.event
-    notify(users_of_residents([booking.resident_id]) + [db.session.get(User, booking.booked_by_id)], Note(
+    notify(booking_people(booking), Note(
         "booking", f"候补未成功：{event.title}",
         f"{booking.starts_at:%m月%d日 %H:%M} 的{event.title}有空位，但您的积分不足 {booking.price_points}，候补已取消。",
         f"/my/bookings/{booking.id}"))
@@ -870,7 +875,7 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
     elif target == S.resolved and request.volunteer_id is not None:
         _log_hours(request, at)
     elif target == S.rated and request.volunteer_id is not None:
-        _earn_for_request(request, at)
+        earn_for_request(request, at)
     _tell(request, source, target)
     if target == S.rated and request.rating <= LOW_RATING:
         open_follow_up(request, "low_rating", f"评分 {request.rating}：{request.rating_comment}")
@@ -891,16 +896,21 @@ def _served_at(request: ServiceRequest, at: datetime) -> datetime:
     return request.scheduled_start or resolved
 
 
+def service_log_for(request: ServiceRequest, at: datetime) -> ServiceLog:
+    """The hours a resolved request counts for its volunteer (targets, fairness, reports)."""
+    return ServiceLog(volunteer_id=request.volunteer_id, served_on=_served_at(request, at).date(),
+                      minutes=service_minutes(request), request_id=request.id,
+                      description=f"工单 {request.id}：{request.service_type.name}"[:128])
+
+
 def _log_hours(request: ServiceRequest, at: datetime) -> None:
-    """The volunteer's hours count once the work is done (targets, fairness, reports): one log per request."""
+    """One log per request, written when the work is done."""
     if db.session.scalar(select(ServiceLog.id).where(ServiceLog.request_id == request.id)) is None:
-        db.session.add(ServiceLog(volunteer_id=request.volunteer_id, served_on=_served_at(request, at).date(),
-                                  minutes=service_minutes(request), request_id=request.id,
-                                  description=f"工单 {request.id}：{request.service_type.name}"[:128]))
+        db.session.add(service_log_for(request, at))
         db.session.flush()
 
 
-def _earn_for_request(request: ServiceRequest, at: datetime) -> None:
+def earn_for_request(request: ServiceRequest, at: datetime) -> None:
     """The volunteer who resolved the request earns its points once it is rated (closed loop complete);
     an urgent request counts as a call-out for the multipliers."""
     points.earn_for_source("request", request.id, request.volunteer_id, request.community_id,

@@ -34,7 +34,7 @@ from ..roster.views import day_label, local_time
 from ..validation import MAX_ID
 from ..views import (
     OPTION_LIMIT, RECORD_ID, STAFF, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload,
-    save, scoped_options, staff_required,
+    save, scoped_options, staff_required, translate_error,
 )
 from . import schemas, service
 from .models import BookingStatus, EventStatus, RequestState, ServiceType
@@ -118,7 +118,7 @@ def iso_moment(text: str | None) -> str:
 
 @bp.context_processor
 def service_helpers():
-    return {"service_label": service_label, "moment": moment, "span_of": span_of, "iso_moment": iso_moment,
+    return {"moment": moment, "span_of": span_of, "iso_moment": iso_moment,
             "local_time": local_time, "is_overdue": service.is_overdue, "waitlist_position": service.waitlist_position,
             "move_key": move_key, "price_for": service.price_for}
 
@@ -182,11 +182,7 @@ _SERVICE_TEXTS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, m
 
 def say(message: str) -> str:
     """A service or schema message in the page's language (unknown ones as they are)."""
-    for pattern, text in _SERVICE_TEXTS:
-        found = pattern.fullmatch(message)
-        if found:
-            return str(text) % found.groupdict()
-    return message
+    return translate_error(message, _SERVICE_TEXTS)
 
 
 def explained(problems: FormProblems | None, fields=()) -> FormProblems | None:
