@@ -557,7 +557,7 @@ def test_template_form_starts_at_the_chosen_station(district, coord):
     ("something new about v1 and d7", "something new about 王芳 and 周一 18:00 晚间值守"),
 ])
 def test_solver_texts_are_shown_in_chinese_with_names(app_ctx, text, shown):
-    from volunteer_app.roster.views import Names
+    from volunteer_app.roster.views.common import Names
 
     names = Names(volunteers={1: "王芳", 2: "李强"}, demands={7: "周一 18:00 晚间值守"},
                   skills={"legal": "法律咨询", "nursing": "护理"})

@@ -30,7 +30,7 @@ from ..people.models import Resident, Volunteer
 from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
 from ..resources import paginate
-from ..roster.views import day_label, local_time
+from ..roster.views.common import day_label, local_time
 from ..validation import MAX_ID
 from ..views import (
     OPTION_LIMIT, RECORD_ID, STAFF, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload,

@@ -1,0 +1,33 @@
+"""Roster pages: duty templates, plan → review → publish, emergency call-outs
+(coordinators); my week with answers, swaps and the calendar feed (volunteers);
+and the inbox (everyone).
+
+Thin like the registry pages: a form becomes the dict the roster API's
+marshmallow schema loads, the same service runs, the request commits once, and
+a refusal (``DomainError``) comes back as form problems on the page. What is
+left here is presentation: grouping a week into stations × days and putting
+names where the solver's texts say ``v12`` or ``d34``. One module per page group.
+"""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+bp = Blueprint("roster_pages", __name__)
+
+from . import callouts, duty_templates, inbox, my_week, planning, review  # noqa: E402,F401  (routes)
+
+# --- registration ----------------------------------------------------------------------------
+
+def register(app) -> None:
+    """The blueprint and its menu entries (called from ``views.init_app``)."""
+    from ...accounts.models import Role
+    from ...views import STAFF, register_nav
+
+    app.register_blueprint(bp)
+    everyone = {Role.admin, Role.coordinator, Role.volunteer, Role.resident}
+    register_nav(app, "roster_pages.roster_plan", _l("Rosters"), STAFF, order=45, active_prefix="roster_pages.roster_")
+    register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46,
+                 active_prefix="roster_pages.template")
+    register_nav(app, "roster_pages.callouts", _l("Call-outs"), STAFF, order=47, active_prefix="roster_pages.callout")
+    register_nav(app, "roster_pages.my_week_now", _l("My week"), {Role.volunteer}, order=-10,
+                 active_prefix="roster_pages.my_")
+    register_nav(app, "roster_pages.inbox", _l("Inbox"), everyone, order=90, active_prefix="roster_pages.inbox")

@@ -1,0 +1,126 @@
+"""Emergency call-outs (平急结合): the coordinator's side."""
+from datetime import datetime, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ...accounts.scoping import current_scope
+from ...errors import InvalidInput, NotFound
+from ...extensions import db
+from ...people import service as people
+from ...people.models import Skill
+from ...places import service as places
+from ...places.models import Community, Station
+from ...resources import commit
+from ...views import RECORD_ID, blank_to_none, problems_from_domain, save, scoped_options, staff_required
+from .. import schemas, service, urgent
+from ..models import CallOut, CallOutStatus, InviteStatus
+from . import bp
+from .common import RECENT, Names, plannable_communities, skill_names, station_options
+
+#: How far ahead a call-out may start when "now or soon" is chosen (minutes).
+START_OPTIONS = (0, 15, 30, 60, 120)
+DURATION_OPTIONS = (30, 60, 120, 180, 240, 480)
+#: Seconds between refreshes of an open call-out (meta refresh, works without script).
+CALLOUT_REFRESH_S = 10
+
+# --- emergency call-outs ---------------------------------------------------------------------
+
+CALLOUT_FIELDS = ("community_id", "station_id", "title", "lat", "lon", "needed", "start_in", "start_at", "duration")
+
+
+def callout_values(form=None) -> dict:
+    if form is None:
+        communities = plannable_communities()
+        return {"community_id": str(communities[0].id) if len(communities) == 1 else "", "needed": "2",
+                "start_in": "0", "duration": "120", "skills": []}
+    values = {key: form.get(key, "").strip() for key in CALLOUT_FIELDS}
+    values["skills"] = form.getlist("skills")
+    return values
+
+
+def callout_payload(values: dict) -> dict:
+    """Form → ``CallOutIn``: a station gives the place, "now or soon" gives the start."""
+    data = blank_to_none(values, ("community_id", "title", "lat", "lon", "needed"))
+    data["skills"] = values["skills"]
+    if values.get("station_id"):
+        station = places.parent_in_scope(Station, int(values["station_id"]) if values["station_id"].isdigit() else None,
+                                         "station_id")
+        data["lat"], data["lon"] = station.lat, station.lon
+    if values.get("start_at"):
+        start = values["start_at"]
+    else:
+        minutes = int(values["start_in"]) if values.get("start_in", "").isdigit() else 0
+        start = (urgent.now_local() + timedelta(minutes=min(minutes, max(START_OPTIONS)))).strftime("%Y-%m-%dT%H:%M")
+    data["start"] = start
+    try:
+        duration = min(int(values.get("duration") or 120), 24 * 60)
+        data["end"] = (datetime.fromisoformat(start) + timedelta(minutes=duration)).strftime("%Y-%m-%dT%H:%M")
+    except ValueError:
+        data["end"] = None  # the schema names the bad start
+    return data
+
+
+def create_callout(loaded: dict) -> CallOut:
+    community_id = loaded.pop("community_id")
+    loaded["skills"] = [s.code for s in people.skills_by_code(loaded["skills"])]
+    return urgent.create_callout(community_id, loaded, current_user)
+
+
+@bp.route("/roster/callouts", methods=["GET", "POST"])
+@staff_required
+def callouts():
+    values, problems = callout_values(), None
+    if request.method == "POST":
+        service.templates.require_writer()
+        values = callout_values(request.form)
+        try:
+            data = callout_payload(values)
+        except InvalidInput as exc:
+            problems = problems_from_domain(exc)
+        else:
+            callout, problems = save(schemas.CallOutIn(), data, create_callout)
+            if problems is None:
+                flash(_("Call-out sent to %(count)s volunteers.", count=len(callout.invites)), "success")
+                return redirect(url_for("roster_pages.callout", callout_id=callout.id))
+    recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
+                                .order_by(CallOut.id.desc()).limit(RECENT)).all()
+    return render_template(
+        "roster/callouts.html", values=values, problems=Names().problems(problems), recent=recent,
+        communities=plannable_communities(), stations=station_options(),
+        skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
+        duration_options=DURATION_OPTIONS,
+    ), (problems.status if problems else 200)
+
+
+def callout_in_scope(callout_id: int) -> CallOut:
+    callout = urgent.get_callout(callout_id)
+    if not current_scope().allows(callout.community_id):
+        raise NotFound(f"call-out {callout_id} not found")
+    return callout
+
+
+@bp.get(f"/roster/callouts/<{RECORD_ID}:callout_id>")
+@staff_required
+def callout(callout_id: int):
+    """The ranked invitations and their answers, refreshing itself while the call-out is open."""
+    callout = callout_in_scope(callout_id)
+    accepted = sum(1 for i in callout.invites if i.status == InviteStatus.accepted)
+    return render_template("roster/callout.html", callout=callout, demand=callout.demand, accepted=accepted,
+                           community=db.session.get(Community, callout.community_id), skills=skill_names(),
+                           refresh=CALLOUT_REFRESH_S if callout.status == CallOutStatus.open else None)
+
+
+@bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/close")
+@staff_required
+def callout_close(callout_id: int):
+    callout = callout_in_scope(callout_id)
+    service.templates.require_writer()
+    urgent.close_callout(callout)
+    commit()
+    flash(_("The call-out is closed; nobody else can accept it."), "success")
+    return redirect(url_for("roster_pages.callout", callout_id=callout.id))
+
+

@@ -1,0 +1,99 @@
+"""Plan a week and follow its job's progress."""
+from datetime import timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ... import jobs
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, NotFound
+from ...extensions import db
+from ...holidays.service import unknown_years
+from ...places.models import Community
+from ...resources import commit
+from ...views import RECORD_ID, blank_to_none, names_by_id, save, staff_required
+from .. import schemas, service
+from ..models import JobStatus, PlanJob, RosterWeek
+from ..problem import week_bounds
+from . import bp
+from .common import RECENT, ROSTER_LABELS, Names, iso_week, plannable_communities, today, week_or_404
+
+# --- plan a week, follow the job ------------------------------------------------------------
+
+
+def start_job(week: RosterWeek, purpose: str) -> tuple[PlanJob, bool]:
+    """The job planning ``week`` (flushed, not committed) and whether it is new; a running one is reused."""
+    try:
+        return service.request_plan(week, current_user, purpose), True
+    except Conflict as exc:
+        running = db.session.get(PlanJob, exc.extra.get("job_id") or 0)
+        if running is None:
+            raise
+        return running, False
+
+
+def follow(job: PlanJob, new: bool):
+    """After the commit: queue a new job (eager without a broker) and show its progress."""
+    if new:
+        jobs.enqueue_plan(job.id)
+        db.session.expire_all()
+    else:
+        flash(_("A plan for this week is already running; here is its progress."), "warning")
+    return redirect(url_for("roster_pages.roster_job", job_id=job.id))
+
+
+@bp.route("/roster/plan", methods=["GET", "POST"])
+@staff_required
+def roster_plan():
+    communities = plannable_communities()
+    values = {"community_id": str(communities[0].id) if len(communities) == 1 else "",
+              "week": iso_week(today() + timedelta(weeks=1))}
+    problems = None
+    if request.method == "POST":
+        service.templates.require_writer()
+        values = {key: request.form.get(key, "").strip() for key in ("community_id", "week")}
+        started, problems = save(schemas.PlanIn(), blank_to_none(values, ("community_id", "week")),
+                                 lambda data: start_job(service.week_for(data["community_id"], data["week"]), "plan"))
+        if problems is None:
+            return follow(*started)
+    weeks = db.session.scalars(select(RosterWeek).where(current_scope().clause(RosterWeek))
+                               .order_by(RosterWeek.week.desc(), RosterWeek.community_id).limit(RECENT)).all()
+    names = names_by_id(Community, [w.community_id for w in weeks])
+    try:  # warn early when the chosen week's official holidays are not known
+        unknown = unknown_years(*week_bounds(week_or_404(values.get("week", ""))))
+    except NotFound:
+        unknown = []
+    return render_template("roster/plan.html", values=values, problems=Names().problems(problems),
+                           communities=communities,
+                           weeks=weeks, names=names, unknown_years=unknown), (problems.status if problems else 200)
+
+
+def job_in_scope(job_id: int) -> PlanJob:
+    job = db.session.get(PlanJob, job_id)
+    if job is None or not current_scope().allows(job.week.community_id):
+        raise NotFound(f"job {job_id} not found")
+    return job
+
+
+@bp.get(f"/roster/jobs/<{RECORD_ID}:job_id>")
+@staff_required
+def roster_job(job_id: int):
+    """Progress of a plan; the page polls the API and moves on to the review when it is done."""
+    job = service.refresh_job(job_in_scope(job_id))
+    commit()
+    if job.status == JobStatus.succeeded:
+        summary = job.summary or {}
+        flash(_("Planning finished in %(seconds)s s: %(assignments)s places filled, %(unfilled)s duties not full.",
+                seconds=round(job.elapsed_s, 1), assignments=summary.get("assignments", 0),
+                unfilled=summary.get("unfilled", 0)), "success")
+        return redirect(url_for("roster_pages.roster_week", week_id=job.week_id))
+    community = db.session.get(Community, job.week.community_id)
+    return render_template(
+        "roster/job.html", job=job, week=job.week, community=community,
+        stage_labels={key: str(text) for key, text in ROSTER_LABELS["stage"].items()},
+        status_labels={key: str(text) for key, text in ROSTER_LABELS["job"].items()},
+    )
+
+

@@ -1,0 +1,221 @@
+"""Review a draft: the grid, pins and bans, moves, re-solve, publish, swap decisions, the printed sheet."""
+from collections import defaultdict
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import Schema
+from sqlalchemy import select
+
+from ...accounts.models import User
+from ...errors import NotFound
+from ...extensions import db
+from ...holidays.service import day_statuses, unknown_years
+from ...people.models import VolunteerStatus
+from ...places.models import Community, Station
+from ...views import RECORD_ID, FormProblems, blank_to_none, names_by_id, save, staff_required
+from .. import schemas, service, urgent
+from ..models import (
+    Assignment,
+    AssignmentStatus,
+    JobStatus,
+    PairRule,
+    PairRuleKind,
+    PlanJob,
+    RosterWeek,
+    SwapRequest,
+    SwapStatus,
+)
+from . import bp
+from .common import Names, community_volunteers, week_dates, week_names
+from .planning import follow, start_job
+
+# --- review ----------------------------------------------------------------------------------
+
+def review_context(week: RosterWeek, names: Names) -> dict:
+    """Everything the review page shows: the draft grid, the live roster, versions, swaps."""
+    community = db.session.get(Community, week.community_id)
+    days = week_dates(week.week)
+    statuses = day_statuses(days[0], days[-1])
+    demands = list(week.demands)
+    drafted: dict[int, list[int]] = defaultdict(list)
+    for demand_id, volunteer_id in sorted(service.draft_pairs(week)):
+        drafted[demand_id].append(volunteer_id)
+    for ids in drafted.values():
+        ids.sort(key=lambda v: (names.volunteers.get(v, ""), v))
+    rules = {(r.demand_id, r.volunteer_id): r for r in db.session.scalars(
+        select(PairRule).where(PairRule.week_id == week.id).order_by(PairRule.id))}
+    rules_by_demand: dict[int, list[PairRule]] = defaultdict(list)
+    for rule in rules.values():
+        rules_by_demand[rule.demand_id].append(rule)
+    reasons = {u["demand_id"]: [names.say(r) for r in u.get("reasons", [])] for u in week.draft_unfilled or []}
+    short = {d.id: d.needed - len(drafted[d.id]) for d in demands if not d.cancelled and len(drafted[d.id]) < d.needed}
+
+    station_ids = sorted({d.station_id for d in demands if d.station_id})
+    stations = db.session.scalars(select(Station).where(Station.id.in_(station_ids)).order_by(Station.code)).all() \
+        if station_ids else []
+    grid = {s.id: [[] for _ in days] for s in stations}
+    for demand in demands:
+        if demand.station_id in grid:
+            grid[demand.station_id][(demand.start.date() - days[0]).days % 7].append(demand)
+
+    live = db.session.scalars(select(Assignment).where(Assignment.week_id == week.id)
+                              .order_by(Assignment.demand_id, Assignment.id)).all()
+    live_by_demand: dict[int, list[Assignment]] = defaultdict(list)
+    for assignment in live:
+        if assignment.status != AssignmentStatus.removed:
+            live_by_demand[assignment.demand_id].append(assignment)
+    standing = {(a.demand_id, a.volunteer_id) for a in live
+                if a.status in (AssignmentStatus.assigned, AssignmentStatus.confirmed)}
+    history = service.versions(week)
+    running = db.session.scalar(select(PlanJob).where(
+        PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])).limit(1))
+    publishers = names_by_id(User, [v.published_by_id for v in history])
+    scores = dict(week.draft_scores or {})
+    return {
+        "week": week, "community": community, "days": days, "statuses": statuses, "demands": demands,
+        "drafted": drafted, "rules": rules, "rules_by_demand": rules_by_demand, "reasons": reasons, "short": short,
+        "stations": stations, "grid": grid, "tasks": [d for d in demands if not d.station_id],
+        "live_by_demand": live_by_demand, "has_live": bool(live), "versions": history, "publishers": publishers,
+        "draft_changed": {(d, v) for d, ids in drafted.items() for v in ids} != standing,
+        "swaps": urgent.swaps_for_week(week), "scores": scores,
+        "warnings": [names.say(w) for w in scores.get("warnings", [])],
+        "unknown_years": unknown_years(days[0], days[-1]),
+        "places": sum(d.needed for d in demands if not d.cancelled),
+        "filled": sum(min(len(drafted[d.id]), d.needed) for d in demands if not d.cancelled),
+        "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
+        "names": names, "running": running if running is not None and not service.job_is_stale(running) else None,
+    }
+
+
+def render_review(week: RosterWeek, problems: FormProblems | None = None, target: str | None = None,
+                  publish_conflict: bool = False, names: Names | None = None):
+    names = names or week_names(week, community_volunteers(week.community_id))
+    context = review_context(week, names)
+    status = problems.status if problems else 200
+    return render_template("roster/review.html", problems=names.problems(problems), target=target,
+                           publish_conflict=publish_conflict, **context), status
+
+
+def review_url(week: RosterWeek, anchor: str | None = None) -> str:
+    return url_for("roster_pages.roster_week", week_id=week.id, _anchor=anchor)
+
+
+@bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>")
+@staff_required
+def roster_week(week_id: int):
+    return render_review(service.get_week(week_id))
+
+
+@bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>/print")
+@staff_required
+def roster_week_print(week_id: int):
+    """Plain tables per station for the notice board: the live roster, or the draft before publishing."""
+    week = service.get_week(week_id)
+    names = week_names(week, community_volunteers(week.community_id))
+    return render_template("roster/print.html", **review_context(week, names))
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/rules")
+@staff_required
+def roster_rule(week_id: int):
+    """Pin, forbid or clear one (duty, volunteer) pair of the draft."""
+    week = service.get_week(week_id)
+    service.templates.require_writer()
+    data = blank_to_none(request.form, ("demand_id", "volunteer_id", "kind"))
+    data["reason"] = request.form.get("reason", "").strip()
+
+    def apply(loaded):
+        kind = None if loaded["kind"] == "clear" else PairRuleKind(loaded["kind"])
+        service.set_rule(week, loaded["demand_id"], loaded["volunteer_id"], kind, loaded["reason"])
+        return kind
+
+    kind, problems = save(schemas.RuleIn(), data, apply)
+    anchor = f"demand-{data['demand_id']}"
+    if problems is not None:
+        return render_review(week, problems, target=anchor)
+    names = week_names(week, community_volunteers(week.community_id))
+    who = names.volunteers.get(int(data["volunteer_id"]), "")
+    what = names.demands.get(int(data["demand_id"]), "")
+    message = {PairRuleKind.pinned: _("%(name)s is pinned to %(duty)s.", name=who, duty=what),
+               PairRuleKind.forbidden: _("%(name)s will not be planned on %(duty)s.", name=who, duty=what),
+               None: _("The rule for %(name)s on %(duty)s is cleared.", name=who, duty=what)}[kind]
+    flash(message, "success")
+    return redirect(review_url(week, anchor))
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/move")
+@staff_required
+def roster_move(week_id: int):
+    """Give a drafted place to another volunteer (a ban for the first, a pin for the second)."""
+    week = service.get_week(week_id)
+    service.templates.require_writer()
+    data = blank_to_none(request.form, ("demand_id", "from_volunteer_id", "to_volunteer_id"))
+    _done, problems = save(schemas.MoveIn(), data, lambda loaded: service.move(
+        week, loaded["demand_id"], loaded["from_volunteer_id"], loaded["to_volunteer_id"]))
+    anchor = f"demand-{data['demand_id']}"
+    if problems is not None:
+        return render_review(week, problems, target=anchor)
+    names = week_names(week, community_volunteers(week.community_id))
+    flash(_("%(duty)s moved from %(old)s to %(new)s.", duty=names.demands.get(int(data["demand_id"]), ""),
+            old=names.volunteers.get(int(data["from_volunteer_id"]), ""),
+            new=names.volunteers.get(int(data["to_volunteer_id"]), "")), "success")
+    return redirect(review_url(week, anchor))
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/resolve")
+@staff_required
+def roster_resolve(week_id: int):
+    """Re-solve from the edited draft: pins and bans hold, the rest changes as little as it can."""
+    week = service.get_week(week_id)
+    service.templates.require_writer()
+    started, problems = save(Schema(), {}, lambda _nothing: start_job(week, "resolve"))
+    if problems is not None:
+        return render_review(week, problems)
+    return follow(*started)
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/publish")
+@staff_required
+def roster_publish(week_id: int):
+    """Publish the draft as the next version; a stale ``version`` means someone published meanwhile."""
+    week = service.get_week(week_id)
+    service.templates.require_writer()
+    data = {"version": request.form.get("version", "").strip() or None, "note": request.form.get("note", "").strip()}
+    version, problems = save(schemas.PublishIn(), data, lambda loaded: service.publish(
+        week, loaded["version"], current_user, loaded["note"]))
+    if problems is not None:
+        db.session.expire_all()
+        if problems.status == 409 or problems.stale:
+            problems.status, problems.errors = 409, {}
+            problems.message = _("Someone published this week meanwhile. Reload the page to see the current "
+                                 "roster before you publish again.")
+            return render_review(week, problems, target="publish", publish_conflict=True)
+        return render_review(week, problems, target="publish")
+    flash(_("Version %(number)s is published; the volunteers are told.", number=version.number), "success")
+    return redirect(review_url(week))
+
+
+@bp.post(f"/roster/swaps/<{RECORD_ID}:swap_id>/decision")
+@staff_required
+def roster_swap_decision(swap_id: int):
+    swap = db.session.get(SwapRequest, swap_id)
+    if swap is None:
+        raise NotFound(f"swap {swap_id} not found")
+    week = service.get_week(swap.assignment.week_id)  # 404 outside the scope
+    service.templates.require_writer()
+    data = {"approve": request.form.get("approve", "").strip() or None}
+    decided, problems = save(schemas.DecisionIn(), data, lambda loaded: urgent.decide_swap(
+        swap, loaded["approve"], current_user))
+    if problems is not None:
+        db.session.expire_all()
+        return render_review(week, problems, target="swaps")
+    names = (swap.assignment.volunteer.name, swap.to_volunteer.name)
+    if decided.status == SwapStatus.approved:
+        flash(_("Swap approved: %(new)s takes over from %(old)s; a new version is published.",
+                old=names[0], new=names[1]), "success")
+    else:
+        flash(_("Swap from %(old)s to %(new)s rejected.", old=names[0], new=names[1]), "success")
+    return redirect(review_url(week, "swaps"))
+
+
