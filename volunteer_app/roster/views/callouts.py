@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...accounts.scoping import current_scope
@@ -16,7 +16,7 @@ from ...places.models import Community, Station
 from ...resources import commit
 from ...views import RECORD_ID, blank_to_none, problems_from_domain, save, scoped_options, staff_required
 from .. import schemas, service, urgent
-from ..models import CallOut, CallOutStatus, InviteStatus
+from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
 from . import bp
 from .common import RECENT, Names, plannable_communities, skill_names, station_options
 
@@ -124,3 +124,39 @@ def callout_close(callout_id: int):
     return redirect(url_for("roster_pages.callout", callout_id=callout.id))
 
 
+# --- volunteers: answering an invitation -------------------------------------------------------
+
+def my_invite(callout_id: int) -> CallOutInvite:
+    invite = None
+    if current_user.volunteer_id:
+        invite = db.session.scalar(select(CallOutInvite).where(CallOutInvite.callout_id == callout_id,
+                                                               CallOutInvite.volunteer_id == current_user.volunteer_id))
+    if invite is None:
+        raise NotFound(f"call-out {callout_id} not found")
+    return invite
+
+
+@bp.get(f"/my/callouts/<{RECORD_ID}:callout_id>")
+@login_required
+def my_callout(callout_id: int):
+    invite = my_invite(callout_id)
+    return render_template("roster/my_callout.html", invite=invite, callout=invite.callout,
+                           demand=invite.callout.demand, skills=skill_names())
+
+
+@bp.post(f"/my/callouts/<{RECORD_ID}:callout_id>/answer")
+@login_required
+def my_callout_answer(callout_id: int):
+    invite = my_invite(callout_id)
+    data = {"accept": request.form.get("accept", "").strip() or None}
+    answered, problems = save(schemas.CallOutAnswerIn(), data, lambda loaded: urgent.answer_callout(
+        current_user, callout_id, loaded["accept"]))
+    if problems is not None:
+        flash(_("You already answered this call-out."), "warning")
+    elif answered.status == InviteStatus.accepted:
+        flash(_("Thank you! You are on %(duty)s; it is in your week now.", duty=invite.callout.demand.title), "success")
+    elif answered.status == InviteStatus.too_late:
+        flash(_("Thank you, but enough people have already come forward."), "warning")
+    else:
+        flash(_("Thank you for answering."), "success")
+    return redirect(url_for("roster_pages.my_callout", callout_id=callout_id))

@@ -15,9 +15,9 @@ from ...resources import commit
 from ...service_requests import service as service_requests
 from ...views import RECORD_ID, FormProblems, names_by_id, save
 from .. import exports, schemas, service, urgent
-from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, InviteStatus, SwapRequest
+from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
-from .common import Names, community_volunteers, iso_week, shifted, skill_names, today, week_or_404, week_title
+from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404, week_title
 
 # --- volunteers: my week ---------------------------------------------------------------------
 
@@ -122,42 +122,6 @@ def my_swap(assignment_id: int):
     flash(_("Swap request sent: %(name)s would take %(duty)s once your coordinator approves.",
             name=swap.to_volunteer.name, duty=assignment.demand.title), "success")
     return redirect(url_for("roster_pages.my_week", week=week, _anchor=target))
-
-
-def my_invite(callout_id: int) -> CallOutInvite:
-    invite = None
-    if current_user.volunteer_id:
-        invite = db.session.scalar(select(CallOutInvite).where(CallOutInvite.callout_id == callout_id,
-                                                               CallOutInvite.volunteer_id == current_user.volunteer_id))
-    if invite is None:
-        raise NotFound(f"call-out {callout_id} not found")
-    return invite
-
-
-@bp.get(f"/my/callouts/<{RECORD_ID}:callout_id>")
-@login_required
-def my_callout(callout_id: int):
-    invite = my_invite(callout_id)
-    return render_template("roster/my_callout.html", invite=invite, callout=invite.callout,
-                           demand=invite.callout.demand, skills=skill_names())
-
-
-@bp.post(f"/my/callouts/<{RECORD_ID}:callout_id>/answer")
-@login_required
-def my_callout_answer(callout_id: int):
-    invite = my_invite(callout_id)
-    data = {"accept": request.form.get("accept", "").strip() or None}
-    answered, problems = save(schemas.CallOutAnswerIn(), data, lambda loaded: urgent.answer_callout(
-        current_user, callout_id, loaded["accept"]))
-    if problems is not None:
-        flash(_("You already answered this call-out."), "warning")
-    elif answered.status == InviteStatus.accepted:
-        flash(_("Thank you! You are on %(duty)s; it is in your week now.", duty=invite.callout.demand.title), "success")
-    elif answered.status == InviteStatus.too_late:
-        flash(_("Thank you, but enough people have already come forward."), "warning")
-    else:
-        flash(_("Thank you for answering."), "success")
-    return redirect(url_for("roster_pages.my_callout", callout_id=callout_id))
 
 
 @bp.post("/my/calendar-feed")
