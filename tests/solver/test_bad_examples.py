@@ -1,10 +1,9 @@
-"""Every bad-*.problem.json of the shared examples is refused, by the library
+"""Every bad-*.problem.json of the examples is refused, by the library
 and by the CLI, with a message naming the offending item."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from solver import ProblemError, load_problem
+from tests.support.problems import EXAMPLES
 
 REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", REPO.parent / "shared" / "spec" / "examples"))
 
 
 def expected_items() -> dict[str, str]:

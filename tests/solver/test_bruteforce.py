@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import random
 from itertools import combinations
-from pathlib import Path
 
 import pytest
 
@@ -23,9 +21,7 @@ from solver import load_problem, solve
 from solver.check import check, distance_m, merged_windows, minutes, travel_min
 from solver.generate import generate
 from solver.greedy import greedy
-
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", REPO.parent / "shared" / "spec" / "examples"))
+from tests.support.problems import EXAMPLES
 
 
 def brute_force(problem: dict) -> tuple[tuple, list[tuple[str, str]]] | None:

@@ -9,11 +9,11 @@ from itertools import combinations
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from solver import constraints, distance_m, problem_from_dict, travel_min
+from solver import constraints, distance_m, load_problem, problem_from_dict, travel_min
 from solver.cpsat import clique_cover
 from solver.geo import minutes_to_walk
 from solver.model import Location, Pair
-from tests.solver.test_model import demand, example_files, load_problem, problem, volunteer
+from tests.support.problems import demand, example_files, problem, volunteer
 
 # Hypothesis without its explain phase, which would import libcst and trip
 # the project's warnings-are-errors setting.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from solver import constraints, problem_from_dict, solution_to_dict, solve
 from solver.explain import explain_infeasible, explain_unfilled
 from solver.model import Pair
-from tests.solver.test_model import demand, problem, volunteer
+from tests.support.problems import demand, problem, volunteer
 
 
 def reasons(raw: dict, assigned=(), complete: bool = True, demand_id: str = "d1") -> dict[str, object]:

@@ -1,16 +1,10 @@
-"""The problem/solution data and their JSON form: what is read, what is refused.
-
-Also home of the small problem factories the other solver tests build on:
-each test states only what it is about and takes defaults for the rest.
-"""
+"""The problem/solution data and their JSON form: what is read, what is refused."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
 import json
-import os
-from pathlib import Path
 
 import pytest
 
@@ -34,70 +28,10 @@ from solver.model import (
     format_span,
     parse_minute,
 )
-
-EXAMPLES = Path(
-    os.environ.get("ROSTER_EXAMPLES", Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "examples")
-)
-METRES_PER_DEGREE_LAT = 111_195  # one degree of latitude on R = 6,371,000 m
-BASE = (43.85, 126.55)
-
-
-# --- factories -------------------------------------------------------------------
-
-
-def at(hhmm: str, day: int = 0) -> str:
-    """A spec time on 2026-11-30 (Monday) plus `day` days."""
-    return f"2026-{11 if day == 0 else 12}-{30 if day == 0 else day:02d}T{hhmm}"
-
-
-def place(north_m: float = 0.0, east_m: float = 0.0) -> dict:
-    """A point `north_m` north and `east_m` east of the base point (roughly)."""
-    return {"lat": BASE[0] + north_m / METRES_PER_DEGREE_LAT, "lon": BASE[1] + east_m / 80_200}
-
-
-def volunteer(id: str = "v1", *, skills=(), north_m: float = 0.0, windows=(("08:00", "22:00"),), **extra) -> dict:
-    return {
-        "id": id,
-        "skills": list(skills),
-        "home": place(north_m),
-        "availability": [{"start": at(s), "end": at(e)} for s, e in windows],
-        **extra,
-    }
-
-
-def demand(id: str = "d1", start: str = "09:00", end: str = "10:00", *, skills=(), north_m: float = 0.0, **extra):
-    return {
-        "id": id,
-        "start": at(start),
-        "end": at(end),
-        "location": place(north_m),
-        "required_skills": list(skills),
-        **extra,
-    }
-
-
-def problem(volunteers=None, demands=None, **extra) -> dict:
-    return {
-        "format": FORMAT,
-        "volunteers": [volunteer()] if volunteers is None else volunteers,
-        "demands": [demand()] if demands is None else demands,
-        **extra,
-    }
-
-
-def refusal(raw: dict) -> str:
-    with pytest.raises(ProblemError) as caught:
-        problem_from_dict(raw)
-    return str(caught.value)
+from tests.support.problems import EXAMPLES, demand, example_files, problem, volunteer
 
 
 # --- the examples ------------------------------------------------------------------
-
-
-def example_files(pattern: str) -> list[Path]:
-    files = sorted(EXAMPLES.glob(pattern))
-    assert files, f"no {pattern} in {EXAMPLES}; set ROSTER_EXAMPLES"
-    return files
 
 
 def test_examples_load_and_survive_a_round_trip():
@@ -124,6 +58,12 @@ def test_load_problem_takes_a_path_a_file_or_a_dict():
 
 
 # --- refusals, one rule each ---------------------------------------------------------
+
+
+def refusal(raw: dict) -> str:
+    with pytest.raises(ProblemError) as caught:
+        problem_from_dict(raw)
+    return str(caught.value)
 
 
 @pytest.mark.parametrize(

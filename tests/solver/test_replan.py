@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from solver import problem_from_dict, solve
+from solver import load_problem, problem_from_dict, solve
 from solver.model import OPTIMAL, Pair
-from tests.solver.test_cpsat import checked, expected
-from tests.solver.test_model import EXAMPLES, demand, load_problem, problem, volunteer
+from tests.support.problems import EXAMPLES, checked, demand, expected, problem, volunteer
 
 
 def test_the_replan_example_reaches_its_proven_optimum():
