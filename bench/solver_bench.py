@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from solver.check import check  # noqa: E402
 from solver.generate import generate  # noqa: E402
 
-EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", ROOT.parent / "shared" / "spec" / "examples"))
+EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", ROOT / "tests" / "data" / "roster-examples"))
 FULL_SIZES = ((30, 40), (500, 300), (2000, 1000))
 QUICK_SIZES = ((30, 40),)
 STAGE_LABELS = {"coverage": "cov", "changes": "chg", "unwanted": "unw", "fairness": "fair", "travel": "trav"}
@@ -198,7 +198,7 @@ def print_row(case: Case) -> None:
 
 
 def run_examples(bench: Bench, quick: bool) -> None:
-    """The shared examples: coverage against the proven optimum, and the five
+    """The example problems: coverage against the proven optimum, and the five
     scores against the lexicographic optimum where one is proven."""
     rows = []
     for expected_path in sorted(EXAMPLES.glob("*.expected.json")):
@@ -211,7 +211,7 @@ def run_examples(bench: Bench, quick: bool) -> None:
         rows.append((bench.run(f"example {expected['problem'].split('.')[0]}", problem), expected))
     print()
     if not rows:
-        print(f"no shared examples found in {EXAMPLES} (set ROSTER_EXAMPLES)")
+        print(f"no example problems found in {EXAMPLES} (set ROSTER_EXAMPLES)")
         return
     print("examples: coverage solver / greedy / proven optimum; five scores equal to the proven optimum")
     for case, expected in rows:
