@@ -1,6 +1,6 @@
 """Roster optimisation for community volunteers: a pure library.
 
-Plain data in, plain data out (spec/roster-problem.md); no web framework and
+Plain data in, plain data out (docs/roster-problem.md); no web framework and
 no database here, so the web app, the command line and batch jobs share it.
 """
 

@@ -1,4 +1,4 @@
-"""python -m solver solve | check | generate (spec/roster-problem.md).
+"""python -m solver solve | check | generate (docs/roster-problem.md).
 
 Exit codes: 0 done (check: the solution obeys every rule), 1 check found
 broken rules, 2 a file could not be used (missing, unreadable, not JSON, or a

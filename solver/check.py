@@ -1,4 +1,4 @@
-"""Validator and scorer for roster solutions (spec/roster-problem.md).
+"""Validator and scorer for roster solutions (docs/roster-problem.md).
 
 This module is a second, independent implementation of the spec: it reads the
 raw JSON dicts and does not import solver.model, solver.geo, solver.constraints

@@ -1,6 +1,6 @@
 """The spec's hard rules and scores, one function each, named after it.
 
-These are the solver's own reading of spec/roster-problem.md: the CP-SAT
+These are the solver's own reading of docs/roster-problem.md: the CP-SAT
 model is built from them (which pairs may exist at all, which pairs of
 demands clash), explanations and suggestions reuse them, and the final scores
 are computed by them from the assignments alone, never taken from an

@@ -1,4 +1,4 @@
-"""Distance and travel time exactly as spec/roster-problem.md defines them.
+"""Distance and travel time exactly as docs/roster-problem.md defines them.
 
 Every rule and score that involves places goes through these two functions,
 so the solver, its explanations and its suggestions agree to the metre.

@@ -1,4 +1,4 @@
-"""Problem and solution data, and their JSON form (spec/roster-problem.md).
+"""Problem and solution data, and their JSON form (docs/roster-problem.md).
 
 Everything the solver gets passes through here, so everything the spec
 refuses is refused here: `ProblemError` names the offending item and nothing

@@ -1,4 +1,4 @@
-"""Build a week's roster problem (spec/roster-problem.md) from the database.
+"""Build a week's roster problem (docs/roster-problem.md) from the database.
 
 Pure reads: nothing here writes. The same document is what the solver gets,
 what ``flask roster export-problem`` prints, and what anyone can check with

@@ -194,7 +194,7 @@ class AnswerOut(Schema):
 
 
 class RosterProblemSchema(Schema):
-    """spec/roster-problem.md, version 1 (items passed through as they are)."""
+    """docs/roster-problem.md, version 1 (items passed through as they are)."""
 
     format = fields.String()
     name = fields.String()
