@@ -7,11 +7,14 @@ import enum
 from datetime import date, datetime, time
 
 from flask import g, has_app_context
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.base import NO_VALUE
 
 from .accounts.models import AuditLog
 from .models_base import Audited, utcnow
+
+_OLD_VALUES = "audit_old_values"  # session.info key: old values read before a flush, by object state
 
 
 def _plain(value):
@@ -38,8 +41,42 @@ def _primary_key(obj) -> str:
     return ",".join(str(_plain(part)) for part in inspect(obj).mapper.primary_key_from_instance(obj))
 
 
-def _changes(obj, include_unchanged: bool) -> dict:
-    """Column values (for inserts/deletes) or ``[old, new]`` pairs (for updates)."""
+def _from_database(session: Session, obj, keys: list[str]) -> dict:
+    """What the database holds for these column attributes of ``obj`` (values the session has not loaded)."""
+    mapper = inspect(obj).mapper
+    columns = [mapper.attrs[key].columns[0] for key in keys]
+    where = [c == v for c, v in zip(mapper.primary_key, mapper.primary_key_from_instance(obj))]
+    return dict(zip(keys, session.connection().execute(select(*columns).where(*where)).one()))
+
+
+def _column_values(obj) -> dict:
+    """The session's value of each audited column (``NO_VALUE`` for one it has not loaded)."""
+    state = inspect(obj)
+    return {attr.key: state.attrs[attr.key].loaded_value
+            for attr in state.mapper.column_attrs if attr.key not in obj.audit_exclude}
+
+
+def _inserted(session: Session, obj) -> dict:
+    """Column values of a row just inserted, as stored.
+
+    A column the insert left unset holds its server-side default, or NULL
+    when it has none; only the former needs reading back.
+    """
+    values = _column_values(obj)
+    unset = [key for key, value in values.items() if value is NO_VALUE]
+    values.update({key: None for key in unset})
+    generated = [key for key in unset if _server_generated(inspect(obj).mapper.attrs[key].columns[0])]
+    if generated:
+        values.update(_from_database(session, obj, generated))
+    return {key: _plain(value) for key, value in values.items()}
+
+
+def _server_generated(column) -> bool:
+    return column.server_default is not None or column.computed is not None or column.identity is not None
+
+
+def _changes(obj, old_values: dict) -> dict:
+    """``[old, new]`` pairs of changed columns, and what was added to or removed from relationships."""
     state = inspect(obj)
     changes = {}
     for attr in state.mapper.attrs:
@@ -47,15 +84,10 @@ def _changes(obj, include_unchanged: bool) -> dict:
         if key in obj.audit_exclude:
             continue
         history = state.attrs[key].history
-        is_column = hasattr(attr, "columns")
-        if include_unchanged:
-            if is_column:
-                changes[key] = _plain(state.attrs[key].loaded_value)
-            continue
         if not history.has_changes():
             continue
-        if is_column:
-            old = history.deleted[0] if history.deleted else None
+        if hasattr(attr, "columns"):
+            old = history.deleted[0] if history.deleted else old_values.get(key)
             new = history.added[0] if history.added else None
             if old != new:
                 changes[key] = [_plain(old), _plain(new)]
@@ -64,19 +96,40 @@ def _changes(obj, include_unchanged: bool) -> dict:
     return changes
 
 
+def _unloaded_old_values(session: Session, obj) -> dict:
+    """Old values of columns changed without being read first (an expired object): the history lacks them."""
+    state = inspect(obj)
+    keys = [attr.key for attr in state.mapper.column_attrs
+            if attr.key not in obj.audit_exclude and state.attrs[attr.key].history.added
+            and not state.attrs[attr.key].history.deleted]
+    return _from_database(session, obj, keys) if keys else {}
+
+
 def actor_id() -> int | None:
     return getattr(g, "actor_id", None) if has_app_context() else None
 
 
+def _before_flush(session: Session, _flush_context, _instances) -> None:
+    """Read, while the database still holds them, old values the session has not loaded."""
+    session.info[_OLD_VALUES] = {inspect(obj): _unloaded_old_values(session, obj) for obj in session.dirty
+                                 if isinstance(obj, Audited) and session.is_modified(obj)}
+
+
 def _after_flush(session: Session, _flush_context) -> None:
+    old_values = session.info.pop(_OLD_VALUES, {})
     rows = []
-    for action, objects, full in (("create", session.new, True), ("update", session.dirty, False), ("delete", session.deleted, True)):
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
         for obj in objects:
             if not isinstance(obj, Audited):
                 continue
             if action == "update" and not session.is_modified(obj):
                 continue
-            changes = _changes(obj, include_unchanged=full)
+            if action == "create":
+                changes = _inserted(session, obj)
+            elif action == "update":
+                changes = _changes(obj, old_values.get(inspect(obj), {}))
+            else:
+                changes = {key: _plain(value) for key, value in _column_values(obj).items()}
             if action == "update" and not changes:
                 continue
             rows.append({
@@ -92,5 +145,6 @@ def _after_flush(session: Session, _flush_context) -> None:
 
 
 def install() -> None:
-    if not event.contains(Session, "after_flush", _after_flush):
-        event.listen(Session, "after_flush", _after_flush)
+    for name, listener in (("before_flush", _before_flush), ("after_flush", _after_flush)):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
