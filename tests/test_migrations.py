@@ -35,3 +35,29 @@ def test_downgrade_and_upgrade_round_trip(app_ctx, database_url, tmp_path):
         downgrade(revision="base")
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_declines_stored_as_bans_become_declines(app_ctx, tmp_path):
+    """Data migration d7f3b2a91c08: a ban whose reason says "declined: …" becomes the volunteer's decline."""
+    from flask_migrate import upgrade
+    from sqlalchemy import create_engine, text
+
+    from volunteer_app import create_app
+
+    url = f"sqlite:///{tmp_path / 'declines.db'}"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade(revision="c4e1a7f20b59")
+        plain = create_engine(url)  # without the app's foreign-key pragma: only the rules matter here
+        with plain.begin() as connection:
+            for rule_id, reason in ((1, "declined: 家里有事"), (2, "moved by coordinator")):
+                connection.execute(text(
+                    "INSERT INTO pair_rules (id, week_id, demand_id, volunteer_id, kind, reason, created_at, updated_at) "
+                    "VALUES (:id, 1, 1, :id, 'forbidden', :reason, '2026-12-01', '2026-12-01')"),
+                    {"id": rule_id, "reason": reason})
+        plain.dispose()
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, kind, reason FROM pair_rules ORDER BY id")).all()
+        db.engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "declined", "家里有事"), (2, "forbidden", "moved by coordinator")]

@@ -1,8 +1,10 @@
 """Field validators shared by every domain's schemas."""
 import re
-from datetime import time, timedelta, timezone
+from datetime import time
 
 from marshmallow import ValidationError, fields, validate
+
+from .clock import CHINA_TIME
 
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
@@ -58,7 +60,6 @@ def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") 
         raise ValidationError("must be after start", end_key)
 
 
-CHINA_TIME = timezone(timedelta(hours=8))
 
 
 class LocalDateTime(fields.DateTime):

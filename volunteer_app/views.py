@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import func, select
 
 from .accounts.models import Role
+from .clock import week_label
 from .errors import Conflict, Forbidden, InvalidInput
 from .extensions import db
 from .pii import mask_id_number, mask_name, mask_phone, pii_visible
@@ -424,4 +425,5 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters.update(
         masked_phone=masked_phone, masked_id_number=masked_id_number, masked_name=masked_name, skill_name=skill_name, hhmm=hhmm,
+        week_label=week_label,
     )

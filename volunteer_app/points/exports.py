@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..validation import CHINA_TIME
+from ..clock import CHINA_TIME
 from .models import Entry, PointAccount, TransferKind
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -20,7 +20,7 @@ from ..people.models import Resident, Volunteer
 from ..places.models import Community
 from ..places.service import parent_in_scope
 from ..resources import ResourceService
-from ..validation import CHINA_TIME
+from ..clock import CHINA_TIME
 from . import ledger
 from .ledger import InsufficientPoints, lock_accounts, post_transfer, reversal_of, reverse_transfer
 from .models import (

@@ -61,7 +61,7 @@ from ..roster.models import Assignment, Demand, RosterWeek, WeekStatus
 from ..roster.service import ACTIVE
 from ..service_requests import service as requests_service
 from ..service_requests.models import Booking, BookingStatus, RequestEvent, RequestState, ServiceRequest
-from ..validation import CHINA_TIME
+from ..clock import CHINA_TIME
 
 S = RequestState
 COMPLETED = (S.resolved, S.rated)

@@ -54,6 +54,7 @@ def week_view(week: RosterWeek) -> dict:
         "version": week.version, "published_version": week.published_version, "draft_scores": week.draft_scores,
         "draft_unfilled": week.draft_unfilled, "demands": week.demands,
         "draft": [{"demand_id": d, "volunteer_id": v, "volunteer_name": names[v]} for d, v in draft],
+        "changes_to_publish": service.draft_summary(week).changes_to_publish,
         "live": live,
     }
 
@@ -114,6 +115,19 @@ class Rules(MethodView):
         week = service.get_week(week_id)
         kind = None if data["kind"] == "clear" else PairRuleKind(data["kind"])
         service.set_rule(week, data["demand_id"], data["volunteer_id"], kind, data["reason"])
+        commit()
+        return week_view(week)
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/reask")
+class Reask(MethodView):
+    @blp.arguments(schemas.ReaskIn)
+    @blp.response(200, schemas.WeekSchema)
+    def post(self, data, week_id):
+        """Ask a volunteer who declined a duty once more: recorded, drafted, and to be confirmed after publishing"""
+        require_role(*COORDINATORS)
+        week = service.get_week(week_id)
+        service.reask(week, data["demand_id"], data["volunteer_id"], current_user)
         commit()
         return week_view(week)
 

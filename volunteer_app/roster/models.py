@@ -3,7 +3,7 @@ import enum
 from datetime import datetime, time
 
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint,
+    JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint, false, true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -135,11 +135,16 @@ class Assignment(VersionedMixin, db.Model):
 
 class PairRuleKind(str, enum.Enum):
     pinned = "pinned"
-    forbidden = "forbidden"
+    forbidden = "forbidden"  # the coordinator's ban
+    declined = "declined"  # the volunteer's own "no": only a recorded re-ask lifts it
 
 
-class PairRule(TimestampMixin, db.Model):
-    """A coordinator's pin or ban, or a volunteer's decline (a ban with a reason)."""
+#: Rules that keep a volunteer off a duty in every solve, edit and publish of the week.
+BARRING = (PairRuleKind.forbidden, PairRuleKind.declined)
+
+
+class PairRule(Audited, TimestampMixin, db.Model):
+    """A coordinator's pin or ban, or a volunteer's decline (with their reason); audited, so a re-ask is on record."""
 
     __tablename__ = "pair_rules"
     __table_args__ = (UniqueConstraint("demand_id", "volunteer_id"),)
@@ -228,7 +233,7 @@ class CallOutStatus(str, enum.Enum):
 
 
 class CallOut(TimestampMixin, db.Model):  # 平急结合
-    """An urgent demand called out to the nearest qualified volunteers; first to accept are assigned."""
+    """An urgent demand called out in waves to the nearest volunteers in reach; first to accept are assigned."""
 
     __tablename__ = "callouts"
 
@@ -240,6 +245,18 @@ class CallOut(TimestampMixin, db.Model):  # 平急结合
     # Places taken so far; raised only by a guarded UPDATE, so a rush of "yes" never over-fills.
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
+    # Where, as people name it: the station chosen or the address typed (never coordinates).
+    place: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    radius_m: Mapped[int] = mapped_column(Integer, default=3000, server_default="3000")
+    # False: the demand's skills only rank people, nobody is left out for lacking them.
+    skills_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Waves of invitations sent (call-outs from before waves had sent their one).
+    wave: Mapped[int] = mapped_column(Integer, default=0, server_default="1")
+    # When the next wave goes out if too few have accepted; None once filled or closed.
+    next_wave_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Who could be called at the last wave: {"eligible", "uncalled", "on_leave", "busy", "lacks_skill",
+    # "beyond_radius", "wider_radius_m"} (see urgent.Reach.summary).
+    reach: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
     demand: Mapped[Demand] = relationship()
     invites: Mapped[list["CallOutInvite"]] = relationship(back_populates="callout", order_by="CallOutInvite.rank",
@@ -265,6 +282,10 @@ class CallOutInvite(db.Model):
     status: Mapped[InviteStatus] = mapped_column(Enum(InviteStatus, native_enum=False, length=10),
                                                  default=InviteStatus.invited)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wave: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Called although outside their usual weekly times / over their weekly hours (ranked lower for it).
+    outside_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    over_weekly_hours: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     callout: Mapped[CallOut] = relationship(back_populates="invites")
     volunteer = relationship("Volunteer")

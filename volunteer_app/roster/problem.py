@@ -16,7 +16,7 @@ from ..holidays.service import day_statuses
 from ..people.availability import windows_for
 from ..people.models import ClaimedPost, PartyMemberReport, ServiceLog, Volunteer, VolunteerStatus
 from ..places.models import Community
-from .models import Assignment, AssignmentStatus, Demand, PairRule, PairRuleKind, RosterWeek
+from .models import BARRING, Assignment, AssignmentStatus, Demand, PairRule, PairRuleKind, RosterWeek
 
 FAIRNESS_WEEKS = 4  # history minutes: what each volunteer served in the weeks before
 
@@ -86,7 +86,7 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
     ``changes`` score); party members' claimed posts are added to it, which
     makes them preferred without ever making the problem infeasible.
     Confirmed assignments and coordinator pins are pinned; declines and bans
-    are forbidden.
+    (their rules) are forbidden.
     """
     community = db.session.get(Community, week.community_id)
     monday, sunday = week_bounds(week.week)
@@ -130,11 +130,7 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
         select(Assignment.demand_id, Assignment.volunteer_id).where(
             Assignment.week_id == week.id, Assignment.status == AssignmentStatus.confirmed)
     ).all())
-    declined = set(db.session.execute(
-        select(Assignment.demand_id, Assignment.volunteer_id).where(
-            Assignment.week_id == week.id, Assignment.status == AssignmentStatus.declined)
-    ).all())
-    forbidden = {(r.demand_id, r.volunteer_id) for r in rules if r.kind == PairRuleKind.forbidden} | declined
+    forbidden = {(r.demand_id, r.volunteer_id) for r in rules if r.kind in BARRING}
     wanted_pins = ({(r.demand_id, r.volunteer_id) for r in rules if r.kind == PairRuleKind.pinned} | confirmed) - forbidden
     preferred = set(previous or ()) | _claimed_pairs(demands, planned)
 

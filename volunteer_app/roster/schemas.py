@@ -133,6 +133,8 @@ class WeekSchema(Schema):
     draft_unfilled = fields.List(fields.Nested(UnfilledSchema))
     demands = fields.List(fields.Nested(DemandSchema))
     draft = fields.List(fields.Nested(PairSchema))
+    changes_to_publish = fields.Integer(metadata={
+        "description": "pairs publishing the draft would add or remove; 0 when the draft equals the published roster"})
     live = fields.List(fields.Nested(AssignmentSchema))
 
 
@@ -153,8 +155,16 @@ class WeekListSchema(Schema):
 class RuleIn(Schema):
     demand_id = Id(required=True)
     volunteer_id = Id(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in PairRuleKind] + ["clear"]))
+    kind = fields.String(required=True, validate=validate.OneOf(
+        [PairRuleKind.pinned.value, PairRuleKind.forbidden.value, "clear"]))  # a decline is the volunteer's own
     reason = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ReaskIn(Schema):
+    """Ask a volunteer who declined a duty once more (they must confirm again)."""
+
+    demand_id = Id(required=True)
+    volunteer_id = Id(required=True)
 
 
 class MoveIn(Schema):

@@ -1,6 +1,8 @@
 """The weekly cycle: generate shifts, plan in the background, review, publish,
 answer, and repair after a decline, keeping everyone else's assignments."""
 import time as clock
+from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
@@ -18,7 +20,7 @@ from ..places.models import Community, Station
 from ..places.service import parent_in_scope
 from ..resources import ResourceService, check_version
 from .models import (
-    Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
+    BARRING, Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
     PairRuleKind, PlanJob, RosterVersion, RosterWeek, ShiftTemplate, WeekStatus,
 )
 from .problem import build_problem, live_pairs, parse_key, request_pairs, solution_pairs, volunteer_key, week_bounds
@@ -181,7 +183,15 @@ def run_plan_job(job_id: int) -> None:
         current_app.logger.warning("plan job %s failed: %s", job_id, job.error)
 
 
+def barred_pairs(week: RosterWeek) -> set[tuple[int, int]]:
+    """(demand, volunteer) pairs banned by the coordinator or declined by the volunteer."""
+    return set(db.session.execute(select(PairRule.demand_id, PairRule.volunteer_id).where(
+        PairRule.week_id == week.id, PairRule.kind.in_(BARRING))).all())
+
+
 def set_draft(week: RosterWeek, pairs: set[tuple[int, int]]) -> None:
+    """The draft becomes ``pairs``, less every barred pair: the one gate every solve, edit and publish passes."""
+    pairs = set(pairs) - barred_pairs(week)
     db.session.execute(delete(DraftAssignment).where(DraftAssignment.week_id == week.id))
     db.session.add_all(DraftAssignment(week_id=week.id, demand_id=d, volunteer_id=v) for d, v in sorted(pairs))
     db.session.flush()
@@ -199,6 +209,34 @@ def record_outcome(week: RosterWeek, solution: dict, warnings: list[str]) -> Non
 def draft_pairs(week: RosterWeek) -> set[tuple[int, int]]:
     return set(db.session.execute(select(DraftAssignment.demand_id, DraftAssignment.volunteer_id)
                                   .where(DraftAssignment.week_id == week.id)).all())
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    """The draft in the figures a coordinator reads: places, what is missing, the spread of work."""
+
+    places: int
+    filled: int
+    people: int  # volunteers with at least one duty
+    most: int  # duties of the busiest volunteer
+    fewest: int  # duties of the least busy volunteer who has any
+    changes_to_publish: int
+
+    @property
+    def missing(self) -> int:
+        return self.places - self.filled
+
+
+def draft_summary(week: RosterWeek) -> DraftSummary:
+    drafted = draft_pairs(week)
+    per_demand = Counter(d for d, _ in drafted)
+    per_volunteer = Counter(v for _, v in drafted)
+    open_demands = [d for d in week.demands if not d.cancelled]
+    return DraftSummary(
+        places=sum(d.needed for d in open_demands), filled=sum(min(per_demand[d.id], d.needed) for d in open_demands),
+        people=len(per_volunteer), most=max(per_volunteer.values(), default=0),
+        fewest=min(per_volunteer.values(), default=0), changes_to_publish=len(drafted ^ live_pairs(week)))
+
 
 
 # --- hand edits on the draft ------------------------------------------------------------
@@ -224,7 +262,10 @@ def set_rule(week: RosterWeek, demand_id: int, volunteer_id: int, kind: PairRule
     """Pin, forbid, or (``kind=None``) clear a pair; the draft follows at once."""
     _demand_in(week, demand_id)
     _volunteer_in(week, volunteer_id)
-    rule = db.session.scalar(select(PairRule).where(PairRule.demand_id == demand_id, PairRule.volunteer_id == volunteer_id))
+    rule = _rule(demand_id, volunteer_id)
+    if rule is not None and rule.kind == PairRuleKind.declined:
+        raise Conflict("The volunteer declined this duty", {"volunteer_id": [
+            "declined this duty; re-ask them if they should be asked again"]})
     if kind is None:
         if rule is not None:
             db.session.delete(rule)
@@ -238,6 +279,30 @@ def set_rule(week: RosterWeek, demand_id: int, volunteer_id: int, kind: PairRule
     pairs = draft_pairs(week)
     pairs = pairs | {(demand_id, volunteer_id)} if kind == PairRuleKind.pinned else pairs - {(demand_id, volunteer_id)}
     set_draft(week, pairs)
+
+
+def _rule(demand_id: int, volunteer_id: int) -> PairRule | None:
+    return db.session.scalar(select(PairRule).where(PairRule.demand_id == demand_id,
+                                                    PairRule.volunteer_id == volunteer_id))
+
+
+def reask(week: RosterWeek, demand_id: int, volunteer_id: int, actor: User) -> PairRule:
+    """The coordinator asks a volunteer who declined once more: the decline becomes a pin (both on the
+    audit log, with who did it), the draft gets the pair, and the next publish asks them to confirm again."""
+    _demand_in(week, demand_id)
+    _volunteer_in(week, volunteer_id)
+    rule = _rule(demand_id, volunteer_id)
+    if rule is None or rule.kind != PairRuleKind.declined:
+        raise InvalidInput("Nothing to re-ask", {"volunteer_id": ["has not declined this duty"]})
+    _check_pin(week, demand_id, volunteer_id)
+    db.session.delete(rule)
+    db.session.flush()
+    pin = PairRule(week_id=week.id, demand_id=demand_id, volunteer_id=volunteer_id, kind=PairRuleKind.pinned,
+                   reason=f"re-asked by {actor.username}")
+    db.session.add(pin)
+    db.session.flush()
+    set_draft(week, draft_pairs(week) | {(demand_id, volunteer_id)})
+    return pin
 
 
 def _check_pin(week: RosterWeek, demand_id: int, volunteer_id: int) -> None:
@@ -281,6 +346,7 @@ def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], user: User | No
     Bumping the week's version makes a concurrent publish of the same week
     fail its UPDATE (409) instead of producing two current versions.
     """
+    pairs = set(pairs) - barred_pairs(week)
     live = {(a.demand_id, a.volunteer_id): a for a in db.session.scalars(
         select(Assignment).where(Assignment.week_id == week.id))}
     standing = {pair for pair, a in live.items() if a.status in ACTIVE}
@@ -355,11 +421,12 @@ def answer(user: User, assignment_id: int, expected_version: int, confirm: bool,
         raise InvalidInput("Say why you cannot come", {"reason": ["required when declining"]})
     assignment.status, assignment.reason = AssignmentStatus.declined, reason.strip()[:200]
     week = db.session.get(RosterWeek, assignment.week_id)
-    rule = db.session.scalar(select(PairRule).where(PairRule.demand_id == assignment.demand_id,
-                                                    PairRule.volunteer_id == assignment.volunteer_id))
+    rule = _rule(assignment.demand_id, assignment.volunteer_id)
     rule = rule or PairRule(week_id=week.id, demand_id=assignment.demand_id, volunteer_id=assignment.volunteer_id)
-    rule.kind, rule.reason = PairRuleKind.forbidden, f"declined: {assignment.reason}"
+    rule.kind, rule.reason = PairRuleKind.declined, assignment.reason
     db.session.add(rule)
+    db.session.flush()
+    set_draft(week, draft_pairs(week))  # the decliner leaves the draft at once, not at the next solve
     demand = assignment.demand
     notify(coordinators_of(week.community_id), Note(
         "declined", f"{assignment.volunteer.name} 不能参加 {demand.title} / declined",

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from ...accounts.scoping import current_scope
 from ...errors import InvalidInput, NotFound
 from ...extensions import db
+from ...people.display import distinguishing_labels
 from ...people.models import Skill, Volunteer
 from ...places import service as places
 from ...places.models import Community, Station
@@ -239,7 +240,7 @@ def demand_label(demand) -> str:
 def week_names(week: RosterWeek, volunteers=()) -> Names:
     names = Names(skills=skill_names())
     names.demands = {d.id: demand_label(d) for d in week.demands}
-    names.volunteers = {v.id: v.name for v in volunteers}
+    names.volunteers = distinguishing_labels(volunteers)
     return names
 
 

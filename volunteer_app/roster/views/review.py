@@ -65,24 +65,21 @@ def review_context(week: RosterWeek, names: Names) -> dict:
     for assignment in live:
         if assignment.status != AssignmentStatus.removed:
             live_by_demand[assignment.demand_id].append(assignment)
-    standing = {(a.demand_id, a.volunteer_id) for a in live
-                if a.status in (AssignmentStatus.assigned, AssignmentStatus.confirmed)}
     history = service.versions(week)
     running = db.session.scalar(select(PlanJob).where(
         PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])).limit(1))
     publishers = names_by_id(User, [v.published_by_id for v in history])
     scores = dict(week.draft_scores or {})
+    summary = service.draft_summary(week)
     return {
         "week": week, "community": community, "days": days, "statuses": statuses, "demands": demands,
         "drafted": drafted, "rules": rules, "rules_by_demand": rules_by_demand, "reasons": reasons, "short": short,
         "stations": stations, "grid": grid, "tasks": [d for d in demands if not d.station_id],
         "live_by_demand": live_by_demand, "has_live": bool(live), "versions": history, "publishers": publishers,
-        "draft_changed": {(d, v) for d, ids in drafted.items() for v in ids} != standing,
+        "summary": summary, "draft_changed": summary.changes_to_publish > 0,
         "swaps": urgent.swaps_for_week(week), "scores": scores,
         "warnings": [names.say(w) for w in scores.get("warnings", [])],
         "unknown_years": unknown_years(days[0], days[-1]),
-        "places": sum(d.needed for d in demands if not d.cancelled),
-        "filled": sum(min(len(drafted[d.id]), d.needed) for d in demands if not d.cancelled),
         "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
         "names": names, "running": running if running is not None and not service.job_is_stale(running) else None,
     }
@@ -141,6 +138,25 @@ def roster_rule(week_id: int):
                PairRuleKind.forbidden: _("%(name)s will not be planned on %(duty)s.", name=who, duty=what),
                None: _("The rule for %(name)s on %(duty)s is cleared.", name=who, duty=what)}[kind]
     flash(message, "success")
+    return redirect(review_url(week, anchor))
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/reask")
+@staff_required
+def roster_reask(week_id: int):
+    """Ask a volunteer who declined once more; they confirm again after the next publish."""
+    week = service.get_week(week_id)
+    service.templates.require_writer()
+    data = blank_to_none(request.form, ("demand_id", "volunteer_id"))
+    _pin, problems = save(schemas.ReaskIn(), data, lambda loaded: service.reask(
+        week, loaded["demand_id"], loaded["volunteer_id"], current_user))
+    anchor = f"demand-{data['demand_id']}"
+    if problems is not None:
+        return render_review(week, problems, target=anchor)
+    names = week_names(week, community_volunteers(week.community_id))
+    flash(_("%(name)s is back on %(duty)s and will be asked to confirm when you publish.",
+            name=names.volunteers.get(int(data["volunteer_id"]), ""), duty=names.demands.get(int(data["demand_id"]), "")),
+          "success")
     return redirect(review_url(week, anchor))
 
 
