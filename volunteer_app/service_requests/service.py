@@ -15,21 +15,22 @@ Two guarantees shape this module:
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from flask_login import current_user
 from sqlalchemy import Select, false, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
-from solver import suggest
-from solver.model import problem_from_dict
+from solver import constraints, distance_m, suggest
+from solver.model import Demand, Location, Problem, format_minute, problem_from_dict
+from solver.model import Volunteer as SolverVolunteer
 
 from ..accounts.models import Role, User
 from ..accounts.scoping import current_scope
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
-from ..people.models import Resident, ServiceLog, Volunteer
+from ..people.models import Resident, ServiceLog, Volunteer, VolunteerStatus
 from ..people.service import skills_by_code
 from ..places.models import Building, Community, Station
 from ..pii import mask_name
@@ -1020,9 +1021,9 @@ def task_pairs_for_week(community_id: int, week: str) -> list[dict]:
     return [{"demand": request_key(r.id), "volunteer": volunteer_key(r.volunteer_id)} for r in rows if r.volunteer_id]
 
 
-def rank_volunteers(request: ServiceRequest, start: datetime, end: datetime, k: int) -> list:
-    """Who could do it at that time, nearest first: ``solver.suggest`` over the week's problem,
-    with the live roster and the week's dispatched requests as everyone's current load."""
+def _request_problem(request: ServiceRequest, start: datetime, end: datetime) -> Problem:
+    """The week's roster problem with this request as a task at ``start``–``end``: the live roster and
+    the week's dispatched requests are everyone's current load."""
     label = iso_week(start)
     week = db.session.scalar(select(RosterWeek).where(RosterWeek.community_id == request.community_id,
                                                       RosterWeek.week == label))
@@ -1040,7 +1041,12 @@ def rank_volunteers(request: ServiceRequest, start: datetime, end: datetime, k: 
     document["demands"].append(demand_doc(request, start, end))
     document["previous"] += [{"demand": request_key(r.id), "volunteer": volunteer_key(r.volunteer_id)}
                              for r in others if volunteer_key(r.volunteer_id) in planned]
-    return suggest(problem_from_dict(document), request_key(request.id), k)
+    return problem_from_dict(document)
+
+
+def rank_volunteers(request: ServiceRequest, start: datetime, end: datetime, k: int) -> list:
+    """Who could do it at that time, nearest first: ``solver.suggest`` over the week's problem."""
+    return suggest(_request_problem(request, start, end), request_key(request.id), k)
 
 
 def candidates(request: ServiceRequest, k: int = 10) -> list[dict]:
@@ -1050,6 +1056,100 @@ def candidates(request: ServiceRequest, k: int = 10) -> list[dict]:
         Volunteer.id.in_([parse_key(s.volunteer) for s in ranked]))).all())
     return [{"volunteer_id": parse_key(s.volunteer), "name": names[parse_key(s.volunteer)], "distance_m": s.distance_m,
              "load_minutes": s.load_minutes, "free_minutes": s.free_minutes, "reasons": list(s.reasons)} for s in ranked]
+
+
+@dataclass(frozen=True)
+class DispatchOption:
+    """One volunteer of the community for a request: whether they can take it now, and why (not).
+
+    ``reasons`` are ``(code, details)`` pairs: for a suitable volunteer what ranks them
+    (``unwanted``: they would rather not serve then); for the others what stands in the way —
+    ``paused``, ``on_leave``, ``not_available``, ``lacks_skills`` (skills), ``too_far`` (limit_m),
+    ``busy`` (start, end of what they already do then), ``over_hours`` (free_minutes, needed_minutes).
+    """
+
+    volunteer: Volunteer
+    suitable: bool
+    distance_m: int
+    load_minutes: int  # served before this week plus planned in it
+    free_minutes: int | None  # left under their weekly hours before this request
+    reasons: tuple[tuple[str, dict], ...]
+
+
+def _moment(minute: int) -> datetime:
+    return datetime.strptime(format_minute(minute), MINUTE)
+
+
+def _away(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
+    """A dated absence (leave, away that day) covers part of ``start``–``end``."""
+    for exception in volunteer.exceptions:
+        if exception.available:
+            continue
+        begins = datetime.combine(exception.on_date, exception.start or time(0))
+        ends = datetime.combine(exception.on_date, exception.end) if exception.end else begins + timedelta(days=1)
+        if begins < end and start < ends:
+            return True
+    return False
+
+
+def _obstacles(problem: Problem, planned: SolverVolunteer, demand: Demand, theirs: list[Demand],
+               free: int | None) -> list:
+    """What stops this volunteer taking ``demand`` on top of ``theirs``, by the solver's own rules."""
+    found = []
+    for broken in constraints.pair_rules(problem, planned, demand):
+        if broken.rule == 1:
+            found.append(("lacks_skills", {"skills": sorted(demand.required_skills - planned.skills)}))
+        elif broken.rule == 2:
+            found.append(("not_available", {}))
+        else:
+            found.append(("too_far", {"limit_m": problem.reach_m(planned)}))
+    clashes = [d for d in theirs if not constraints.no_overlap(problem, d, demand)]
+    if clashes:
+        found.append(("busy", {"start": _moment(clashes[0].start), "end": _moment(clashes[0].end)}))
+    if constraints.load_violations(planned, [*theirs, demand]):
+        found.append(("over_hours", {"free_minutes": max(free or 0, 0), "needed_minutes": demand.minutes}))
+    return found
+
+
+def dispatch_options(request: ServiceRequest) -> list[DispatchOption]:
+    """Every volunteer of the request's community (those who left aside), best first.
+
+    The suitable ones come first in ``solver.suggest``'s order (nearest, then least
+    loaded); then the others, fewest obstacles first, then nearest, each with what
+    stops them, checked with the solver's rules against the week's live plan.
+    """
+    start, end = _planned_window(request, now())
+    problem = _request_problem(request, start, end)
+    demand = problem.demand_by_id[request_key(request.id)]
+    ranked = suggest(problem, demand.id, len(problem.volunteers))
+    plans: dict[str, list[Demand]] = {}
+    for pair in dict.fromkeys(problem.pinned + problem.previous):
+        if pair.demand != demand.id:
+            plans.setdefault(pair.volunteer, []).append(problem.demand_by_id[pair.demand])
+    volunteers = db.session.scalars(select(Volunteer).where(
+        Volunteer.community_id == request.community_id, Volunteer.status != VolunteerStatus.left)).all()
+    by_key = {volunteer_key(v.id): v for v in volunteers}
+    options = [DispatchOption(by_key[s.volunteer], True, s.distance_m, s.load_minutes, s.free_minutes,
+                              (("unwanted", {}),) if s.unwanted else ()) for s in ranked]
+    chosen = {s.volunteer for s in ranked}
+    others = []
+    for key, volunteer in by_key.items():
+        if key in chosen:
+            continue
+        planned = problem.volunteer_by_id.get(key) or SolverVolunteer(
+            key, Location(volunteer.lat, volunteer.lon), (), frozenset(s.code for s in volunteer.skills),
+            max_minutes=volunteer.max_hours_per_week * 60, max_distance_m=volunteer.max_distance_m)
+        theirs = plans.get(key, [])
+        used = sum(d.minutes for d in theirs)
+        free = None if planned.max_minutes is None else planned.max_minutes - used
+        reasons = _obstacles(problem, planned, demand, theirs, free)
+        if volunteer.status == VolunteerStatus.paused or _away(volunteer, start, end):
+            reasons = [("paused" if volunteer.status == VolunteerStatus.paused else "on_leave", {}),
+                       *[r for r in reasons if r[0] != "not_available"]]
+        others.append(DispatchOption(volunteer, False, distance_m(planned.home, demand.location),
+                                     planned.history_minutes + used, free, tuple(reasons)))
+    others.sort(key=lambda o: (len(o.reasons), o.distance_m, o.volunteer.id))
+    return options + others
 
 
 def _dispatch(request: ServiceRequest, data: dict, at: datetime) -> dict:

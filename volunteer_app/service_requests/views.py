@@ -26,7 +26,8 @@ from ..accounts.scoping import current_scope
 from ..errors import Forbidden, NotFound
 from ..extensions import db
 from ..people import service as people
-from ..people.models import Resident, Volunteer
+from ..people.display import distinguishing_labels
+from ..people.models import Resident, Skill, Volunteer
 from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
 from ..resources import paginate
@@ -34,7 +35,7 @@ from ..roster.views.common import day_label, local_time
 from ..validation import MAX_ID
 from ..views import (
     OPTION_LIMIT, RECORD_ID, STAFF, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload,
-    save, scoped_options, staff_required, translate_error,
+    save, scoped_options, skill_name, staff_required, translate_error,
 )
 from . import schemas, service
 from .models import BookingStatus, EventStatus, RequestState, ServiceType
@@ -114,6 +115,46 @@ def span_of(start: datetime, end: datetime) -> str:
 def iso_moment(text: str | None) -> str:
     """A stored ISO minute (``2026-12-01T14:00``) shown like ``moment``."""
     return moment(datetime.fromisoformat(text)) if text else ""
+
+
+DISPATCH_REASONS = {
+    "unwanted": _l("would rather not serve at that time"), "paused": _l("paused, not serving now"),
+    "on_leave": _l("on leave at that time"), "not_available": _l("not available at that time"),
+    "lacks_skills": _l("lacks the skill %(skills)s"), "too_far": _l("beyond their %(limit)s m reach"),
+    "busy": _l("busy then: %(when)s"),
+    "over_hours": _l("over their weekly hours (%(free)s min left, %(needed)s needed)"),
+}
+
+
+@dataclass(frozen=True)
+class DispatchChoice:
+    volunteer_id: int
+    text: str
+    suitable: bool
+
+
+def dispatch_choices(options: list[service.DispatchOption]) -> list[DispatchChoice]:
+    """The service's ranking as picker lines: who (namesakes told apart), how far, and why (not)."""
+    labels = distinguishing_labels([o.volunteer for o in options])
+    codes = {code for o in options for reason, details in o.reasons if reason == "lacks_skills"
+             for code in details["skills"]}
+    skills = {s.code: skill_name(s) for s in db.session.scalars(select(Skill).where(Skill.code.in_(codes)))}
+
+    def reason_text(code: str, details: dict) -> str:
+        values = {"skills": _(", ").join(skills.get(c, c) for c in details.get("skills", ())),
+                  "limit": details.get("limit_m"), "free": details.get("free_minutes"),
+                  "needed": details.get("needed_minutes"),
+                  "when": span_of(details["start"], details["end"]) if "start" in details else ""}
+        return DISPATCH_REASONS[code] % values
+
+    choices = []
+    for o in options:
+        parts = [labels[o.volunteer.id], _("%(metres)s m", metres=o.distance_m)]
+        if o.suitable:
+            parts.append(_("%(minutes)s min booked this week", minutes=o.load_minutes))
+        parts += [reason_text(code, details) for code, details in o.reasons]
+        choices.append(DispatchChoice(o.volunteer.id, " · ".join(parts), o.suitable))
+    return choices
 
 
 @bp.context_processor
@@ -582,10 +623,10 @@ def render_request(request_id: int, problems: FormProblems | None = None, target
                    values: dict | None = None):
     item = service.get_request(request_id)
     moves = service.allowed_moves(item, current_user)
-    candidates = service.candidates(item) if RequestState.dispatched in moves else []
+    choices = dispatch_choices(service.dispatch_options(item)) if RequestState.dispatched in moves else []
     volunteer_ids = [e.details.get("volunteer_id") for e in item.history if isinstance(e.details, dict)]
     return render(
-        "request.html", problems.status if problems else 200, item=item, moves=moves, candidates=candidates,
+        "request.html", problems.status if problems else 200, item=item, moves=moves, choices=choices,
         deadlines=step_deadlines(item), overdue=service.is_overdue(item), problems=problems, target=target,
         values=values or {}, actors=names_by_id(User, [e.actor_id for e in item.history]),
         volunteers=names_by_id(Volunteer, volunteer_ids), building=db.session.get(Building, item.building_id)
