@@ -6,15 +6,19 @@ import uuid
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from flask_migrate import upgrade
-from sqlalchemy import text
 
-from volunteer_app import create_app
-from volunteer_app.config import normalise_database_url
-from volunteer_app.extensions import db
+pytest.register_assert_rewrite("tests.support")  # their asserts explain themselves as the tests' own do
 
-pytest_plugins = ["tests.factories"]
+from flask.testing import FlaskClient  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from tests.support.database import empty_all_tables  # noqa: E402
+from volunteer_app import create_app  # noqa: E402
+from volunteer_app.config import normalise_database_url  # noqa: E402
+from volunteer_app.extensions import db  # noqa: E402
+
+pytest_plugins = ["tests.support.factories"]
 
 
 def _database_url(tmp_root: Path) -> str:
@@ -56,6 +60,7 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "INSTANCE_FOR_TESTS": str(instance),
+        "ROSTER_JOBS_IN_BACKGROUND": False,  # plans finish inside the request; the progress tests turn it on
     })
     app.test_client_class = FreshContextClient
     with app.app_context():
@@ -69,17 +74,6 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-def _empty_all_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            db.session.execute(table.delete())
-    db.session.commit()
-
-
 @pytest.fixture()
 def app_ctx(app):
     """An app context over an empty database."""
@@ -87,7 +81,7 @@ def app_ctx(app):
 
     with app.app_context():
         limiter.reset()
-        _empty_all_tables()
+        empty_all_tables()
         yield app
         db.session.remove()
 

@@ -51,6 +51,7 @@ def settings_from_env(instance_path: str) -> dict:
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD"),
         "ROSTER_TIME_LIMIT_S": float(os.environ.get("ROSTER_TIME_LIMIT_S", "20")),
         "ROSTER_SOLVER_WORKERS": int(os.environ.get("ROSTER_SOLVER_WORKERS", "2")),
+        "ROSTER_JOBS_IN_BACKGROUND": env_bool("ROSTER_JOBS_IN_BACKGROUND", True),
     }
 
 

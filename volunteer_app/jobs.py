@@ -8,10 +8,13 @@ worker for a city deployment starts with one command:
 
 (it builds the app from the same environment variables as the web processes).
 """
+import threading
+
 from celery import Celery, Task
 from flask import Flask, current_app
 
 PLAN, REMIND, DELIVER, OVERDUE = "roster.plan", "roster.remind", "notifications.deliver", "requests.overdue"
+CALLOUT_WAVES = "roster.callout_waves"
 
 
 def _plan(job_id: int) -> None:
@@ -28,6 +31,15 @@ def _remind() -> int:
     sent = send_reminders(now_local().date())
     db.session.commit()
     return sent
+
+
+def _callout_waves() -> int:
+    from .extensions import db
+    from .roster.urgent import advance_due_waves
+
+    invited = advance_due_waves()
+    db.session.commit()
+    return invited
 
 
 def _deliver() -> int:
@@ -72,10 +84,12 @@ def init_app(app: Flask) -> Celery:
             "roster-reminders": {"task": REMIND, "schedule": 3600.0},
             "deliver-outbox": {"task": DELIVER, "schedule": 60.0},
             "overdue-requests": {"task": OVERDUE, "schedule": 300.0},
+            "callout-waves": {"task": CALLOUT_WAVES, "schedule": 60.0},
         },
         timezone="Asia/Shanghai",
     )
-    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver), (OVERDUE, _overdue)):
+    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver), (OVERDUE, _overdue),
+                           (CALLOUT_WAVES, _callout_waves)):
         celery.task(name=name)(function)
     app.extensions["celery"] = celery
     return celery
@@ -84,9 +98,21 @@ def init_app(app: Flask) -> Celery:
 def enqueue_plan(job_id: int) -> None:
     """Queue a plan job (after its row is committed, so a worker can see it).
 
-    Without a broker (the embedded default) the job runs here and now.
+    Without a broker (the embedded default) the job runs in a background
+    thread of this process, so the coordinator sees the same progress page as
+    with Celery instead of a spinning browser; ``ROSTER_JOBS_IN_BACKGROUND=0``
+    runs it here and now (tests that are not about the progress use that).
+    A thread lost with its process is marked failed like a lost worker.
     """
     if current_app.config.get("REDIS_URL"):
         current_app.extensions["celery"].send_task(PLAN, args=[job_id])
+    elif current_app.config.get("ROSTER_JOBS_IN_BACKGROUND"):
+        app = current_app._get_current_object()
+
+        def work() -> None:
+            with app.app_context():
+                _plan(job_id)
+
+        threading.Thread(target=work, name=f"plan-job-{job_id}", daemon=True).start()
     else:
         _plan(job_id)
