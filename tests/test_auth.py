@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from tests.support.pages import PASSWORD, csrf_token
 from volunteer_app.accounts.models import ApiToken, Role
 from volunteer_app.accounts.service import create_token
 from volunteer_app.extensions import db
@@ -56,9 +57,8 @@ def test_cli_token_create_prints_a_working_token(app_ctx, make_user):
     assert unknown.exit_code != 0 and "ghost" in unknown.output
 
 
-def login(client, username, password="correct-horse-1"):
-    page = client.get("/login")
-    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+def login(client, username, password=PASSWORD):
+    token = csrf_token(client, "/login")
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token}), token
 
 

@@ -1,25 +1,7 @@
 """Concurrent edits of one record: the stale writer gets 409, no edit is silently lost."""
-import threading
-
+from tests.support.concurrency import run_together
 from volunteer_app.extensions import db
 from volunteer_app.people.models import Volunteer
-
-
-def run_together(calls):
-    """Start all calls at the same instant; return their results in order."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 def test_two_coordinators_edit_one_volunteer_at_once(make_volunteer, admin_api):

@@ -4,6 +4,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.database import empty_all_tables
 from volunteer_app import demo
 from volunteer_app.accounts.models import Role, User
 from volunteer_app.accounts.service import authenticate, create_token
@@ -27,10 +28,8 @@ PASSWORD = "demo-password-1"
 def seeded(app):
     """The demo district, seeded once for this module's tests (seeding takes seconds): they only read it,
     or add what the next ones do not look at (tokens, a plan job). Every other test starts from empty tables."""
-    from .conftest import _empty_all_tables
-
     with app.app_context():
-        _empty_all_tables()
+        empty_all_tables()
         logins = demo.seed(password=PASSWORD)
         db.session.commit()
         yield logins, None

@@ -4,6 +4,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tests.support.pages import CSRF, PASSWORD, csrf_token, text_of
 from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.people.models import (
@@ -11,25 +12,9 @@ from volunteer_app.people.models import (
 )
 from volunteer_app.places.models import Community, Station, StationType
 
-PASSWORD = "correct-horse-1"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def csrf_token(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, page.status_code
-    match = CSRF.search(page.get_data(as_text=True))
-    assert match, "no CSRF token on " + path
-    return match.group(1)
-
-
 def login(client, user, password: str = PASSWORD):
     token = csrf_token(client, "/login")
     return client.post("/login", data={"username": user.username, "password": password, "csrf_token": token})
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def shown_errors(response) -> dict:

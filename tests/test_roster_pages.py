@@ -4,42 +4,14 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.roster.conftest import WEEK, district, make_template  # noqa: F401 (fixtures)
+from tests.support.pages import csrf_token, logged_in, post, text_of
+from tests.support.roster import WEEK, district, make_template  # noqa: F401 (fixtures)
 from volunteer_app.extensions import db
 from volunteer_app.notifications.models import Notification
 from volunteer_app.roster.models import (
     Assignment, AssignmentStatus, CallOut, DraftAssignment, JobStatus, PairRule, PlanJob, RosterVersion, RosterWeek,
     ShiftTemplate, SwapRequest,
 )
-
-PASSWORD = "correct-horse-1"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf_token(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, (path, page.status_code)
-    match = CSRF.search(text_of(page))
-    assert match, "no CSRF token on " + path
-    return match.group(1)
-
-
-def logged_in(app, username: str):
-    """A fresh browser-like client logged in as ``username``."""
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, text_of(response)
-    return client
-
-
-def post(client, path: str, data: dict, form_page: str):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
-
 
 @pytest.fixture()
 def coord(district, app_ctx):

@@ -1,7 +1,6 @@
 """Excel / CSV import and export of the 台账: formats, row-by-row errors, all-or-nothing, scope, PII."""
 import csv
 import io
-import time
 import zipfile
 from datetime import date
 from types import SimpleNamespace
@@ -10,6 +9,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.pages import CSRF, csrf_token
 from volunteer_app.accounts.models import AuditLog, Role
 from volunteer_app.extensions import db
 from volunteer_app.people import transfer
@@ -295,13 +295,12 @@ def test_availability_formats():
 
 def test_page_imports_and_lists_errors(district, client, make_user):
     user = make_user(role=Role.coordinator, communities=[district.home], username="coord", password="correct-horse-1")
-    login = client.get("/login")
-    token = _csrf(login.get_data(as_text=True))
+    token = csrf_token(client, "/login")
     client.post("/login", data={"username": user.username, "password": "correct-horse-1", "csrf_token": token})
     page = client.get("/io/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    token = _csrf(html)
+    token = CSRF.search(html).group(1)
     assert "/api/v1/import/templates/volunteers.xlsx" in html and "永安社区" in html and "兴华社区" not in html
 
     def post(rows):
@@ -318,15 +317,9 @@ def test_page_imports_and_lists_errors(district, client, make_user):
 
 def test_page_is_for_staff_only(client, make_user):
     make_user(role=Role.volunteer, username="vol", password="correct-horse-1")
-    token = _csrf(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client, "/login")
     client.post("/login", data={"username": "vol", "password": "correct-horse-1", "csrf_token": token})
     assert client.get("/io/").status_code == 403
-
-
-def _csrf(html: str) -> str:
-    import re
-
-    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 def test_openapi_documents_the_endpoints(client):
@@ -350,21 +343,16 @@ def _properties(spec, schema) -> dict:
     return schema.get("properties", {})
 
 
-def test_five_thousand_rows_import_in_seconds(district, admin_api, make_grid, make_building):
+def test_five_thousand_rows_import_in_one_go(district, admin_api, make_grid, make_building):
     grids = [district.grid] + [make_grid(community=district.home, code=f"yongan-g{n}") for n in range(2, 5)]
     for grid in grids[1:]:
         make_building(grid=grid, code=f"{grid.code}-b1")
     rows = [volunteer_row(f"139{n:08d}", 网格编码=grids[n % 4].code,
                           楼栋编码="yongan-b01" if n % 4 == 0 else f"{grids[n % 4].code}-b1")
             for n in range(5000)]
-    data = xlsx(rows)
-    started = time.perf_counter()
-    response = upload(admin_api, data)
-    elapsed = time.perf_counter() - started
+    response = upload(admin_api, xlsx(rows))
     assert response.status_code == 200, response.json["errors"]["rows"][:3]
     assert count(Volunteer) == 5000
-    print(f"\n5000-row import: {elapsed:.2f} s")
-    assert elapsed < 30  # a few seconds on a laptop; generous for slow CI machines
 
 
 def test_cells_lose_invisible_control_characters():

@@ -4,16 +4,11 @@ The app is the session ``app`` fixture; each test seeds data with the
 factories inside ``app_ctx`` and commits before the browser connects.
 """
 import threading
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 800}
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 
 @pytest.fixture()

@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.points.conftest import fund, town  # noqa: F401 (fixture)
-
-from .conftest import PHONE
+from tests.support.browser import PHONE, log_in
+from tests.support.points import fund, town  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-1"
 ORDER = re.compile(r".*/points/redemptions/(\d+)$")
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(base) + r"/(me|my/week)?$"))
 
 
 def phone(browser):

@@ -8,11 +8,11 @@ import pytest
 from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 
-from .conftest import CHROMIUM, DESKTOP, PHONE
+from tests.support.browser import CHROMIUM, DESKTOP, PHONE, log_in
+from tests.support.pages import PASSWORD
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-1"
 
 
 @pytest.fixture()
@@ -31,20 +31,12 @@ def seeded(make_community, make_grid, make_building, make_skill, make_user, make
     return {"community": community, "grid": grid, "building": building}
 
 
-def log_in(page, base: str, username: str = "wang") -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
-
-
 def test_chromium_is_installed():
     assert CHROMIUM.exists(), f"{CHROMIUM} is missing; the browser tests need Debian's chromium"
 
 
 def test_add_volunteer_then_find_them_by_search(page, live_server, seeded):
-    log_in(page, live_server)
+    log_in(page, live_server, "wang", "/")
     assert page.locator("h1").inner_text() == "我的社区"
     page.get_by_role("link", name="志愿者", exact=True).click()
     page.get_by_role("link", name="+ 登记志愿者").click()
@@ -85,7 +77,7 @@ def test_add_volunteer_then_find_them_by_search(page, live_server, seeded):
 
 
 def test_switching_language_shows_english_labels(page, live_server, seeded):
-    log_in(page, live_server)
+    log_in(page, live_server, "wang", "/")
     nav = page.locator("nav.mainnav")
     assert nav.get_by_role("link", name="志愿者", exact=True).is_visible()
     page.get_by_role("link", name="English").click()
@@ -110,7 +102,7 @@ def test_layout_fits_phone_and_desktop(browser, live_server, seeded):
         context = browser.new_context(locale="zh-CN", viewport=viewport)
         try:
             page = context.new_page()
-            log_in(page, live_server)
+            log_in(page, live_server, "wang", "/")
             for path in ("/", "/volunteers", "/volunteers/new", "/stations", "/party-reports/new"):
                 page.goto(live_server + path)
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -8,9 +8,8 @@ import re
 
 import pytest
 
-from tests.reports.conftest import clock, district, make_service_type, make_template  # noqa: F401 (fixtures)
-
-from .test_roster_browser import log_in
+from tests.support.browser import log_in
+from tests.support.reports import clock, district, make_service_type, make_template  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 

@@ -9,22 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.roster.conftest import WEEK, district, make_template  # noqa: F401 (fixtures)
-
-from .conftest import DESKTOP, PHONE
+from tests.support.browser import DESKTOP, PHONE, log_in
+from tests.support.roster import WEEK, district, make_template  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-1"
 REVIEW = re.compile(r".*/roster/weeks/\d+$")
-
-
-def log_in(page, base: str, username: str) -> None:
-    page.goto(base + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(base) + r"/(me|my/week)?$"))
 
 
 def plan_and_publish(page, base: str) -> None:

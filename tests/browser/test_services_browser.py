@@ -5,13 +5,11 @@ import re
 
 import pytest
 
-from tests.service_requests.conftest import clock, event_payload, make_event, make_service_type, town  # noqa: F401
-
-from .conftest import PHONE
+from tests.support.browser import PHONE, log_in
+from tests.support.services import clock, event_payload, make_event, make_service_type, town  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct-horse-1"
 
 
 @pytest.fixture()
@@ -28,14 +26,6 @@ def phones(browser):
     yield open_phone
     for context in contexts:
         context.close()
-
-
-def log_in(page, base: str, username: str, lands_on: str, start: str = "") -> None:
-    page.goto(base + "/login" + (f"?next={start}" if start else ""))
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(base + lands_on)
 
 
 def flash(page) -> str:

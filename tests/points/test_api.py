@@ -10,7 +10,7 @@ from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.points.models import PointAccount, Redemption
 
-from .conftest import balance_of, fund
+from tests.support.points import MONDAY_MORNING, balance_of, fund
 
 
 def order(api, item, key, quantity=1):
@@ -217,7 +217,6 @@ def test_orders_are_corrected_through_the_order_not_the_transfer(town):
 
 def test_pending_earnings_are_listed_and_decided_by_coordinators(town, set_rule):
     from volunteer_app.points import service
-    from .conftest import MONDAY_MORNING
 
     set_rule(town.community, approval="coordinator")
     for source_id in (1, 2):

@@ -12,8 +12,8 @@ from volunteer_app.extensions import db
 from volunteer_app.points import service
 from volunteer_app.points.models import CatalogueItem, Redemption
 
-from ..test_concurrency import run_together
-from .conftest import balance_of, fund
+from tests.support.concurrency import run_together
+from tests.support.points import balance_of, fund
 
 
 @pytest.fixture()

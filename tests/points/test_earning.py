@@ -11,7 +11,7 @@ from volunteer_app.points import ledger, service
 from volunteer_app.points.models import Approval, Earning, EarningStatus, Transfer
 from volunteer_app.roster.models import Assignment, CallOut, Demand, DemandKind, RosterWeek
 
-from .conftest import MONDAY_MORNING, balance_of, fund
+from tests.support.points import MONDAY_MORNING, balance_of, fund
 
 EVENING = MONDAY_MORNING.replace(hour=19)
 NATIONAL_DAY = datetime(2026, 10, 1, 9, 0)

@@ -16,33 +16,10 @@ from volunteer_app.points.models import (
     TransferKind,
 )
 
-from .conftest import balance_of, fund
+from tests.support.pages import PASSWORD, logged_in, post, text_of
+from tests.support.points import balance_of, fund
 
-PASSWORD = "correct-horse-1"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 KEY = re.compile(r'name="item_id" value="(\d+)">\s*<input type="hidden" name="idempotency_key" value="([^"]+)"')
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf_token(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, (path, page.status_code)
-    return CSRF.search(text_of(page)).group(1)
-
-
-def logged_in(app, username: str):
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, text_of(response)
-    return client
-
-
-def post(client, path: str, data: dict, form_page: str):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
 
 
 def field_error(response, name: str) -> str:

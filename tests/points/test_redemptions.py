@@ -6,7 +6,7 @@ from volunteer_app.extensions import db
 from volunteer_app.points import service
 from volunteer_app.points.models import CatalogueItem, Redemption, Transfer
 
-from .conftest import balance_of, fund
+from tests.support.points import balance_of, fund
 
 
 def order(api, item, quantity=1, key="order-key-0001", **extra):

@@ -5,8 +5,7 @@ from openpyxl import load_workbook
 
 from volunteer_app.reports.exports import FIGURE_COLUMNS, XLSX_MIME
 
-from .conftest import WEEK
-from .test_figures import get
+from tests.support.reports import WEEK, get
 
 
 def workbook(api, path: str, **query):

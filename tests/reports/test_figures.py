@@ -1,5 +1,5 @@
 """The dashboard's figures, the 周通报 ranking and the 双报到 report, exactly as the
-district of conftest.py lived them; who sees what; bad periods."""
+district of tests/support/reports.py lived them; who sees what; bad periods."""
 from datetime import date, timezone
 
 import pytest
@@ -7,16 +7,10 @@ import pytest
 from volunteer_app.reports.service import month_of, parse_period, previous, week_of
 from volunteer_app.validation import CHINA_TIME
 
-from .conftest import WEEK
+from tests.support.reports import WEEK, get
 
 STATES = ("submitted", "accepted", "dispatched", "in_progress", "resolved", "rated", "rejected", "cancelled",
           "escalated")
-
-
-def get(api, path: str, **query) -> dict:
-    response = api.get(path, query_string=query)
-    assert response.status_code == 200, response.json
-    return response.json
 
 
 def by_name(rows: list[dict]) -> dict[str, dict]:

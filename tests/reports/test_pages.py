@@ -4,8 +4,8 @@ import re
 
 from volunteer_app.accounts.models import Role
 
-from ..test_roster_pages import logged_in, text_of
-from .conftest import WEEK
+from tests.support.pages import logged_in, text_of
+from tests.support.reports import WEEK
 
 
 def svg(html: str, chart_id: str) -> str:
@@ -45,7 +45,7 @@ def test_the_dashboard_draws_its_charts_with_the_numbers(district, app_ctx):
     assert "1. 维北社区" in ranking and values(ranking) == ["60.0%"]
     # the same numbers in tables, and the workbook one click away
     assert re.search(r"<th scope=\"row\">已评价</th><td>2</td>", html)
-    assert re.search(r"<th scope=\"row\">2026-W49</th><td>5.0</td>", html)
+    assert re.search(r"<th scope=\"row\">11月30日–12月6日</th><td>5.0</td>", html)  # weeks read as dates
     assert 'href="/api/v1/reports/dashboard.xlsx?period=2026-W49"' in html
     assert "维北一网格" not in html  # grids once a community is chosen
 

@@ -12,7 +12,7 @@ from volunteer_app import jobs
 from volunteer_app.extensions import db
 from volunteer_app.roster.models import JobStatus, PlanJob
 
-from .conftest import WEEK
+from tests.support.roster import WEEK
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from volunteer_app.models_base import utcnow
 from volunteer_app.roster import service
 from volunteer_app.roster.models import DraftAssignment, JobStatus, PlanJob
 
-from .conftest import WEEK
+from tests.support.roster import WEEK
 
 
 def test_a_failing_solve_marks_the_job_failed_and_keeps_the_draft(district, monkeypatch):

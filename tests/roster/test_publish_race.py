@@ -2,8 +2,8 @@
 from volunteer_app.extensions import db
 from volunteer_app.roster.models import RosterVersion, RosterWeek
 
-from ..test_concurrency import run_together
-from .conftest import WEEK
+from tests.support.concurrency import run_together
+from tests.support.roster import WEEK
 
 
 def test_simultaneous_publishes_make_exactly_one_version(district, make_user, api_as):

@@ -7,8 +7,8 @@ from openpyxl import load_workbook
 from volunteer_app.extensions import db
 from volunteer_app.roster.models import CallOut, CallOutStatus
 
-from ..test_concurrency import run_together
-from .conftest import WEEK
+from tests.support.concurrency import run_together
+from tests.support.roster import WEEK
 
 
 def planned_and_published(district):

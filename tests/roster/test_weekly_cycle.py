@@ -6,15 +6,7 @@ from volunteer_app.extensions import db
 from volunteer_app.notifications.models import Notification
 from volunteer_app.roster.models import Demand, HolidayRule, RosterVersion
 
-from .conftest import NATIONAL_DAY_WEEK, WEEK
-
-
-def plan(api, community_id, week=WEEK):
-    job = api.post("/roster/plan", json={"community_id": community_id, "week": week})
-    assert job.status_code == 202, job.json
-    done = api.get(f"/roster/jobs/{job.json['id']}").json
-    assert done["status"] == "succeeded", done
-    return done
+from tests.support.roster import NATIONAL_DAY_WEEK, WEEK, plan
 
 
 def test_plan_fills_what_it_can_and_explains_the_rest(district):

@@ -8,8 +8,8 @@ from volunteer_app.extensions import db
 from volunteer_app.people.models import Resident
 from volunteer_app.service_requests.models import Booking, BookingStatus, ServiceSlot
 
-from ..factories import ApiClient
-from ..test_concurrency import run_together
+from tests.support.concurrency import run_together
+from tests.support.factories import ApiClient
 
 CLIENTS = 40
 

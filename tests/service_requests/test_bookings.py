@@ -3,7 +3,7 @@ from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.service_requests.models import ServiceSlot
 
-from .conftest import NOW
+from tests.support.services import NOW
 
 
 def test_book_until_full_then_wait_and_get_promoted_on_cancel(town, make_event, make_resident, make_user, api_as):

@@ -3,9 +3,8 @@ follow-ups, and the micro-wish board."""
 from volunteer_app.extensions import db
 from volunteer_app.service_requests import service
 
-from ..test_concurrency import run_together
-from .conftest import WEEK
-from .test_requests import file, move
+from tests.support.concurrency import run_together
+from tests.support.services import WEEK, file, move
 
 
 def test_urgent_request_goes_at_once_to_the_nearest_able_volunteer(town):

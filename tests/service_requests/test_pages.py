@@ -7,40 +7,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.pages import csrf_token, logged_in, post, text_of
 from volunteer_app.accounts.models import User
 from volunteer_app.extensions import db
 from volunteer_app.notifications.models import Notification
 from volunteer_app.service_requests.models import (
     Booking, BookingStatus, FollowUp, RequestState, ServiceEvent, ServiceRequest, Wish,
 )
-
-PASSWORD = "correct-horse-1"
-CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def csrf_token(client, path: str) -> str:
-    page = client.get(path)
-    assert page.status_code == 200, (path, page.status_code, text_of(page)[:2000])
-    match = CSRF.search(text_of(page))
-    assert match, "no CSRF token on " + path
-    return match.group(1)
-
-
-def logged_in(app, username: str):
-    client = app.test_client()
-    token = csrf_token(client, "/login")
-    response = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302, text_of(response)
-    return client
-
-
-def post(client, path: str, data: dict, form_page: str):
-    return client.post(path, data={**data, "csrf_token": csrf_token(client, form_page)})
-
 
 def error_of(response, field: str) -> str:
     found = re.search(rf'<p class="field-error" id="{re.escape(field)}-error">(.*?)</p>', text_of(response), re.S)
@@ -79,7 +52,7 @@ class Clients(dict):
 
 @pytest.fixture()
 def clients(town, app_ctx):
-    """Page clients of the town's people: coord, gridworker, resident0/1, vol0/1 (see the package's conftest)."""
+    """Page clients of the town's people: coord, gridworker, resident0/1, vol0/1 (see tests/support/services.py)."""
     return Clients(app_ctx)
 
 

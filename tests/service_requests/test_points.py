@@ -7,8 +7,7 @@ from volunteer_app.points import ledger
 from volunteer_app.points.models import Earning, EarningStatus, PointAccount, Transfer, TransferKind
 from volunteer_app.service_requests.models import Booking, ServiceRequest, ServiceSlot
 
-from .conftest import balance, fund_resident
-from .test_requests import file, move
+from tests.support.services import balance, file, fund_resident, move
 
 
 def count(model) -> int:

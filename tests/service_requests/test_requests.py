@@ -9,19 +9,8 @@ from volunteer_app.notifications.models import Notification
 from volunteer_app.service_requests import service
 from volunteer_app.service_requests.models import RequestEvent, ServiceRequest
 
-from ..test_concurrency import run_together
-from .conftest import NOW
-
-
-def file(api, town, key=None, **changes):
-    body = {"service_type_id": town["repair"].id, "description": "厨房下水道堵了",
-            "preferred_windows": [{"start": "2026-12-01T14:00", "end": "2026-12-01T16:00"}], **changes}
-    headers = {"Idempotency-Key": key} if key else {}
-    return api.post("/service-requests", json=body, headers=headers)
-
-
-def move(api, request_id, to, **fields):
-    return api.post(f"/service-requests/{request_id}/transitions", json={"to": to, **fields})
+from tests.support.concurrency import run_together
+from tests.support.services import NOW, file, move
 
 
 def test_the_closed_loop_from_filing_to_rating(town):

@@ -1,4 +1,5 @@
-"""A community with a coordinator, volunteers with logins, a resident in difficulty, a partner and its catalogue."""
+"""A community with a coordinator, volunteers with logins, a resident in difficulty, a partner and its catalogue;
+funding a volunteer through the real earning path."""
 import itertools
 from datetime import datetime
 from types import SimpleNamespace
@@ -10,7 +11,7 @@ from volunteer_app.extensions import db
 from volunteer_app.people.models import PriorityGroup, ResidentPriorityGroup
 from volunteer_app.places.models import Community
 from volunteer_app.points import service
-from volunteer_app.points.models import CatalogueItem, EarningRule, ItemKind, Partner, PartnerKind, PointAccount
+from volunteer_app.points.models import CatalogueItem, ItemKind, Partner, PartnerKind, PointAccount
 
 MONDAY_MORNING = datetime(2026, 11, 30, 9, 0)  # an ordinary working day, not evening
 _sources = itertools.count(1)
@@ -26,40 +27,6 @@ def fund(volunteer_id: int, community_id: int, points: int, at: datetime = MONDA
 def balance_of(account_id: int) -> int:
     db.session.expire_all()
     return db.session.get(PointAccount, account_id).balance
-
-
-@pytest.fixture()
-def make_partner(app_ctx):
-    def make(community, name="红心物业", kind=PartnerKind.property_company):
-        partner = Partner(community_id=community.id, name=name, kind=kind)
-        db.session.add(partner)
-        db.session.commit()
-        return partner
-    return make
-
-
-@pytest.fixture()
-def make_item(app_ctx):
-    def make(partner, name="上门清洗地毯", kind=ItemKind.service, price=20, stock=None, face_value_fen=None):
-        item = CatalogueItem(partner_id=partner.id, community_id=partner.community_id, name=name, kind=kind,
-                             price=price, stock=stock, face_value_fen=face_value_fen)
-        db.session.add(item)
-        db.session.commit()
-        return item
-    return make
-
-
-@pytest.fixture()
-def set_rule(app_ctx):
-    def make(community, **fields):
-        rule = db.session.scalar(db.select(EarningRule).where(EarningRule.community_id == community.id))
-        rule = rule or EarningRule(community_id=community.id)
-        for key, value in fields.items():
-            setattr(rule, key, value)
-        db.session.add(rule)
-        db.session.commit()
-        return rule
-    return make
 
 
 def _catalogue(community) -> dict:

@@ -1,7 +1,7 @@
 """A district of five communities whose week 2026-W49 was lived through the real services:
 requests filed and moved along the closed loop, a published roster with a decline and a
 served duty, bookings, points earned, reversed and redeemed, and in-office party members
-of two work units. The service clock of tests/service_requests moves the time.
+of two work units. The service clock of tests/support/services.py moves the time.
 
 What happened (the figures the tests expect are worked out from this):
 
@@ -22,20 +22,26 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from tests.roster.conftest import make_template  # noqa: F401 (fixture)
-from tests.service_requests.conftest import clock, make_service_type  # noqa: F401 (fixtures)
+from tests.support.roster import make_template  # noqa: F401 (fixture)
+from tests.support.services import clock, make_service_type  # noqa: F401 (fixtures)
 from volunteer_app.accounts.models import Role
 from volunteer_app.accounts.scoping import use_system_scope
 from volunteer_app.extensions import db
 from volunteer_app.people.models import ClaimedPost, PartyMemberReport, ServiceLog
 from volunteer_app.points import service as points
-from volunteer_app.points.models import CatalogueItem, ItemKind, Partner, PartnerKind
 from volunteer_app.roster import service as roster
 from volunteer_app.roster.models import Assignment
 
 WEEK = "2026-W49"
 MONDAY = datetime(2026, 11, 30, 9, 0)
 TUESDAY = datetime(2026, 12, 1, 10, 0)  # "now" when the reports are read
+
+
+def get(api, path: str, **query) -> dict:
+    """An API read that must answer 200; its JSON."""
+    response = api.get(path, query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json
 
 
 def move(api, request_id: int, to: str, **fields) -> dict:
@@ -176,19 +182,3 @@ def district(clock, make_community, make_grid, make_building, make_station, make
         coordinator_a=coordinator_a, grid_worker=grid_worker, api_a=api_a, api_b=api_b, api_admin=api_admin,
         api_grid=api_as(grid_worker), api_helper=api_as(helper_user),
     )
-
-
-@pytest.fixture()
-def redemption(district):
-    """党员甲 spends 20 of their 30 points at the property company; the order is fulfilled now (real time)."""
-    partner = Partner(community_id=district.a.id, name="红心物业", kind=PartnerKind.property_company)
-    item = CatalogueItem(partner=partner, community_id=district.a.id, name="上门清洗地毯", kind=ItemKind.service,
-                         price=20)
-    db.session.add_all([partner, item])
-    db.session.commit()
-    payer = points.volunteer_account(district.members[0])
-    order, _ = points.redeem(payer, item.id, 1, "carpet-0001", "", district.coordinator_a)
-    for action in ("approve", "fulfil"):
-        points.change_status(order, action, district.coordinator_a)
-    db.session.commit()
-    return order

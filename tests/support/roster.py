@@ -1,4 +1,4 @@
-"""A small community with stations, templates and volunteers, ready to plan."""
+"""A small community with stations, templates and volunteers, ready to plan; planning a week through the API."""
 from datetime import time
 
 import pytest
@@ -49,3 +49,12 @@ def district(make_grid, make_station, make_template, make_volunteer, make_skill,
         "coordinator": api_as(coordinator), "volunteer_apis": [api_as(u) for u in volunteer_users],
         "volunteer_ids": [v.id for v in volunteers], "community_id": community.id,
     }
+
+
+def plan(api, community_id, week=WEEK):
+    """Plan ``week`` through the API (the job runs eagerly in tests); the finished job."""
+    job = api.post("/roster/plan", json={"community_id": community_id, "week": week})
+    assert job.status_code == 202, job.json
+    done = api.get(f"/roster/jobs/{job.json['id']}").json
+    assert done["status"] == "succeeded", done
+    return done

@@ -1,5 +1,5 @@
 """A community with a menu, a station, residents, volunteers and their API clients,
-on a fixed clock (Monday 2026-11-30 09:00, an ordinary week)."""
+on a fixed clock (Monday 2026-11-30 09:00, an ordinary week); filing and moving requests."""
 from datetime import datetime
 
 import pytest
@@ -30,6 +30,19 @@ def clock(monkeypatch):
     fixed = Clock()
     monkeypatch.setattr(service, "now", lambda: fixed.moment)
     return fixed
+
+
+def file(api, town, key=None, **changes):
+    """File a repair request through the API (with an idempotency key if given); the response."""
+    body = {"service_type_id": town["repair"].id, "description": "厨房下水道堵了",
+            "preferred_windows": [{"start": "2026-12-01T14:00", "end": "2026-12-01T16:00"}], **changes}
+    headers = {"Idempotency-Key": key} if key else {}
+    return api.post("/service-requests", json=body, headers=headers)
+
+
+def move(api, request_id, to, **fields):
+    """Ask for a request's transition ``to``; the response."""
+    return api.post(f"/service-requests/{request_id}/transitions", json={"to": to, **fields})
 
 
 def fund_resident(resident, amount: int) -> int:
