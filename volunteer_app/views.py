@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from typing import Callable
 
-from flask import Flask, current_app, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from .accounts.models import Role
 from .clock import week_label
-from .errors import Conflict, Forbidden, InvalidInput
+from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .pii import mask_id_number, mask_name, mask_phone, pii_visible
 from .resources import ID_IN_URL, commit, update_schema_for, versioned_update
@@ -32,6 +32,8 @@ OPTION_LIMIT = 2000
 RECORD_ID = ID_IN_URL
 #: Most repeated rows (availability lines, opening hours …) read from one form.
 MAX_FORM_ROWS = 60
+#: Session key of the record a form just saved, for its list to show it first.
+SAVED_KEY = "saved_record"
 
 
 # --- access -------------------------------------------------------------------------------
@@ -359,8 +361,22 @@ def form_view(*, service, in_schema: type[Schema], obj, values_for: Callable, va
         saved, problems = save(patch_schema(in_schema), data, update)
     if problems is None:
         flash(saved_message(saved), "success")
+        session[SAVED_KEY] = {"entity": saved.__tablename__, "id": saved.id}
         return redirect(next_url(saved))
     return render(values, problems), problems.status
+
+
+def saved_first(service, page: dict) -> dict:
+    """A list page with the record its form just saved at the top, marked as ``saved_id``,
+    wherever sorting, filters or paging would put it (once, like the "saved" message)."""
+    saved = session.pop(SAVED_KEY, None)
+    if not saved or saved["entity"] != service.model.__tablename__:
+        return page
+    try:
+        record = service.get(saved["id"])
+    except NotFound:  # deleted meanwhile
+        return page
+    return {**page, "items": [record, *[i for i in page["items"] if i.id != record.id]], "saved_id": record.id}
 
 
 def blank_to_none(values: dict, keys) -> dict:

@@ -12,8 +12,8 @@ from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
 from ..pii import mask_id_number, mask_phone, pii_visible
 from ..views import (
-    RECORD_ID, blank_to_none, form_rows, form_view, hhmm, load_query, names_by_id, rows_payload, scoped_options,
-    staff_required,
+    RECORD_ID, blank_to_none, form_rows, form_view, hhmm, load_query, names_by_id, rows_payload, saved_first,
+    scoped_options, staff_required,
 )
 from . import schemas, service
 from .models import DaySelector, HolidayMode, PriorityGroup, Skill, Volunteer, VolunteerStatus
@@ -124,7 +124,7 @@ def render_volunteer_form(volunteer, values, problems):
 @staff_required
 def volunteers():
     args = load_query(schemas.VolunteerQuery())
-    page = service.volunteers.list(args)
+    page = saved_first(service.volunteers, service.volunteers.list(args))
     return render_template(
         "volunteers/list.html", page=page, args=args, names=place_names(page["items"]),
         skills=scoped_options(service.skills, Skill.code), statuses=[s.value for s in VolunteerStatus],
@@ -205,7 +205,7 @@ def render_report_form(report, values, problems):
 @staff_required
 def party_reports():
     args = load_query(schemas.PartyReportQuery())
-    page = service.party_reports.list(args)
+    page = saved_first(service.party_reports, service.party_reports.list(args))
     progress = {r.id: service.yearly_progress(r) for r in page["items"]}
     return render_template(
         "party_reports/list.html", page=page, args=args, progress=progress, names=place_names(page["items"]),
@@ -281,7 +281,7 @@ def render_resident_form(resident, values, problems):
 @staff_required
 def residents():
     args = load_query(schemas.ResidentQuery())
-    page = service.residents.list(args)
+    page = saved_first(service.residents, service.residents.list(args))
     return render_template(
         "residents/list.html", page=page, args=args, names=place_names(page["items"]),
         groups=[g.value for g in PriorityGroup], **place_options(),

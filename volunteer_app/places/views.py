@@ -5,8 +5,8 @@ from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 
 from ..views import (
-    RECORD_ID, blank_to_none, form_rows, form_view, load_query, names_by_id, rows_payload, scoped_options,
-    staff_required,
+    RECORD_ID, blank_to_none, form_rows, form_view, load_query, names_by_id, rows_payload, saved_first,
+    scoped_options, staff_required,
 )
 from . import schemas, service
 from .models import Community, Grid, StationType
@@ -66,7 +66,7 @@ def render_station_form(station, values, problems):
 @staff_required
 def stations():
     args = load_query(schemas.PlaceQuery())
-    page = service.stations.list(args)
+    page = saved_first(service.stations, service.stations.list(args))
     return render_template(
         "stations/list.html", page=page, args=args, types=[t.value for t in StationType],
         communities=scoped_options(service.communities, Community.code),
