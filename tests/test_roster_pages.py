@@ -295,7 +295,7 @@ def test_volunteer_confirms_and_declines_and_the_week_is_repaired(district, coor
                     {"version": theirs.version, "confirm": "false", "reason": "家里有事"}, my_page)
     assert declined.status_code == 302
     html = text_of(decliner.get(my_page))
-    assert "已拒绝" in html and "家里有事" in html
+    assert "不能参加" in html and "家里有事" in html
 
     review = text_of(coord.get(f"/roster/weeks/{week_id}"))
     assert "第 2 版" in review and "已发布,第 2 版" in review and "有志愿者不能参加,系统自动重排" in review
@@ -412,9 +412,10 @@ def test_callout_invites_the_nearest_and_fills(district, coord, app_ctx):
     station = district["station"]
     form = {"title": "积水排查", "community_id": district["community_id"], "needed": "1", "station_id": station.id,
             "lat": "", "lon": "", "start_in": "0", "start_at": "2026-12-01T10:00", "duration": "60"}
-    nobody = post(coord, "/roster/callouts", form, "/roster/callouts")  # 10:00: nobody is free on a workday
-    assert nobody.status_code == 302
-    assert "无法召集" in text_of(coord.get(nobody.headers["Location"]))
+    # 10:00 on a workday is outside everyone's usual hours: an emergency calls them all the same, and says so.
+    unusual = post(coord, "/roster/callouts", form, "/roster/callouts")
+    assert unusual.status_code == 302
+    assert "不在平时的服务时间" in text_of(coord.get(unusual.headers["Location"]))
 
     missing = post(coord, "/roster/callouts", {**form, "station_id": "", "title": ""}, "/roster/callouts")
     assert missing.status_code == 422
@@ -517,7 +518,7 @@ def test_template_form_starts_at_the_chosen_station(district, coord):
     ("none of the 5 volunteers is available 2026-11-30 18:00-20:00", "5 位志愿者在 2026-11-30 18:00-20:00 都没空。"),
     ("the 2 available volunteers all live farther than 2 km (the nearest is 2.5 km away)",
      "有空的志愿者住得太远(超出 2 km,最近的也有 2.5 km)。"),
-    ("v1, v2 declined this demand", "王芳, 李强 已拒绝这个岗位。"),
+    ("v1, v2 declined this demand", "王芳, 李强 不能参加这个岗位。"),
     ("v1 is pinned to d7 at the same time", "王芳 同一时间已固定在 周一 18:00 晚间值守。"),
     ("candidates v1, v2 were needed for higher-priority demands: d7",
      "王芳, 李强 同一时间要去更优先的岗位:周一 18:00 晚间值守。"),

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from babel.dates import format_interval
+from flask import has_request_context
 from flask_babel import get_locale
 
+DEFAULT_LOCALE = "zh_CN"  # the users' language
 CHINA_TIME = timezone(timedelta(hours=8))  # no daylight saving since 1991
 _ISO_WEEK = re.compile(r"(\d{4})-W(\d{2})")
 
@@ -57,9 +59,10 @@ class IsoWeek:
     def shifted(self, weeks: int) -> IsoWeek:
         return IsoWeek.of(self.monday + timedelta(weeks=weeks))
 
-    def label(self) -> str:
-        """The week as people read it, in the page's language: 12月7日–13日 / Dec 7 – 13."""
-        return format_interval(self.monday, self.sunday, "MMMMd", locale=get_locale() or "zh_CN")
+    def label(self, locale: str | None = None) -> str:
+        """The week as people read it: 12月7日–13日 / December 7 – 13 (the page's language, else Chinese)."""
+        locale = locale or (get_locale() if has_request_context() else None) or DEFAULT_LOCALE
+        return format_interval(self.monday, self.sunday, "MMMMd", locale=locale)
 
     def __str__(self) -> str:
         return f"{self.year}-W{self.number:02d}"

@@ -89,14 +89,14 @@ def test_plan_publish_confirm_decline_and_the_replan_keeps_the_rest(browser, liv
     volunteer.goto(f"{live_server}/my/week/{WEEK}")
     card = volunteer.locator("section.r-duty", has_text=b_when)
     card.locator("summary", has_text="我去不了").click()
-    card.get_by_role("button", name="请假,不能参加").click()  # no reason yet: the browser asks for one
+    card.get_by_role("button", name="不能参加", exact=True).click()  # no reason yet: the browser asks for one
     assert volunteer.locator(".alert-success").count() == 0
     card.get_by_label("不能参加的原因(必填)").fill("家里老人住院")
-    card.get_by_role("button", name="请假,不能参加").click()
+    card.get_by_role("button", name="不能参加", exact=True).click()
     volunteer.wait_for_url(re.compile(r".*#assignment-\d+$"))
-    assert "您已请假" in volunteer.locator(".alert-success").inner_text()
+    assert "您已回复不能参加" in volunteer.locator(".alert-success").inner_text()
     declined = volunteer.locator("section.r-duty", has_text=b_when)
-    assert declined.locator(".tag").inner_text() == "已拒绝" and "家里老人住院" in declined.inner_text()
+    assert declined.locator(".tag").inner_text() == "不能参加" and "家里老人住院" in declined.inner_text()
     b_context.close()
 
     # The coordinator reloads: version 2 replaced B only, A's confirmation stands.
@@ -109,7 +109,7 @@ def test_plan_publish_confirm_decline_and_the_replan_keeps_the_rest(browser, liv
     assert f"－ {b_name}" in latest and latest.count("＋") == 1 and latest.count("－") == 1
     after = live_rows(page)
     assert after[a_when][a_name] == "已确认"
-    assert after[b_when][b_name] == "已拒绝"
+    assert after[b_when][b_name] == "不能参加"
     standing = {name for name, status in after[b_when].items() if status in ("待确认", "已确认")}
     assert len(standing) == 2 and b_name not in standing
     newcomer = (standing - set(b_people)).pop()

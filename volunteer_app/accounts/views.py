@@ -14,6 +14,7 @@ from ..people.models import Resident, Volunteer
 from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
 from ..places.schemas import PlaceQuery
+from .. import todo
 from ..resources import paginate
 from ..errors import NotFound
 from ..people.schemas import RankingConsentIn
@@ -104,7 +105,7 @@ def home():
         "stations": counts_by_community(places.stations, Station, ids),
         "grids": counts_by_community(places.grids, Grid, ids),
     }
-    return render_template("home.html", page=page, counts=counts, q=args.get("q", ""))
+    return render_template("home.html", page=page, counts=counts, q=args.get("q", ""), todo=todo.items_for(current_user))
 
 
 @bp.post("/me/ranking-consent")

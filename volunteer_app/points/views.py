@@ -241,7 +241,8 @@ def render_my_points(account: PointAccount | None, problems: FormProblems | None
                 "volunteer_id": account.volunteer_id, "status": EarningStatus.pending})).all()
         context.update(catalogue=catalogue, args=args, orders=orders, pending=pending,
                        communities=names_by_id(Community, [i.community_id for i in catalogue["items"]]),
-                       keys={item.id: uuid.uuid4().hex for item in catalogue["items"]})
+                       shortfalls={item.id: service.Quote(item, 1, account.balance).shortfall
+                                   for item in catalogue["items"]})
     return render_template("points/my.html", **context), status_of(problems)
 
 
@@ -251,14 +252,43 @@ def my_points():
     return render_my_points(my_account())
 
 
+def redeem_values(source) -> tuple[dict, dict]:
+    """A redeem form (the catalogue's ask, the confirmation's send) as its values and the schema's input."""
+    values = {key: source.get(key, "").strip() for key in ("item_id", "quantity", "idempotency_key", "note")}
+    data = blank_to_none(values, ("item_id", "quantity", "idempotency_key"))
+    data["note"] = values["note"]
+    return values, data
+
+
+def redeem_refused(account: PointAccount, problems: FormProblems, values: dict):
+    """The catalogue again, the refusal shown at the item."""
+    db.session.expire_all()
+    target = int(values["item_id"]) if values["item_id"].isdigit() else None
+    return render_my_points(account, shown(problems), target, values)
+
+
+@bp.get("/points/my/redeem")
+@login_required
+def my_redeem_confirm():
+    """The step before redeeming: the item, its points and the balance after; nothing is taken yet."""
+    account = require_my_account()
+    values, data = redeem_values(request.args)
+    data.pop("idempotency_key")  # the confirmation makes one
+    offer, problems = save(schemas.RedemptionIn(), data,
+                           lambda loaded: service.quote(account, loaded["item_id"], loaded["quantity"]))
+    if problems is not None:
+        return redeem_refused(account, problems, values)
+    return render_template("points/redeem_confirm.html", account=account, offer=offer, note=values["note"],
+                           key=uuid.uuid4().hex)
+
+
 @bp.post("/points/my/redeem")
 @login_required
 def my_redeem():
-    """Redeem an item; the key generated into the form makes a double submit find the first order."""
+    """Redeem an item once confirmed; the key generated into the confirmation makes a double submit find the
+    first order."""
     account = require_my_account()
-    values = {key: request.form.get(key, "").strip() for key in ("item_id", "quantity", "idempotency_key", "note")}
-    data = blank_to_none(values, ("item_id", "quantity", "idempotency_key"))
-    data["note"] = values["note"]
+    values, data = redeem_values(request.form)
 
     def redeem(loaded: dict):
         if not loaded.get("idempotency_key"):
@@ -268,9 +298,7 @@ def my_redeem():
 
     result, problems = save(schemas.RedemptionIn(), data, redeem)
     if problems is not None:
-        db.session.expire_all()
-        target = int(values["item_id"]) if values["item_id"].isdigit() else None
-        return render_my_points(account, shown(problems), target, values)
+        return redeem_refused(account, problems, values)
     order, created = result
     if created:
         flash(_("Order No. %(id)s placed: %(item)s × %(quantity)s for %(points)s points. It waits for approval.",
@@ -859,9 +887,12 @@ def transfer_reverse(transfer_id: int):
 
 def register(app) -> None:
     """The blueprint and its menu entries (called from ``views.init_app``)."""
+    from ..todo import register_provider
+    from .todo import points_todo
     from ..views import STAFF, register_nav
 
     app.register_blueprint(bp)
+    register_provider(app, points_todo)
     register_nav(app, "points_pages.my_points", _l("My points"), {Role.volunteer, Role.resident}, order=-5,
                  active_prefix="points_pages.my_")
     register_nav(app, "points_pages.manage", _l("Points management"), STAFF, order=60, active_prefix="points_pages.")

@@ -397,6 +397,45 @@ def my_assignments(volunteer_id: int, week: str | None = None):
     return db.session.scalars(statement.order_by(Demand.start)).all()
 
 
+def awaiting_answer(volunteer_id: int, now: datetime) -> list[Assignment]:
+    """Duties not yet started that wait for this volunteer's answer, whatever their week, soonest first."""
+    return db.session.scalars(select(Assignment).join(Demand).where(
+        Assignment.volunteer_id == volunteer_id, Assignment.status == AssignmentStatus.assigned,
+        Demand.cancelled.is_(False), Demand.start >= now).order_by(Demand.start)).all()
+
+
+@dataclass(frozen=True)
+class WeekTodo:
+    """What a published week still needs from its coordinator."""
+
+    week: RosterWeek
+    unanswered: int  # duties still waiting for the volunteer's answer
+    declines_to_cover: int  # places a decline left empty that no one has taken since
+
+
+def weeks_needing_attention(now: datetime) -> list[WeekTodo]:
+    """Published weeks in the caller's scope with duties ahead that are unanswered or left empty by a decline."""
+    ahead = select(Assignment, Demand).join(Demand).join(RosterWeek, RosterWeek.id == Assignment.week_id).where(
+        current_scope().clause(RosterWeek), Demand.cancelled.is_(False), Demand.start >= now,
+        Assignment.status.in_((AssignmentStatus.assigned, AssignmentStatus.confirmed, AssignmentStatus.declined)))
+    unanswered, standing, declined, demands = Counter(), Counter(), set(), {}
+    for assignment, demand in db.session.execute(ahead).all():
+        demands[demand.id] = demand
+        if assignment.status == AssignmentStatus.declined:
+            declined.add(demand.id)
+        else:
+            standing[demand.id] += 1
+            unanswered[demand.week_id] += assignment.status == AssignmentStatus.assigned
+    empty = Counter()
+    for demand_id in declined:
+        demand = demands[demand_id]
+        empty[demand.week_id] += max(demand.needed - standing[demand_id], 0)
+    week_ids = sorted({w for w, n in unanswered.items() if n} | {w for w, n in empty.items() if n})
+    weeks = db.session.scalars(select(RosterWeek).where(RosterWeek.id.in_(week_ids))
+                               .order_by(RosterWeek.week, RosterWeek.community_id)).all() if week_ids else []
+    return [WeekTodo(w, unanswered[w.id], empty[w.id]) for w in weeks]
+
+
 def own_assignment(user: User, assignment_id: int) -> Assignment:
     """Volunteers see and answer only their own assignments (others: 404)."""
     assignment = db.session.get(Assignment, assignment_id)

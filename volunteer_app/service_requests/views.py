@@ -771,9 +771,12 @@ def wish_move(wish_id: int):
 
 def register(app) -> None:
     """The blueprint and its menu entries (called from ``views.init_app``)."""
+    from ..todo import register_provider
+    from .todo import requests_todo
     from ..views import register_nav
 
     app.register_blueprint(bp)
+    register_provider(app, requests_todo)
     app.jinja_env.globals["service_label"] = service_label  # "my week" lists requests too
     residents, volunteers = {Role.resident}, {Role.volunteer}
     register_nav(app, "services_pages.home", _l("Services"), residents, order=-20, active_prefix="services_pages.home")

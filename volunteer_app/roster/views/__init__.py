@@ -20,9 +20,12 @@ from . import callouts, duty_templates, inbox, my_week, planning, review  # noqa
 def register(app) -> None:
     """The blueprint and its menu entries (called from ``views.init_app``)."""
     from ...accounts.models import Role
+    from ...todo import register_provider
     from ...views import STAFF, register_nav
+    from .todo import roster_todo
 
     app.register_blueprint(bp)
+    register_provider(app, roster_todo)
     everyone = {Role.admin, Role.coordinator, Role.volunteer, Role.resident}
     register_nav(app, "roster_pages.roster_plan", _l("Rosters"), STAFF, order=45, active_prefix="roster_pages.roster_")
     register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46,

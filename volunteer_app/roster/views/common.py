@@ -117,11 +117,6 @@ def week_dates(week: str) -> list[date]:
     return [monday + timedelta(days=i) for i in range(7)]
 
 
-def week_title(week: str) -> str:
-    monday, sunday = week_bounds(week)
-    return f"{week} · {monday:%m-%d} – {sunday:%m-%d}"
-
-
 # --- the solver's words, with names ----------------------------------------------------------
 
 _KEY = re.compile(r"(?<![A-Za-z0-9_])([vd])(\d+)(?![0-9])")  # ids next to Chinese text too

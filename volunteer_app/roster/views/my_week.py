@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ... import jobs
+from ...clock import now_local, week_label
 from ...errors import NotFound
 from ...extensions import db
 from ...people.models import Volunteer, VolunteerStatus
@@ -17,7 +18,7 @@ from ...views import RECORD_ID, FormProblems, names_by_id, save
 from .. import exports, schemas, service, urgent
 from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
-from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404, week_title
+from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404
 
 # --- volunteers: my week ---------------------------------------------------------------------
 
@@ -27,7 +28,7 @@ def my_volunteer() -> Volunteer | None:
 
 def render_my_week(week: str, problems: FormProblems | None = None, target: str | None = None, feed_url=None):
     volunteer = my_volunteer()
-    context = {"week": week, "title": week_title(week), "previous": shifted(week, -1), "next": shifted(week, 1),
+    context = {"week": week, "title": week_label(week), "previous": shifted(week, -1), "next": shifted(week, 1),
                "this_week": iso_week(today()), "volunteer": volunteer, "problems": problems, "target": target,
                "feed_url": feed_url}
     if volunteer is not None:
@@ -45,6 +46,7 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
                       if v.id != volunteer.id and v.status == VolunteerStatus.active]
         context.update(
             assignments=assignments, swaps=swaps, invites=invites, colleagues=colleagues,
+            waiting=service.awaiting_answer(volunteer.id, now_local()), week_of=week_of,
             tasks=service_requests.my_requests(current_user, week),
             stations=names_by_id(Station, [a.demand.station_id for a in assignments]),
             has_feed=db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.volunteer_id == volunteer.id))
