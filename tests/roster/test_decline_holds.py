@@ -7,8 +7,7 @@ from volunteer_app.accounts.models import AuditLog, User
 from volunteer_app.extensions import db
 from volunteer_app.notifications.models import Notification
 
-from .conftest import WEEK
-from .test_weekly_cycle import plan
+from tests.support.roster import WEEK, plan
 
 
 def pinned_twice_published_and_declined(district):
