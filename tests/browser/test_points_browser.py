@@ -40,6 +40,9 @@ def test_redeem_approve_fulfil_and_see_the_new_balance(browser, live_server, tow
     card = volunteer.locator("li.p-item", has_text="上门清洗地毯")
     card.get_by_label("数量").fill("2")
     card.get_by_role("button", name="兑换").click()
+    assert "兑换后余额" in volunteer.locator("#redeem-details").inner_text()  # nothing taken before confirming
+    fits_the_phone(volunteer)
+    volunteer.get_by_role("button", name="确认兑换").click()
     volunteer.wait_for_url(ORDER)
     order_id = ORDER.match(volunteer.url).group(1)
     assert "已提交订单" in volunteer.locator(".alert-success").inner_text()

@@ -40,8 +40,8 @@ def account_of(volunteer_id: int) -> PointAccount:
 
 
 def form_key(client, item_id: int) -> str:
-    """The idempotency key generated into the redeem form of one item."""
-    keys = dict(KEY.findall(text_of(client.get("/points/my"))))
+    """The idempotency key generated into the confirmation form of one item."""
+    keys = dict(KEY.findall(text_of(client.get(f"/points/my/redeem?item_id={item_id}&quantity=1"))))
     return keys[str(item_id)]
 
 
@@ -113,6 +113,46 @@ def test_redeem_places_an_order_and_a_double_submit_redeems_once(town, vol):
     assert balance_of(account_of(town.volunteer_ids[0]).id) == 60
     detail = text_of(vol.get(second.headers["Location"]))
     assert "已经提交过" in detail and "待审核" in detail and "2 × 20 = 40" in detail
+
+
+def item_card(response, item) -> str:
+    """The catalogue card of one item."""
+    found = re.search(rf'<li class="card p-item[^"]*" id="item-{item.id}">(.*?)</li>', text_of(response), re.S)
+    assert found, f"no card for {item.name}"
+    return found.group(1)
+
+
+def test_an_item_beyond_the_balance_cannot_be_redeemed_and_says_what_is_missing(town, app_ctx):
+    fund(town.volunteer_ids[0], town.community_id, 40)
+    catalogue = logged_in(app_ctx, "vol0").get("/points/my")
+    fee = item_card(catalogue, town.fee)  # 50 points
+    assert re.search(r'<button type="submit" class="btn btn-primary" disabled>积分不足</button>', fee)
+    assert "还差 10 积分" in fee
+    carpet = item_card(catalogue, town.carpet)  # 20 points
+    assert re.search(r'<button type="submit" class="btn btn-primary">兑换</button>', carpet) and "还差" not in carpet
+
+
+def test_redeeming_asks_to_confirm_item_price_and_balance_after_before_anything_is_taken(town, vol):
+    carpet = item_card(vol.get("/points/my"), town.carpet)
+    assert re.search(r'<form method="get" action="/points/my/redeem"', carpet)  # the catalogue only asks
+    confirm = vol.get(f"/points/my/redeem?item_id={town.carpet.id}&quantity=2&note=下午来")
+    page = text_of(confirm)
+    assert confirm.status_code == 200 and "确认兑换" in page and "上门清洗地毯" in page
+    assert "2 × 20 = 40 积分" in page
+    assert re.search(r'当前余额</dt>\s*<dd>100 积分', page) and re.search(r'兑换后余额</dt>\s*<dd>60 积分', page)
+    assert 'name="note" value="下午来"' in page and 'name="quantity" value="2"' in page
+    assert count(Redemption) == 0 and balance_of(account_of(town.volunteer_ids[0]).id) == 100
+    key = dict(KEY.findall(page))[str(town.carpet.id)]
+    placed = post(vol, "/points/my/redeem", {"item_id": town.carpet.id, "quantity": "2", "idempotency_key": key,
+                                             "note": "下午来"}, "/points/my")
+    assert placed.status_code == 302 and count(Redemption) == 1
+    assert balance_of(account_of(town.volunteer_ids[0]).id) == 60
+
+
+def test_a_redemption_beyond_the_balance_is_refused_before_the_confirmation(town, vol):
+    response = vol.get(f"/points/my/redeem?item_id={town.fee.id}&quantity=3")  # 150 points, 100 held
+    assert response.status_code == 422 and "确认兑换" not in text_of(response)
+    assert "需要 150 积分，但余额只有 100" in field_error(response, "quantity")
 
 
 @pytest.mark.parametrize("quantity, message", [

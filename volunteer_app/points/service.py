@@ -4,6 +4,7 @@ gifts within the community's limits, statements and partner settlements.
 Every balance change goes through ``ledger.post_transfer``; this module
 decides which transfers to post and guards them with the account locks.
 """
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, exists, false, func, or_, select, true, update
@@ -497,6 +498,59 @@ def _change_stock(item: CatalogueItem, delta: int) -> bool:
     return changed == 1
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What redeeming ``quantity`` of ``item`` costs a payer holding ``balance`` points."""
+
+    item: CatalogueItem
+    quantity: int
+    balance: int
+
+    @property
+    def points(self) -> int:
+        return self.item.price * self.quantity
+
+    @property
+    def balance_after(self) -> int:
+        return self.balance - self.points
+
+    @property
+    def shortfall(self) -> int:
+        """Points missing; 0 when the balance covers it."""
+        return max(0, self.points - self.balance)
+
+    def check(self) -> None:
+        """Refuse what the balance or the stock cannot cover, naming the quantity."""
+        if self.shortfall:
+            raise InsufficientPoints(f"{self.points} points needed, the balance is {self.balance}",
+                                     {"quantity": [f"needs {self.points} points, the balance is {self.balance}"]},
+                                     balance=self.balance, needed=self.points)
+        if self.item.stock is not None and self.quantity > self.item.stock:
+            raise _sold_out(self.item)
+
+
+def _sold_out(item: CatalogueItem) -> InvalidInput:
+    return InvalidInput(f"Only {item.stock} left", {"quantity": [f"only {item.stock} in stock"]}, stock=item.stock)
+
+
+def _offered(payer: PointAccount, item_id: int) -> CatalogueItem:
+    """An item on offer to this payer (active, its partner active, the community rules allowing)."""
+    item = db.session.get(CatalogueItem, item_id)
+    if item is None or not item.active or not item.partner.active:
+        raise InvalidInput(f"Unknown item {item_id}", {"item_id": ["no such item on offer"]})
+    if not cross_allowed(payer.community_id, item.community_id):
+        raise InvalidInput("This item is offered in another community, and the rules do not allow redeeming there",
+                           {"item_id": ["offered in another community; cross-community redemption is not allowed"]})
+    return item
+
+
+def quote(payer: PointAccount, item_id: int, quantity: int) -> Quote:
+    """What a redemption would take, checked as ``redeem`` checks it; nothing is held or written."""
+    offer = Quote(_offered(payer, item_id), quantity, payer.balance)
+    offer.check()
+    return offer
+
+
 def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str,
            user: User) -> tuple[Redemption, bool]:
     """Place an order and hold its points; ``(order, created)``.
@@ -504,12 +558,7 @@ def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str
     Under the payer's account lock: a known idempotency key returns the first
     order; then balance and stock are checked and taken in one transaction.
     """
-    item = db.session.get(CatalogueItem, item_id)
-    if item is None or not item.active or not item.partner.active:
-        raise InvalidInput(f"Unknown item {item_id}", {"item_id": ["no such item on offer"]})
-    if not cross_allowed(payer.community_id, item.community_id):
-        raise InvalidInput("This item is offered in another community, and the rules do not allow redeeming there",
-                           {"item_id": ["offered in another community; cross-community redemption is not allowed"]})
+    item = _offered(payer, item_id)
     holding = community_account(AccountKind.holding, item.community_id)
     lock_accounts(payer, holding)
     existing = db.session.scalar(select(Redemption).where(Redemption.account_id == payer.id,
@@ -519,13 +568,11 @@ def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str
             raise Conflict("This idempotency key was used for a different order",
                            {"idempotency_key": [f"already used by order {existing.id}"]}, existing={"id": existing.id})
         return existing, False
-    points = item.price * quantity
-    if payer.balance < points:
-        raise InsufficientPoints(f"{points} points needed, the balance is {payer.balance}",
-                                 {"quantity": [f"needs {points} points, the balance is {payer.balance}"]},
-                                 balance=payer.balance, needed=points)
+    offer = Quote(item, quantity, payer.balance)
+    offer.check()
+    points = offer.points
     if item.stock is not None and not _change_stock(item, -quantity):
-        raise InvalidInput(f"Only {item.stock} left", {"quantity": [f"only {item.stock} in stock"]}, stock=item.stock)
+        raise _sold_out(item)
     order = Redemption(account_id=payer.id, payer_community_id=payer.community_id, item_id=item.id,
                        partner_id=item.partner_id, community_id=item.community_id, idempotency_key=key,
                        quantity=quantity, unit_price=item.price, points=points, note=note, requested_by_id=user.id)
