@@ -165,6 +165,16 @@ def roster_remind():
     click.echo(f"{sent} reminders sent")
 
 
+@roster_cli.command("callout-waves")
+def roster_callout_waves():
+    """Send the emergency call-outs' waves that are due (run it every minute from cron, without Celery)."""
+    from .roster.urgent import advance_due_waves
+
+    invited = advance_due_waves()
+    db.session.commit()
+    click.echo(f"{invited} volunteers called")
+
+
 @roster_cli.command("export-problem")
 @click.option("--week", required=True, help="ISO week, e.g. 2026-W49")
 @click.option("--community", "code", required=True, help="community code")

@@ -238,20 +238,31 @@ class CallOuts(MethodView):
 class CallOutItem(MethodView):
     @blp.response(200, schemas.CallOutSchema)
     def get(self, callout_id):
-        """A call-out with its invitations and answers"""
-        callout = urgent.get_callout(callout_id)
-        if not current_scope().allows(callout.community_id):
-            raise NotFound(f"call-out {callout_id} not found")
+        """A call-out with its invitations and answers (sending its next wave if that is due)"""
+        callout = urgent.callout_in_scope(callout_id)
+        urgent.advance_wave(callout)
+        commit()
         return callout
 
     @blp.response(200, schemas.CallOutSchema)
     def delete(self, callout_id):
         """Close a call-out that is no longer needed"""
         require_role(*COORDINATORS)
-        callout = urgent.get_callout(callout_id)
-        if not current_scope().allows(callout.community_id):
-            raise NotFound(f"call-out {callout_id} not found")
+        callout = urgent.callout_in_scope(callout_id)
         urgent.close_callout(callout)
+        commit()
+        return callout
+
+
+@blp.route(f"/roster/callouts/<{ID_IN_URL}:callout_id>/widen")
+class CallOutWiden(MethodView):
+    @blp.arguments(schemas.CallOutWidenIn)
+    @blp.response(200, schemas.CallOutSchema)
+    def post(self, data, callout_id):
+        """Too few in reach: widen the radius or drop the skills; the newly reachable are called at once"""
+        require_role(*COORDINATORS)
+        callout = urgent.callout_in_scope(callout_id)
+        urgent.widen_callout(callout, data)
         commit()
         return callout
 

@@ -7,6 +7,7 @@ from .models import (
     AssignmentStatus, CallOutStatus, DemandKind, HolidayRule, InviteStatus, JobStatus, PairRuleKind, SwapStatus,
     WeekStatus,
 )
+from .urgent import MAX_RADIUS_M, shortfall
 
 WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error="use an ISO week such as 2026-W49")
 Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
@@ -220,9 +221,16 @@ class RosterProblemSchema(Schema):
 class CallOutIn(Schema):
     community_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    lat = fields.Float(required=True, validate=validate.Range(min=3.0, max=54.0))
-    lon = fields.Float(required=True, validate=validate.Range(min=73.0, max=136.0))
+    station_id = Id(metadata={"description": "the place: a station of the community (then lat and lon are not needed)"})
+    place = fields.String(validate=validate.Length(max=128), metadata={
+        "description": "the address as people name it; without a station or a place, the nearest station's name"})
+    lat = fields.Float(validate=validate.Range(min=3.0, max=54.0))
+    lon = fields.Float(validate=validate.Range(min=73.0, max=136.0))
+    radius_m = fields.Integer(validate=validate.Range(min=100, max=MAX_RADIUS_M), metadata={
+        "description": "call people living within this distance; default: the CALLOUT_RADIUS_M setting"})
     skills = fields.List(fields.String(validate=CODE), load_default=list, validate=validate.Length(max=10))
+    skills_required = fields.Boolean(load_default=True, metadata={
+        "description": "false: the skills only rank people, nobody is left out for lacking them"})
     needed = Needed(required=True)
     start = LocalDateTime(required=True)
     end = LocalDateTime(required=True)
@@ -232,6 +240,20 @@ class CallOutIn(Schema):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
             raise ValidationError("must be after start", "end")
 
+    @validates_schema(skip_on_field_errors=False)
+    def somewhere(self, data, **kwargs):
+        missing = [key for key in ("lat", "lon") if key not in data]
+        if "station_id" not in data and missing:
+            raise ValidationError({key: ["required without a station_id"] for key in missing})
+
+
+class CallOutWidenIn(Schema):
+    """Call more people for an open call-out; the next wave goes at once."""
+
+    radius_m = fields.Integer(validate=validate.Range(min=100, max=MAX_RADIUS_M), metadata={
+        "description": "a wider radius (it cannot shrink)"})
+    skills_required = fields.Boolean(metadata={"description": "false: drop the skills as a requirement"})
+
 
 class InviteSchema(Schema):
     volunteer_id = fields.Integer()
@@ -239,12 +261,25 @@ class InviteSchema(Schema):
     rank = fields.Integer()
     distance_m = fields.Integer()
     status = fields.Enum(InviteStatus)
+    wave = fields.Integer()
+    outside_hours = fields.Boolean(metadata={"description": "called outside their usual weekly times"})
+    over_weekly_hours = fields.Boolean(metadata={"description": "called beyond their weekly hours"})
 
 
 class CallOutSchema(Schema):
     id = fields.Integer()
     community_id = fields.Integer()
     status = fields.Enum(CallOutStatus)
+    place = fields.String()
+    radius_m = fields.Integer()
+    skills_required = fields.Boolean()
+    accepted = fields.Integer()
+    wave = fields.Integer(metadata={"description": "waves of invitations sent so far"})
+    next_wave_at = fields.DateTime(allow_none=True, metadata={"description": "when the next wave goes if too few accept"})
+    reach = fields.Dict(metadata={"description": "at the last wave: eligible, uncalled, and people left out by cause "
+                                                 "(on_leave, busy, lacks_skill, beyond_radius), wider_radius_m"})
+    short = fields.Function(shortfall, metadata={
+        "description": "places that even everyone still to answer or to be called could not fill"})
     demand = fields.Nested(DemandSchema)
     invites = fields.List(fields.Nested(InviteSchema))
 

@@ -1,60 +1,325 @@
-"""Emergency call-outs (平急结合) and swaps: who can take this one demand now.
+"""Emergency call-outs (平急结合) and swaps.
 
-Both rank candidates with ``solver.suggest`` over the week's problem with the
-live roster as the current plan, so travel, overlaps and load limits are
-judged exactly as the planner judges them.
+Call-outs. An emergency is not a routine shift: every active volunteer of the
+community may be called, except those on leave (an "away" day or hours over
+the time), those on a published duty that overlaps it, and those farther than
+the call-out's radius (``CALLOUT_RADIUS_M`` unless the call-out says). When
+the call-out requires its skills, people lacking them are left out too;
+otherwise the skills only rank. Routine limits exclude nobody: someone outside
+their usual weekly times or over their weekly hours is still called, ranked
+after the others and told so on the invitation. Party members' claimed posts
+(认领服务岗位) are offers to serve, not duties: they count for nothing here.
+Ranking: routine limits exceeded, distance, skills missing, recent load.
+
+Invitations go out in waves, nearest first; each wave calls
+``CALLOUT_INVITES_PER_PLACE`` people per place still open. The next wave goes
+``CALLOUT_WAVE_MINUTES`` after the last one if too few have accepted, or at
+once when too few of those called can still say yes (they declined), until
+the call-out is filled or closed. No worker is needed: a wave that is due goes
+out when anyone looks at or answers the call-out, and a periodic job sends the
+waves nobody looked at (``flask roster callout-waves`` from cron, or the Celery
+beat task ``roster.callout_waves`` every minute). A wave is claimed by a
+guarded UPDATE of its due time, so two processes never send the same wave;
+the first ``needed`` acceptances win through the guarded UPDATEs of
+``answer_callout``, whichever wave they came from.
+
+Swaps rank candidates with ``solver.suggest`` over the week's problem with the
+live roster as the current plan: a swap is routine, so travel, overlaps and
+load limits are judged exactly as the planner judges them.
 """
-from datetime import datetime
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select, update
 
 from solver import suggest
+from solver.geo import distance_m
 from solver.model import problem_from_dict
 
 from ..accounts.models import User
+from ..accounts.scoping import current_scope
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
+from ..holidays.service import day_statuses
 from ..models_base import utcnow
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
+from ..people.availability import windows_for
+from ..people.models import Volunteer, VolunteerStatus
+from ..places.models import Community, Station
+from ..places.service import parent_in_scope
 from .models import (
-    Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, DraftAssignment,
+    Assignment,
+    AssignmentStatus,
+    CallOut,
+    CallOutInvite,
+    CallOutStatus,
+    Demand,
+    DemandKind,
+    DraftAssignment,
     InviteStatus,
-    RosterWeek, SwapRequest, SwapStatus,
+    RosterWeek,
+    SwapRequest,
+    SwapStatus,
 )
-from .problem import build_problem, demand_key, live_pairs, parse_key
+from .problem import _history_minutes, build_problem, demand_key, live_pairs, parse_key
 from .service import ACTIVE, own_assignment, publish_pairs, week_for
 
-INVITES_PER_PLACE = 3  # call more people than needed: some will not answer in time
+SETTINGS = {  # app.config names and their defaults
+    "CALLOUT_RADIUS_M": 3000,  # how far from the place people are called, unless the call-out says otherwise
+    "CALLOUT_WAVE_MINUTES": 10,  # how long a wave has to bring enough acceptances before the next one goes
+    "CALLOUT_INVITES_PER_PLACE": 3,  # people a wave calls per place still open: some will not answer in time
+}
+MAX_RADIUS_M = 20_000
+RADIUS_STEP_M = 500  # a wider radius is offered in these steps
+#: Why someone was not called; each is counted under the first that applies.
+CAUSES = ("on_leave", "busy", "lacks_skill", "beyond_radius")
+
+
+def setting(name: str) -> int:
+    return int(current_app.config.get(name, SETTINGS[name]))
 
 
 def candidates(week: RosterWeek, demand: Demand, k: int) -> list:
-    """Volunteers who could take ``demand`` given the live roster, nearest first."""
+    """Volunteers who could take ``demand`` as a routine duty given the live roster, nearest first."""
     document, _ = build_problem(week, live_pairs(week))
     return suggest(problem_from_dict(document), demand_key(demand.id), k)
 
 
-def create_callout(community_id: int, data: dict, user: User) -> CallOut:
-    """Create the urgent demand, rank volunteers and call the best ones out at once."""
+# --- who can be called ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    volunteer_id: int
+    distance_m: int
+    missing_skills: int
+    recent_minutes: int  # served in the weeks before plus on duty this week
+    outside_hours: bool
+    over_weekly_hours: bool
+
+    def rank(self) -> tuple:
+        return (self.outside_hours + self.over_weekly_hours, self.distance_m, self.missing_skills,
+                self.recent_minutes, self.volunteer_id)
+
+
+@dataclass(frozen=True)
+class Reach:
+    candidates: list[Candidate]  # best first
+    left_out: Counter  # cause → people
+    beyond: list[int]  # distances of those left out for the radius alone, nearest first
+
+    def wider_radius(self, more: int) -> int | None:
+        """The radius, in steps, that would bring ``more`` of those beyond it in (as many as there are)."""
+        if not self.beyond:
+            return None
+        distance = self.beyond[min(more, len(self.beyond)) - 1]
+        return min(-(-distance // RADIUS_STEP_M) * RADIUS_STEP_M, MAX_RADIUS_M)
+
+    def summary(self, uncalled: int, short: int) -> dict:
+        """What ``CallOut.reach`` keeps: who could be called, who could not and why."""
+        return {"eligible": len(self.candidates), "uncalled": uncalled, **{c: self.left_out[c] for c in CAUSES},
+                "wider_radius_m": self.wider_radius(short) if short > 0 else None}
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds()) // 60
+
+
+def _on_leave(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
+    """An "away" exception (the whole day, or some hours of it) overlaps [start, end)."""
+    for exception in volunteer.exceptions:
+        if exception.available:
+            continue
+        away_from = datetime.combine(exception.on_date, exception.start or time(0))
+        away_to = datetime.combine(exception.on_date, exception.end) if exception.end else away_from + timedelta(days=1)
+        if away_from < end and start < away_to:
+            return True
+    return False
+
+
+def _duties(volunteer_ids: list[int], demand: Demand, monday: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Each volunteer's published duties (other than ``demand``) in its week or overlapping it."""
+    first, last = min(monday, demand.start), max(monday + timedelta(days=7), demand.end)
+    rows = db.session.execute(
+        select(Assignment.volunteer_id, Demand.start, Demand.end).join(Demand, Assignment.demand_id == Demand.id)
+        .where(Assignment.volunteer_id.in_(volunteer_ids), Assignment.status.in_(ACTIVE), Demand.id != demand.id,
+               Demand.cancelled.is_(False), Demand.end > first, Demand.start < last)).all()
+    duties = defaultdict(list)
+    for volunteer_id, start, end in rows:
+        duties[volunteer_id].append((start, end))
+    return duties
+
+
+def reach_of(callout: CallOut) -> Reach:
+    """Everyone the call-out may call, ranked, and how many were left out for each cause."""
+    demand = callout.demand
+    volunteers = db.session.scalars(select(Volunteer).where(
+        Volunteer.community_id == callout.community_id, Volunteer.status == VolunteerStatus.active)
+        .order_by(Volunteer.id)).all()
+    ids = [v.id for v in volunteers]
+    monday = datetime.combine(demand.start.date() - timedelta(days=demand.start.weekday()), time(0))
+    duties, history = _duties(ids, demand, monday), _history_minutes(ids, monday.date())
+    statuses = day_statuses(demand.start.date(), demand.end.date())
+    wanted, minutes = set(demand.skills), _minutes(demand.start, demand.end)
+    found, left_out, beyond = [], Counter(), []
+    for volunteer in volunteers:
+        theirs = duties.get(volunteer.id, [])
+        missing = len(wanted - {s.code for s in volunteer.skills})
+        distance = distance_m(volunteer, demand)
+        if _on_leave(volunteer, demand.start, demand.end):
+            left_out["on_leave"] += 1
+        elif any(start < demand.end and demand.start < end for start, end in theirs):
+            left_out["busy"] += 1
+        elif missing and callout.skills_required:
+            left_out["lacks_skill"] += 1
+        elif distance > callout.radius_m:
+            left_out["beyond_radius"] += 1
+            beyond.append(distance)
+        else:
+            this_week = sum(_minutes(start, end) for start, end in theirs if monday <= start < monday + timedelta(days=7))
+            usual = windows_for(volunteer, demand.start.date(), demand.end.date(), statuses)
+            found.append(Candidate(
+                volunteer.id, distance, missing, history.get(volunteer.id, 0) + this_week,
+                outside_hours=not any(start <= demand.start and demand.end <= end for start, end in usual),
+                over_weekly_hours=this_week + minutes > volunteer.max_hours_per_week * 60))
+    return Reach(sorted(found, key=Candidate.rank), left_out, sorted(beyond))
+
+
+def pending(callout: CallOut) -> int:
+    """Invited people who have not answered yet."""
+    return sum(1 for i in callout.invites if i.status == InviteStatus.invited)
+
+
+def shortfall(callout: CallOut) -> int:
+    """Places of an open call-out that even everyone still to answer or to be called could not fill."""
+    if callout.status != CallOutStatus.open:
+        return 0
+    return max(0, callout.demand.needed - callout.accepted - pending(callout) - callout.reach.get("uncalled", 0))
+
+
+# --- waves ------------------------------------------------------------------------------------------
+
+
+def _call_wave(callout: CallOut, now: datetime) -> list[CallOutInvite]:
+    """Rank everyone in reach afresh and invite the best of those not called yet; set when the next wave is due."""
+    demand = callout.demand
+    reach = reach_of(callout)
+    called = {i.volunteer_id for i in callout.invites}
+    fresh = [c for c in reach.candidates if c.volunteer_id not in called]
+    open_places = demand.needed - callout.accepted
+    chosen = fresh[:open_places * setting("CALLOUT_INVITES_PER_PLACE")]
+    if chosen:
+        callout.wave += 1
+    first_rank = len(callout.invites) + 1
+    invites = [CallOutInvite(volunteer_id=c.volunteer_id, rank=first_rank + n, distance_m=c.distance_m, wave=callout.wave,
+                             outside_hours=c.outside_hours, over_weekly_hours=c.over_weekly_hours)
+               for n, c in enumerate(chosen)]
+    callout.invites.extend(invites)
+    uncalled = len(fresh) - len(chosen)
+    callout.reach = reach.summary(uncalled, open_places - pending(callout) - uncalled)
+    callout.next_wave_at = now + timedelta(minutes=setting("CALLOUT_WAVE_MINUTES"))
+    db.session.flush()
+    _tell_invited(callout, invites)
+    return invites
+
+
+def _tell_invited(callout: CallOut, invites: list[CallOutInvite]) -> None:
+    demand = callout.demand
+    body = f"{callout.place}, {demand.start:%m-%d %H:%M}-{demand.end:%H:%M}, 需要 {demand.needed} 人 / {demand.needed} needed"
+    groups = defaultdict(list)
+    for invite in invites:
+        groups[invite.outside_hours, invite.over_weekly_hours].append(invite.volunteer_id)
+    for (outside_hours, over_weekly_hours), volunteer_ids in groups.items():
+        notes = ["不在您平时的服务时间 / outside your usual hours"] * outside_hours
+        notes += ["超出您每周的服务时长 / beyond your weekly hours"] * over_weekly_hours
+        notify(users_of_volunteers(volunteer_ids), Note(
+            "callout", f"紧急召集 / urgent: {demand.title}", "; ".join([body, *notes]), f"/my/callouts/{callout.id}"))
+
+
+def _wave_due(callout: CallOut, now: datetime) -> bool:
+    if callout.status != CallOutStatus.open or callout.next_wave_at is None:
+        return False
+    due_at = callout.next_wave_at
+    if (due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)) <= now:  # SQLite gives it back naive
+        return True
+    return callout.reach.get("uncalled", 0) > 0 and pending(callout) < callout.demand.needed - callout.accepted
+
+
+def _claim_wave(callout: CallOut, now: datetime, **changes) -> bool:
+    """Take the right to send the next wave (with ``changes`` to the call-out): one process wins, while it is open."""
+    claimed = db.session.execute(update(CallOut).where(
+        CallOut.id == callout.id, CallOut.status == CallOutStatus.open, CallOut.accepted < callout.demand.needed,
+        CallOut.next_wave_at == callout.next_wave_at)
+        .values(next_wave_at=now + timedelta(minutes=setting("CALLOUT_WAVE_MINUTES")), **changes)).rowcount == 1
+    db.session.refresh(callout)
+    return claimed
+
+
+def advance_wave(callout: CallOut, now: datetime | None = None) -> list[CallOutInvite]:
+    """Send the call-out's next wave if it is due (see the module's docstring); who it invited."""
+    now = now or utcnow()
+    if not _wave_due(callout, now) or not _claim_wave(callout, now):
+        return []
+    return _call_wave(callout, now)
+
+
+def advance_due_waves(now: datetime | None = None) -> int:
+    """The periodic job: send every wave whose time has come; how many people were invited."""
+    now = now or utcnow()
+    due = db.session.scalars(select(CallOut).where(CallOut.status == CallOutStatus.open, CallOut.next_wave_at <= now)
+                             .order_by(CallOut.id)).all()
+    return sum(len(advance_wave(callout, now)) for callout in due)
+
+
+# --- the call-out's life -----------------------------------------------------------------------------
+
+
+def _place_near(demand: Demand, community_id: int) -> str:
+    """A name for bare coordinates: near the community's nearest station (or in the community)."""
+    stations = db.session.scalars(select(Station).where(Station.community_id == community_id)).all()
+    if not stations:
+        return db.session.get(Community, community_id).name
+    return min(stations, key=lambda s: distance_m(s, demand)).name + "附近"
+
+
+def create_callout(community_id: int, data: dict, user: User, now: datetime | None = None) -> CallOut:
+    """Create the urgent demand, at a station or an address, and call the first wave at once."""
     start, end = data["start"], data["end"]
     if end <= start:
         raise InvalidInput("Bad time", {"end": ["must be after start"]})
+    station = parent_in_scope(Station, data["station_id"], "station_id") if data.get("station_id") else None
+    if station is not None and station.community_id != community_id:
+        raise InvalidInput("Station of another community", {"station_id": ["not a station of this community"]})
     week = week_for(community_id, "{}-W{:02d}".format(*start.isocalendar()[:2]))
     demand = Demand(week_id=week.id, week=week, kind=DemandKind.task, title=data["title"], start=start, end=end,
                     needed=data["needed"], skills=list(data.get("skills", [])), priority=10,
-                    lat=data["lat"], lon=data["lon"])
+                    station_id=station.id if station else None,
+                    lat=station.lat if station else data["lat"], lon=station.lon if station else data["lon"])
     db.session.add(demand)
     db.session.flush()
-    callout = CallOut(community_id=community_id, demand_id=demand.id, created_by_id=user.id)
+    callout = CallOut(community_id=community_id, demand_id=demand.id, demand=demand, created_by_id=user.id,
+                      place=station.name if station else data.get("place") or _place_near(demand, community_id),
+                      radius_m=data.get("radius_m") or setting("CALLOUT_RADIUS_M"),
+                      skills_required=data.get("skills_required", True), wave=0, accepted=0, reach={})
     db.session.add(callout)
-    ranked = candidates(week, demand, data["needed"] * INVITES_PER_PLACE)
-    for rank, suggestion in enumerate(ranked, start=1):
-        callout.invites.append(CallOutInvite(volunteer_id=parse_key(suggestion.volunteer), rank=rank,
-                                             distance_m=suggestion.distance_m))
-    db.session.flush()
-    notify(users_of_volunteers([i.volunteer_id for i in callout.invites]), Note(
-        "callout", f"紧急召集 / urgent: {demand.title}",
-        f"{start:%m-%d %H:%M}-{end:%H:%M}, 需要 {demand.needed} 人 / {demand.needed} needed", f"/my/callouts/{callout.id}"))
+    _call_wave(callout, now or utcnow())
     return callout
+
+
+def widen_callout(callout: CallOut, data: dict, now: datetime | None = None) -> list[CallOutInvite]:
+    """Call more people: a wider radius, or the skills as a ranking only; the wave goes at once."""
+    radius_m = data.get("radius_m", callout.radius_m)
+    if radius_m < callout.radius_m:
+        raise InvalidInput("A call-out only widens", {"radius_m": [f"must be at least {callout.radius_m}"]})
+    skills_required = data.get("skills_required", callout.skills_required)
+    if skills_required and not callout.skills_required:
+        raise InvalidInput("A call-out only widens", {"skills_required": ["the skills were dropped already"]})
+    now = now or utcnow()
+    if not _claim_wave(callout, now, radius_m=radius_m, skills_required=skills_required):
+        raise Conflict(f"call-out {callout.status.value}", {"status": [callout.status.value]})
+    return _call_wave(callout, now)
 
 
 def get_callout(callout_id: int) -> CallOut:
@@ -64,11 +329,20 @@ def get_callout(callout_id: int) -> CallOut:
     return callout
 
 
+def callout_in_scope(callout_id: int) -> CallOut:
+    """A call-out of the communities the current user works for."""
+    callout = get_callout(callout_id)
+    if not current_scope().allows(callout.community_id):
+        raise NotFound(f"call-out {callout_id} not found")
+    return callout
+
+
 def answer_callout(user: User, callout_id: int, accept: bool) -> CallOutInvite:
     """The first ``needed`` volunteers who accept are assigned; later ones hear it is filled.
 
     Both steps are guarded UPDATEs (answer once; take a place only while one is
-    free), which hold on PostgreSQL and SQLite alike, however many answer at once.
+    free), which hold on PostgreSQL and SQLite alike, however many answer at
+    once and from whichever wave. An answer may make the next wave due.
     """
     callout = get_callout(callout_id)
     invite = next((i for i in callout.invites if user.volunteer_id and i.volunteer_id == user.volunteer_id), None)
@@ -88,26 +362,30 @@ def answer_callout(user: User, callout_id: int, accept: bool) -> CallOutInvite:
                            .values(status=InviteStatus.too_late))
     db.session.refresh(invite)
     db.session.refresh(callout)
-    if invite.status != InviteStatus.accepted:
-        return invite
+    if invite.status == InviteStatus.accepted:
+        _take_place(callout, invite)
+    advance_wave(callout)
+    return invite
+
+
+def _take_place(callout: CallOut, invite: CallOutInvite) -> None:
     # Straight onto the live roster (and the draft, so the next publish keeps it); no new
     # version here, so people accepting at the same moment do not collide on the week.
     demand = callout.demand
     db.session.add(Assignment(week_id=demand.week_id, demand_id=demand.id, volunteer_id=invite.volunteer_id,
                               status=AssignmentStatus.confirmed, answered_at=utcnow()))
     db.session.add(DraftAssignment(week_id=demand.week_id, demand_id=demand.id, volunteer_id=invite.volunteer_id))
-    if callout.accepted >= needed:
-        callout.status = CallOutStatus.filled
+    if callout.accepted >= demand.needed:
+        callout.status, callout.next_wave_at = CallOutStatus.filled, None
         waiting = [i.volunteer_id for i in callout.invites if i.status == InviteStatus.invited]
-        notify(users_of_volunteers(waiting), Note("callout", f"已满员，谢谢 / filled: {callout.demand.title}"))
-        notify(coordinators_of(callout.community_id), Note("callout", f"召集已满员 / call-out filled: {callout.demand.title}"))
+        notify(users_of_volunteers(waiting), Note("callout", f"已满员，谢谢 / filled: {demand.title}"))
+        notify(coordinators_of(callout.community_id), Note("callout", f"召集已满员 / call-out filled: {demand.title}"))
     db.session.flush()
-    return invite
 
 
 def close_callout(callout: CallOut) -> None:
     if callout.status == CallOutStatus.open:
-        callout.status = CallOutStatus.closed
+        callout.status, callout.next_wave_at = CallOutStatus.closed, None
         db.session.flush()
 
 

@@ -7,14 +7,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ...accounts.scoping import current_scope
-from ...errors import InvalidInput, NotFound
+from ...errors import NotFound
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Skill
-from ...places import service as places
-from ...places.models import Community, Station
+from ...places.models import Community
 from ...resources import commit
-from ...views import RECORD_ID, blank_to_none, problems_from_domain, save, scoped_options, staff_required
+from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_required
 from .. import schemas, service, urgent
 from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
 from . import bp
@@ -28,27 +27,28 @@ CALLOUT_REFRESH_S = 10
 
 # --- emergency call-outs ---------------------------------------------------------------------
 
-CALLOUT_FIELDS = ("community_id", "station_id", "title", "lat", "lon", "needed", "start_in", "start_at", "duration")
+CALLOUT_FIELDS = ("community_id", "station_id", "place", "title", "lat", "lon", "radius_m", "needed", "start_in",
+                  "start_at", "duration")
 
 
 def callout_values(form=None) -> dict:
     if form is None:
         communities = plannable_communities()
         return {"community_id": str(communities[0].id) if len(communities) == 1 else "", "needed": "2",
-                "start_in": "0", "duration": "120", "skills": []}
+                "start_in": "0", "duration": "120", "radius_m": str(urgent.setting("CALLOUT_RADIUS_M")),
+                "skills": [], "skills_required": True}
     values = {key: form.get(key, "").strip() for key in CALLOUT_FIELDS}
     values["skills"] = form.getlist("skills")
+    values["skills_required"] = "skills_required" in form
     return values
 
 
 def callout_payload(values: dict) -> dict:
-    """Form → ``CallOutIn``: a station gives the place, "now or soon" gives the start."""
-    data = blank_to_none(values, ("community_id", "title", "lat", "lon", "needed"))
-    data["skills"] = values["skills"]
-    if values.get("station_id"):
-        station = places.parent_in_scope(Station, int(values["station_id"]) if values["station_id"].isdigit() else None,
-                                         "station_id")
-        data["lat"], data["lon"] = station.lat, station.lon
+    """Form → ``CallOutIn``: a station or an address gives the place, "now or soon" gives the start."""
+    data = blank_to_none(values, ("community_id", "title", "needed"))
+    data.update({key: value for key, value in blank_to_none(values, ("station_id", "place", "lat", "lon", "radius_m"))
+                 .items() if value is not None})
+    data["skills"], data["skills_required"] = values["skills"], values["skills_required"]
     if values.get("start_at"):
         start = values["start_at"]
     else:
@@ -76,15 +76,14 @@ def callouts():
     if request.method == "POST":
         service.templates.require_writer()
         values = callout_values(request.form)
-        try:
-            data = callout_payload(values)
-        except InvalidInput as exc:
-            problems = problems_from_domain(exc)
-        else:
-            callout, problems = save(schemas.CallOutIn(), data, create_callout)
-            if problems is None:
+        callout, problems = save(schemas.CallOutIn(), callout_payload(values), create_callout)
+        if problems is None:
+            if urgent.shortfall(callout):
+                flash(_("Only %(count)s volunteers could be called; %(needed)s are wanted.",
+                        count=len(callout.invites), needed=callout.demand.needed), "warning")
+            else:
                 flash(_("Call-out sent to %(count)s volunteers.", count=len(callout.invites)), "success")
-                return redirect(url_for("roster_pages.callout", callout_id=callout.id))
+            return redirect(url_for("roster_pages.callout", callout_id=callout.id))
     recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
                                 .order_by(CallOut.id.desc()).limit(RECENT)).all()
     return render_template(
@@ -95,28 +94,38 @@ def callouts():
     ), (problems.status if problems else 200)
 
 
-def callout_in_scope(callout_id: int) -> CallOut:
-    callout = urgent.get_callout(callout_id)
-    if not current_scope().allows(callout.community_id):
-        raise NotFound(f"call-out {callout_id} not found")
-    return callout
-
-
 @bp.get(f"/roster/callouts/<{RECORD_ID}:callout_id>")
 @staff_required
 def callout(callout_id: int):
-    """The ranked invitations and their answers, refreshing itself while the call-out is open."""
-    callout = callout_in_scope(callout_id)
-    accepted = sum(1 for i in callout.invites if i.status == InviteStatus.accepted)
-    return render_template("roster/callout.html", callout=callout, demand=callout.demand, accepted=accepted,
+    """The ranked invitations and their answers, refreshing itself (and sending a wave that is due) while open."""
+    callout = urgent.callout_in_scope(callout_id)
+    urgent.advance_wave(callout)
+    commit()
+    return render_template("roster/callout.html", callout=callout, demand=callout.demand,
                            community=db.session.get(Community, callout.community_id), skills=skill_names(),
+                           short=urgent.shortfall(callout),
                            refresh=CALLOUT_REFRESH_S if callout.status == CallOutStatus.open else None)
+
+
+@bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/widen")
+@staff_required
+def callout_widen(callout_id: int):
+    """The shortfall's buttons: a wider radius, or the skills no longer required."""
+    callout = urgent.callout_in_scope(callout_id)
+    service.templates.require_writer()
+    data = {key: request.form[key] for key in ("radius_m", "skills_required") if key in request.form}
+    invited, problems = save(schemas.CallOutWidenIn(), data, lambda loaded: urgent.widen_callout(callout, loaded))
+    if problems is not None:
+        flash(_("The call-out could not be widened: it is no longer open or was widened already."), "warning")
+    else:
+        flash(_("%(count)s more volunteers called.", count=len(invited)), "success" if invited else "warning")
+    return redirect(url_for("roster_pages.callout", callout_id=callout_id))
 
 
 @bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/close")
 @staff_required
 def callout_close(callout_id: int):
-    callout = callout_in_scope(callout_id)
+    callout = urgent.callout_in_scope(callout_id)
     service.templates.require_writer()
     urgent.close_callout(callout)
     commit()
@@ -140,6 +149,8 @@ def my_invite(callout_id: int) -> CallOutInvite:
 @login_required
 def my_callout(callout_id: int):
     invite = my_invite(callout_id)
+    urgent.advance_wave(invite.callout)
+    commit()
     return render_template("roster/my_callout.html", invite=invite, callout=invite.callout,
                            demand=invite.callout.demand, skills=skill_names())
 
