@@ -18,7 +18,7 @@ from volunteer_app.places.schemas import StationIn
 from volunteer_app.points import ledger
 from volunteer_app.points.models import Earning, EarningStatus, Redemption, RedemptionStatus
 from volunteer_app.service_requests.models import (
-    Booking, BookingStatus, FollowUp, RequestEvent, RequestState, ServiceRequest, ServiceSlot,
+    Booking, BookingStatus, FollowUp, RequestEvent, RequestState, ServiceEvent, ServiceRequest, ServiceSlot,
 )
 
 PASSWORD = "demo-password-1"
@@ -105,6 +105,11 @@ def test_services_and_points_flow_end_to_end(seeded):
     assert orders.get(RedemptionStatus.fulfilled, 0) >= 3 and RedemptionStatus.requested in orders
     report = ledger.verify()
     assert report.ok and report.transfers > 100, report.problems
+
+
+def test_demo_events_cut_their_times_as_long_as_the_menu_says(seeded):
+    events = db.session.scalars(select(ServiceEvent)).all()
+    assert events and all(e.slot_minutes == e.service_type.duration_min for e in events)
 
 
 def test_every_record_passes_the_api_schemas(seeded):

@@ -247,7 +247,7 @@ def _upcoming_events(rng: random.Random, community: Community, menu: dict[str, S
         event = None
         for day in (first_day + timedelta(days=offset + i) for i in range(14)):
             data = {"service_type_id": menu[code].id, "starts_at": _at(day, 9), "ends_at": _at(day, 11),
-                    "slot_minutes": 20, "capacity_per_slot": capacity, "title": f"{community.name}{menu[code].name}"}
+                    "capacity_per_slot": capacity, "title": f"{community.name}{menu[code].name}"}
             try:
                 event = services.create_event(data, admin)
                 break

@@ -68,7 +68,8 @@ def test_rush_with_waiting_list_keeps_everyone_in_order(town, make_event):
 
 def test_one_resident_racing_for_two_overlapping_slots_gets_one(town, make_event):
     first, slots_a = make_event()
-    second, slots_b = make_event(starts_at="2026-12-02T09:00", ends_at="2026-12-02T10:00", slot_minutes=60)
+    second, slots_b = make_event(service_type_id=town["repair"].id, starts_at="2026-12-02T09:00",
+                                 ends_at="2026-12-02T10:00")  # one 60-minute time
     api = town["resident_apis"][0]
     for round_number in range(3):
         a, b = slots_a[round_number]["id"], slots_b[0]["id"]

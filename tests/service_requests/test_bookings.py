@@ -52,9 +52,12 @@ def test_price_is_waived_for_priority_groups(town, make_event):
     assert low_income.post("/bookings", json={"slot_id": slots[0]["id"]}).json["price_points"] == 0
 
 
-def test_no_double_or_overlapping_bookings(town, make_event):
+def test_no_double_or_overlapping_bookings(town, make_event, make_service_type):
     event, slots = make_event()
-    other_event, other_slots = make_event(starts_at="2026-12-02T09:05", ends_at="2026-12-02T09:35", slot_minutes=30)
+    legal = make_service_type(town["community"].id, code="legal", name="法律咨询", station=town["station"],
+                              duration_min=30)
+    other_event, other_slots = make_event(service_type_id=legal.id, starts_at="2026-12-02T09:05",
+                                          ends_at="2026-12-02T09:35")
     resident = town["resident_apis"][0]
     assert resident.post("/bookings", json={"slot_id": slots[0]["id"]}).status_code == 201
     twice = resident.post("/bookings", json={"slot_id": slots[0]["id"]})

@@ -5,6 +5,8 @@ from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.holidays.models import HolidayOverride
 
+from tests.support.pages import logged_in, text_of
+
 
 def type_payload(town, **changes):
     return {"community_id": town["community"].id, "code": "haircut", "name": "理发", "duration_min": 20,
@@ -56,7 +58,7 @@ def test_event_input_errors_name_the_field(town, event_payload):
         ({"starts_at": "2026-11-27T09:00", "ends_at": "2026-11-27T10:00"}, "starts_at", "past"),
         ({"starts_at": "2026-12-02T17:00", "ends_at": "2026-12-02T18:00"}, "starts_at", "opening hours"),
         ({"starts_at": "2026-12-06T09:00", "ends_at": "2026-12-06T10:00"}, "starts_at", "closed"),  # Sunday
-        ({"starts_at": "2026-12-02T09:00", "ends_at": "2026-12-02T09:25"}, "slot_minutes", "whole number"),
+        ({"starts_at": "2026-12-02T09:00", "ends_at": "2026-12-02T09:25"}, "ends_at", "whole number"),
         ({"service_type_id": 999_999}, "service_type_id", "no service type"),
         ({"ends_at": "2026-12-02T08:00"}, "ends_at", "after"),
         ({"capacity_per_slot": 0}, "capacity_per_slot", ""),
@@ -104,3 +106,24 @@ def test_events_of_other_communities_are_invisible(town, make_event, make_grid, 
     assert api.get("/service-events").json["total"] == 0
     refused = api.post("/bookings", json={"slot_id": slots[0]["id"]})
     assert refused.status_code == 422 and "slot_id" in refused.json["errors"]
+
+
+def test_an_event_cuts_its_times_as_long_as_the_menu_says_the_service_takes(town, app_ctx, event_payload):
+    """One source: the menu's duration; an event's times are cut from it and cannot say otherwise."""
+    api = town["coordinator"]
+    haircut = api.post("/service-types", json=type_payload(town)).json  # takes 20 minutes
+    payload = event_payload(service_type_id=haircut["id"], starts_at="2026-12-02T09:00", ends_at="2026-12-02T10:00")
+    event = api.post("/service-events", json=payload)
+    assert event.status_code == 201, event.json
+    slots = api.get(f"/service-events/{event.json['id']}/slots").json
+    assert [(s["starts_at"], s["ends_at"]) for s in slots] == [
+        ("2026-12-02T09:00", "2026-12-02T09:20"), ("2026-12-02T09:20", "2026-12-02T09:40"),
+        ("2026-12-02T09:40", "2026-12-02T10:00")]
+    other = api.post("/service-events", json={**payload, "slot_minutes": 10})
+    assert other.status_code == 422 and "slot_minutes" in other.json["errors"]
+    resident = logged_in(app_ctx, "resident0")
+    menu = text_of(resident.get("/services"))
+    card = menu[menu.index(f'id="service-{haircut["id"]}"'):]
+    assert "20 分钟" in card[:card.index("</li>")]
+    event_page = text_of(resident.get(f"/service-events/{event.json['id']}"))
+    assert "理发 · 20 分钟" in event_page

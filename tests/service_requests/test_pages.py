@@ -219,7 +219,7 @@ def test_the_request_form_names_the_bad_fields(town, clients):
     assert error_of(backwards, "preferred_windows-0-end") == "结束时间必须晚于开始时间。"
     assert 'value="2026-12-01T13:00"' in text_of(backwards)  # what was typed stays in the form
     closed = post(resident, "/service-requests/new", request_form(
-        resident, service_type_id=town["clinic"].id, **{"windows-0-start": "2026-12-01T17:20",
+        resident, service_type_id=town["clinic"].id, **{"windows-0-start": "2026-12-01T17:25",
                                                        "windows-0-end": "2026-12-01T18:30"}), form)
     assert closed.status_code == 422 and "不在党群服务站 2026-12-01 的开放时间内" in error_of(closed, "preferred_windows")
     forged = post(resident, "/service-requests/new", request_form(
@@ -384,9 +384,9 @@ def test_a_low_rating_is_followed_up_and_closed_from_the_page(town, clients):
 def test_scheduling_an_event_names_bad_fields(town, clients):
     coordinator = clients["coord"]
     form = {"service_type_id": town["clinic"].id, "starts_at": "2026-12-02T09:00", "ends_at": "2026-12-02T09:25",
-            "slot_minutes": "10", "capacity_per_slot": "2"}
+            "capacity_per_slot": "2"}
     uneven = post(coordinator, "/service-events/new", form, "/service-events/new")
-    assert uneven.status_code == 422 and error_of(uneven, "slot_minutes") == "时长不能整分为 10 分钟的时段。"
+    assert uneven.status_code == 422 and error_of(uneven, "ends_at") == "时长不能整分为 10 分钟的时段。"
     evening = post(coordinator, "/service-events/new", {**form, "starts_at": "2026-12-02T18:00",
                                                         "ends_at": "2026-12-02T19:00"}, "/service-events/new")
     assert evening.status_code == 422 and "不在党群服务站 2026-12-02 的开放时间内" in error_of(evening, "starts_at")

@@ -96,7 +96,7 @@ def test_bad_input_names_the_field(town, make_community, make_service_type):
     short = file(resident, town, preferred_windows=[{"start": "2026-12-01T10:00", "end": "2026-12-01T10:30"}])
     assert short.status_code == 422 and "shorter" in short.json["errors"]["preferred_windows"][0]
     closed = file(resident, town, service_type_id=town["clinic"].id,  # at the station, which closes at 17:30
-                  preferred_windows=[{"start": "2026-12-01T17:20", "end": "2026-12-01T18:30"}])
+                  preferred_windows=[{"start": "2026-12-01T17:25", "end": "2026-12-01T18:30"}])
     assert closed.status_code == 422 and "opening hours" in closed.json["errors"]["preferred_windows"][0]
     bad_key = file(resident, town, key="no spaces allowed")
     assert bad_key.status_code == 422

@@ -142,7 +142,7 @@ def district(clock, make_community, make_grid, make_building, make_station, make
 
     # bookings of a Wednesday clinic: two 30-minute slots of two places
     event = api_a.post("/service-events", json={"service_type_id": clinic.id, "starts_at": "2026-12-02T09:00",
-                                                 "ends_at": "2026-12-02T10:00", "slot_minutes": 30,
+                                                 "ends_at": "2026-12-02T10:00",
                                                  "capacity_per_slot": 2})
     assert event.status_code == 201, event.json
     first_slot, second_slot = [s["id"] for s in api_a.get(f"/service-events/{event.json['id']}/slots").json]

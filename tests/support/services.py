@@ -83,7 +83,7 @@ def town(clock, make_grid, make_building, make_station, make_resident, make_volu
     station.opening_hours = station.opening_hours + [{"weekday": 5, "start": "09:00", "end": "12:00"}]
     db.session.commit()
     repair_skill = make_skill(code="repair", name_zh="维修", name_en="Repair")
-    clinic = make_service_type(community.id, station=station)
+    clinic = make_service_type(community.id, station=station, duration_min=10)
     repair = make_service_type(community.id, code="repair", name="维修", location=ServiceLocation.home,
                                skills=["repair"], duration_min=60, points_price=20, station=station)
     residents = [make_resident(building=building, name=name) for name in ("李秀英", "王建国")]
@@ -115,7 +115,7 @@ def town(clock, make_grid, make_building, make_station, make_resident, make_volu
 def event_payload(town):
     def payload(**changes):
         base = {"service_type_id": town["clinic"].id, "starts_at": "2026-12-02T09:00", "ends_at": "2026-12-02T11:30",
-                "slot_minutes": 10, "capacity_per_slot": 2}
+                "capacity_per_slot": 2}
         return {**base, **changes}
     return payload
 

@@ -74,7 +74,6 @@ class EventIn(Schema):
     title = fields.String(validate=validate.Length(max=64), metadata={"description": "defaults to the type's name"})
     starts_at = Moment(required=True)
     ends_at = Moment(required=True)
-    slot_minutes = fields.Integer(required=True, validate=validate.Range(min=5, max=240))
     capacity_per_slot = fields.Integer(required=True, validate=validate.Range(min=1, max=500),
                                        metadata={"description": "e.g. 2 doctors → 2"})
     note = fields.String(validate=validate.Length(max=200))

@@ -270,7 +270,8 @@ def _opening_problem(station: Station, starts_at: datetime, ends_at: datetime) -
 
 
 def create_event(data: dict, user: User) -> ServiceEvent:
-    """Schedule an event and cut it into slots of ``capacity_per_slot`` places each."""
+    """Schedule an event and cut it into slots of ``capacity_per_slot`` places each, every slot as long
+    as the service takes (its ``duration_min`` on the menu: one source for both)."""
     service_type = type_for(data["service_type_id"], staff_only=True)
     require_staff_in(service_type.community_id, what="events")
     station_id = data.get("station_id") or service_type.station_id
@@ -278,17 +279,17 @@ def create_event(data: dict, user: User) -> ServiceEvent:
     if station is None or station.community_id != service_type.community_id:
         raise InvalidInput("Where does it happen?", {"station_id": [f"no station {station_id} in this community"
                                                                     if station_id else "required: the type names none"]})
-    starts_at, ends_at, minutes = data["starts_at"], data["ends_at"], data["slot_minutes"]
+    starts_at, ends_at, minutes = data["starts_at"], data["ends_at"], service_type.duration_min
     if starts_at <= now():
         raise InvalidInput("Event in the past", {"starts_at": ["is in the past"]})
     if ends_at.date() != starts_at.date():
         raise InvalidInput("Event spans days", {"ends_at": ["must be on the same day as starts_at"]})
     span = int((ends_at - starts_at).total_seconds() // 60)
     if span % minutes:
-        raise InvalidInput("Slots do not fit", {"slot_minutes": [
+        raise InvalidInput("Slots do not fit", {"ends_at": [
             f"{starts_at:%H:%M}-{ends_at:%H:%M} is not a whole number of {minutes}-minute slots"]})
     if span // minutes > MAX_SLOTS:
-        raise InvalidInput("Too many slots", {"slot_minutes": [f"makes {span // minutes} slots; at most {MAX_SLOTS}"]})
+        raise InvalidInput("Too many slots", {"ends_at": [f"makes {span // minutes} slots; at most {MAX_SLOTS}"]})
     problem = _opening_problem(station, starts_at, ends_at)
     if problem:
         raise InvalidInput("Outside opening hours", {"starts_at": [problem]})

@@ -336,20 +336,18 @@ def events():
                   stations=names_by_id(Station, [e.station_id for e in page["items"]]))
 
 
-EVENT_FIELDS = ("service_type_id", "station_id", "title", "starts_at", "ends_at", "slot_minutes",
-                "capacity_per_slot", "note")
+EVENT_FIELDS = ("service_type_id", "station_id", "title", "starts_at", "ends_at", "capacity_per_slot", "note")
 
 
 @bp.route("/service-events/new", methods=["GET", "POST"])
 @staff_required
 def event_new():
-    """Schedule an event (义诊 Saturday 9:00–11:30, 10-minute slots, 2 places each)."""
-    values = {"service_type_id": request.args.get("service_type_id", ""), "slot_minutes": "10",
-              "capacity_per_slot": "1"}
+    """Schedule an event (义诊 Saturday 9:00–11:30, 2 places at each time, each as long as the service takes)."""
+    values = {"service_type_id": request.args.get("service_type_id", ""), "capacity_per_slot": "1"}
     problems = None
     if request.method == "POST":
         values = {key: request.form.get(key, "").strip() for key in EVENT_FIELDS}
-        data = blank_to_none(values, ("service_type_id", "starts_at", "ends_at", "slot_minutes", "capacity_per_slot"))
+        data = blank_to_none(values, ("service_type_id", "starts_at", "ends_at", "capacity_per_slot"))
         data.update({key: values[key] for key in ("station_id", "title", "note") if values[key]})
         scheduled, problems = save(schemas.EventIn(), data, lambda loaded: service.create_event(loaded, current_user))
         if problems is None:
