@@ -3,7 +3,6 @@
 Rows are built from the table definitions alone: every required column gets a
 value (a parent row for a foreign key), every nullable column stays unset.
 """
-import enum
 import importlib
 import itertools
 import pkgutil

@@ -5,12 +5,11 @@ from datetime import date
 
 import pytest
 
+from tests.support.pages import logged_in, post, text_of
 from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.people.models import PartyMemberReport
 from volunteer_app.places.models import Community
-
-from tests.support.pages import logged_in, post, text_of
 
 FILLERS = 21  # one more than a page
 

@@ -4,13 +4,12 @@ from datetime import date, datetime
 
 import pytest
 
+from tests.support.pages import logged_in, text_of
+from tests.support.services import file, move
 from volunteer_app.extensions import db
 from volunteer_app.people.models import AvailabilityException, DaySelector, VolunteerStatus
 from volunteer_app.service_requests import service
 from volunteer_app.service_requests.models import ServiceRequest
-
-from tests.support.pages import logged_in, text_of
-from tests.support.services import file, move
 
 ALL_DAY = [(DaySelector.workdays, "08:00", "20:00"), (DaySelector.rest_days, "08:00", "20:00")]
 

@@ -1,11 +1,10 @@
 """The service menu per community, and events cut into bookable slots."""
 from datetime import date
 
+from tests.support.pages import logged_in, text_of
 from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 from volunteer_app.holidays.models import HolidayOverride
-
-from tests.support.pages import logged_in, text_of
 
 
 def type_payload(town, **changes):
