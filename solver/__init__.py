@@ -16,7 +16,8 @@ from solver.model import (
     solution_from_dict,
     solution_to_dict,
 )
-from solver.parallel import solve_dict, solve_many
+from solver.parallel import repair_dict, solve_dict, solve_many
+from solver.repair import repair
 from solver.suggest import suggest
 
 __all__ = [
@@ -27,6 +28,8 @@ __all__ = [
     "load_problem",
     "problem_from_dict",
     "problem_to_dict",
+    "repair",
+    "repair_dict",
     "solution_from_dict",
     "solution_to_dict",
     "solve",

@@ -1,4 +1,4 @@
-"""python -m solver solve | check | generate (docs/roster-problem.md).
+"""python -m solver solve | repair | check | generate (docs/roster-problem.md).
 
 Exit codes: 0 done (check: the solution obeys every rule), 1 check found
 broken rules, 2 a file could not be used (missing, unreadable, not JSON, or a
@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Any
 
-from solver import ProblemError, load_problem, solution_to_dict, solve
+from solver import ProblemError, load_problem, repair, solution_to_dict, solve
 from solver.check import check
 from solver.generate import generate
 
@@ -60,8 +60,9 @@ def print_json(document: dict) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    """solve, or repair: the same options, and a solution printed either way."""
     _, problem = read_problem(args.problem)
-    solution = solve(problem, time_limit_s=args.time_limit, workers=args.workers, seed=args.seed)
+    solution = args.optimiser(problem, time_limit_s=args.time_limit, workers=args.workers, seed=args.seed)
     print_json(solution_to_dict(solution))
     return 0
 
@@ -104,12 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    solve_cmd = commands.add_parser("solve", help="solve a problem and print the solution JSON")
-    solve_cmd.add_argument("problem", help="problem JSON file, or - for standard input")
-    solve_cmd.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds (default 10)")
-    solve_cmd.add_argument("--workers", type=positive_int, default=2, metavar="N", help="CP-SAT threads (default 2)")
-    solve_cmd.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
-    solve_cmd.set_defaults(run=cmd_solve)
+    for name, optimiser, time_limit, summary in (
+        ("solve", solve, 10, "solve a problem and print the solution JSON"),
+        ("repair", repair, 20, "repair the problem's previous roster (after a decline) with the fewest changes"),
+    ):
+        cmd = commands.add_parser(name, help=summary)
+        cmd.add_argument("problem", help="problem JSON file, or - for standard input")
+        cmd.add_argument(
+            "--time-limit", type=float, default=time_limit, metavar="S", help=f"seconds (default {time_limit})"
+        )
+        cmd.add_argument("--workers", type=positive_int, default=2, metavar="N", help="CP-SAT threads (default 2)")
+        cmd.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0)")
+        cmd.set_defaults(run=cmd_solve, optimiser=optimiser)
 
     check_cmd = commands.add_parser(
         "check",

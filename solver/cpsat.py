@@ -16,10 +16,15 @@ neighbourhood search), which scales to thousands of volunteers; coverage
 then also gets the bound of its linear relaxation. The reported scores are
 recomputed from the final assignments by `solver.constraints`, never read
 off an objective.
+
+A repair (`solver.repair`) runs the same stages from a roster it gives,
+with changes capped at that roster's from the start; the cap usually
+freezes all but a few volunteers, and CP-SAT then models only those.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import time
@@ -171,6 +176,7 @@ class _Index:
         self.minutes = [problem.demands[p.demand].minutes for p in self.pairs]
         self.graph = constraints.conflict_graph(problem)
         self.rows = self._rows()
+        self.linear_scores: dict[str, tuple[dict[int, int], int]] = {}
 
     def _rows(self) -> list[list[tuple[int, ...]]]:
         """Rule 4 per volunteer: for each clique of clashing demands, the
@@ -203,7 +209,13 @@ class _Index:
         return Pair(self.problem.demands[p.demand].id, self.problem.volunteers[p.volunteer].id)
 
     def weights(self, name: str) -> tuple[dict[int, int], int]:
-        """A linear score as weights on pairs plus a constant."""
+        """A linear score as weights on pairs plus a constant; worked out
+        once, as every stage, bound and local search step asks for them."""
+        if name not in self.linear_scores:
+            self.linear_scores[name] = self._weights(name)
+        return self.linear_scores[name]
+
+    def _weights(self, name: str) -> tuple[dict[int, int], int]:
         every = range(len(self.pairs))
         if name == "coverage":
             return {k: self.problem.demands[self.pairs[k].demand].priority for k in every}, 0
@@ -391,15 +403,15 @@ class _Schedule:
                 if back is not None and v not in self.staff[d2] and theirs not in ix.pinned:
                     yield [k, theirs], [k2, back]
 
-    def improve(self, deadline: float) -> None:
-        """Best-improvement passes over the assigned pairs, accepting a move
-        when it makes (changes, unwanted, fairness, travel) lexicographically
-        smaller, until no move helps or time is up."""
+    def improve(self, deadline: float, ks: Sequence[int]) -> None:
+        """Best-improvement passes over the assigned pairs among `ks`,
+        accepting a move when it makes (changes, unwanted, fairness, travel)
+        lexicographically smaller, until no move helps or time is up."""
         weights = {name: self.index.weights(name)[0] for name in ("changes", "unwanted", "travel")}
         better = True
         while better and time.monotonic() < deadline:
             better = False
-            for k in range(len(self.values)):
+            for k in ks:
                 if not self.values[k] or k in self.index.pinned:
                     continue
                 best, chosen = (0, 0, 0, 0), None
@@ -442,18 +454,26 @@ class _Result:
 class _Model:
     """A CP-SAT model over the pairs of some volunteers, one method per rule
     and score. With every volunteer it is the whole problem; with a few, the
-    rest of `schedule` stays as it is and only these volunteers' pairs move."""
+    rest of `schedule` stays as it is and only these volunteers' pairs move.
+    Either way a stage's value is the score of the whole roster, the rest's
+    share being a constant, so values of different models compare."""
 
     def __init__(self, index: _Index, volunteers: Sequence[int], schedule: _Schedule | None = None):
         self.index = index
         self.volunteers = volunteers
+        self.schedule = schedule
+        self.inside = set(volunteers)
+        # The rest's assigned pairs, which count towards every score as they are.
+        self.outside = [] if schedule is None else [
+            index.at[d, v] for v, ds in enumerate(schedule.serving) if v not in self.inside for d in ds
+        ]  # fmt: skip
         self.model = cp_model.CpModel()
         self.x = {k: self.model.new_bool_var("") for v in volunteers for k in index.by_volunteer[v]}
         # Auxiliary variables with how to compute their value from a roster, for hints.
         self.aux: list[tuple[cp_model.IntVar, Callable[[Sequence[int]], int]]] = []
         self.add_no_overlap()
         self.add_load()
-        self.add_count(schedule)
+        self.add_count()
         self.add_pinned()
 
     def linear(self, coefs: dict[int, int]) -> cp_model.LinearExprT:
@@ -474,17 +494,16 @@ class _Model:
             for ks, coefs, most in self.index.load_rows(v):
                 self.model.add(self.linear(dict(zip(ks, coefs))) <= most)
 
-    def add_count(self, schedule: _Schedule | None) -> None:
+    def add_count(self) -> None:
         """Rule 6: at most `count` volunteers per demand, less those already
         serving it from outside the model."""
         free: dict[int, list[int]] = {}
         for k in self.x:
             free.setdefault(self.index.pairs[k].demand, []).append(k)
-        inside = set(self.volunteers)
         for d, ks in free.items():
             room = self.index.problem.demands[d].count
-            if schedule is not None:
-                room -= len(schedule.staff[d] - inside)
+            if self.schedule is not None:
+                room -= len(self.schedule.staff[d] - self.inside)
             if len(ks) > room:
                 self.model.add(sum(self.x[k] for k in ks) <= room)
 
@@ -501,6 +520,7 @@ class _Model:
             return self.fairness()
         coefs, constant = self.index.weights(name)
         mine = {k: c for k, c in coefs.items() if k in self.x}
+        constant += sum(coefs.get(k, 0) for k in self.outside)
         return _Stage(
             name,
             name in MAXIMISED,
@@ -520,6 +540,8 @@ class _Model:
         factors: list[int] = []
         parts: list[tuple[list[int], int]] = []
         constant = 0
+        if self.schedule is not None:
+            constant += sum(m * m for v, m in enumerate(self.schedule.load) if v not in self.inside)
         for v in self.volunteers:
             vol, ks = ix.problem.volunteers[v], ix.by_volunteer[v]
             h = vol.history_minutes
@@ -677,9 +699,24 @@ class _CoverageListener(cp_model.CpSolverSolutionCallback):
 
 
 class _Search:
-    """Runs the stages in order on one schedule, within one time limit."""
+    """Runs the stages in order on one schedule, within one time limit.
 
-    def __init__(self, problem: Problem, time_limit_s: float, workers: int, seed: int, clock: _Clock):
+    The first roster is the pinned pairs, what fits of `start` (the previous
+    plan unless told otherwise), then the greedy fill. With `cap_changes`,
+    no roster may have more changes than that first one: changes are kept as
+    if their stage had run before coverage's, and CP-SAT's model holds only
+    the volunteers who can still move under that cap."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        time_limit_s: float,
+        workers: int,
+        seed: int,
+        clock: _Clock,
+        start: Iterable[Pair] | None = None,
+        cap_changes: bool = False,
+    ):
         self.index = _Index(problem)
         share, fixed, per_demand = FINISH_RESERVE
         self.deadline = clock.began + time_limit_s * (1 - share) - fixed - per_demand * len(problem.demands)
@@ -687,16 +724,40 @@ class _Search:
         self.seed = seed
         self.rng = random.Random(seed)
         self.clock = clock
-        # The first roster: pinned pairs, what still fits of the previous
-        # plan, then the greedy fill.
         self.schedule = _Schedule(self.index, [0] * len(self.index.pairs))
         self.schedule.fill(sorted(self.index.pinned))
-        self.schedule.fill(self.index.by_ids.get((p.demand, p.volunteer)) for p in problem.previous)
+        start = problem.previous if start is None else start
+        self.schedule.fill(self.index.by_ids.get((p.demand, p.volunteer)) for p in start)
         self.schedule.greedy()
         clock.best_coverage = self.schedule.score("coverage")
-        small = len(self.index.pairs) <= WHOLE_MODEL_MAX_PAIRS
-        self.whole = _Model(self.index, range(len(problem.volunteers))) if small else None
-        self.done: list[str] = []  # stages whose result is kept as a constraint
+        self.capped = cap_changes
+        volunteers = self.movable() if cap_changes else range(len(problem.volunteers))
+        self.moving = sorted(k for v in volunteers for k in self.index.by_volunteer[v])  # pairs that may change
+        small = len(self.moving) <= WHOLE_MODEL_MAX_PAIRS
+        self.whole = _Model(self.index, volunteers, self.schedule) if small else None
+        self.done: list[str] = []  # scores kept from now on as constraints
+        if cap_changes:
+            self.keep("changes")
+
+    def movable(self) -> list[int]:
+        """The volunteers with a pair that the changes cap leaves free. When
+        the first roster keeps every previous pair that may still be kept,
+        the cap forces them all to stay; with the pinned pairs they rule out
+        every pair that no longer fits beside them, and the volunteers left
+        with no other pair cannot change at all."""
+        ix = self.index
+        forced = set(ix.pinned)
+        if self.schedule.score("changes") == ix.obvious_bound("changes"):
+            forced.update(ix.weights("changes")[0])
+        fixed = _Schedule(ix, [int(k in forced) for k in range(len(ix.pairs))])
+        return sorted({ix.pairs[k].volunteer for k in range(len(ix.pairs)) if fixed.fits(k)})
+
+    def keep(self, name: str, stage: _Stage | None = None) -> None:
+        """No later roster may be worse than the current one on this score."""
+        if self.whole is not None:
+            self.whole.fix(stage or self.whole.stage(name), self.schedule.score(name))
+        if name not in self.done:
+            self.done.append(name)
 
     def run(self) -> tuple[list[StageReport], int]:
         """All stages; returns their reports and the proven coverage bound."""
@@ -710,10 +771,24 @@ class _Search:
             report = self.stage(name, began + max(0.0, self.deadline - began) * share)
             if name == "coverage":
                 self.clock.best_coverage = report.value
+                if self.capped:
+                    report = self.uncapped(report)
                 bound = int(report.bound)
             reports.append(report)
             self.clock.report(name)
         return reports, bound
+
+    def uncapped(self, report: StageReport) -> StageReport:
+        """The coverage stage as the spec reads it. Under the changes cap
+        CP-SAT's proof holds only for rosters within the cap, so the bound
+        comes from the obvious one or the linear relaxation instead, and
+        coverage is proven only if it reaches it. A repair is waited for, so
+        the relaxation runs only where it takes well under a second: not
+        beyond the size at which CP-SAT gives up on the whole problem."""
+        bound = self.index.obvious_bound("coverage")
+        if report.value != bound and len(self.index.pairs) <= WHOLE_MODEL_MAX_PAIRS:
+            bound = min(bound, self.relaxed_coverage(self.deadline))
+        return dataclasses.replace(report, status=OPTIMAL if report.value == bound else FEASIBLE, bound=bound)
 
     def stage(self, name: str, deadline: float) -> StageReport:
         """One stage: local search, CP-SAT on the whole model, then
@@ -721,7 +796,7 @@ class _Search:
         nothing improves."""
         began = time.monotonic()
         if name != "coverage":
-            self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE)
+            self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE, self.moving)
         stage = self.whole.stage(name) if self.whole is not None else None
         bound = self.index.obvious_bound(name)
         seconds = (deadline - time.monotonic()) * WHOLE_MODEL_SHARE[name]
@@ -729,7 +804,8 @@ class _Search:
         if stage is not None and self.schedule.score(name) != bound and seconds > least + per_pair * len(self.whole.x):
             listener = _CoverageListener(self.clock) if name == "coverage" and self.clock.callback else None
             result = self.whole.solve(stage, self.schedule.values, seconds, self.seed, listener=listener)
-            self.schedule.replace(result.values, self.whole.x)
+            if not stage.better(self.schedule.score(name), result.value):
+                self.schedule.replace(result.values, self.whole.x)
             if result.status == OPTIMAL:
                 bound = result.value
             elif stage.maximize and not math.isnan(result.bound):
@@ -741,9 +817,7 @@ class _Search:
         if self.schedule.score(name) != bound:
             self.neighbourhoods(name, deadline, bound)
         value = self.schedule.score(name)
-        if stage is not None:
-            self.whole.fix(stage, value)
-        self.done.append(name)
+        self.keep(name, stage)
         status = OPTIMAL if value == bound else FEASIBLE
         return StageReport(name, status, value, bound, time.monotonic() - began)
 
@@ -885,6 +959,21 @@ def solve(
     proven roster is the same for the same seed and workers. `progress`,
     if given, is called as progress(stage, best coverage so far, seconds)
     when each stage starts and ends and when coverage improves."""
+    return optimise(problem, time_limit_s, workers, seed, progress)
+
+
+def optimise(
+    problem: Problem,
+    time_limit_s: float,
+    workers: int,
+    seed: int,
+    progress: Progress | None,
+    start: Iterable[Pair] | None = None,
+    cap_changes: bool = False,
+) -> Solution:
+    """`solve`, starting from the pairs of `start` instead of the previous
+    plan and, with `cap_changes`, never changing more than that first
+    roster does (see `_Search`); `solver.repair` uses both."""
     if workers < 1:
         raise ValueError(f"workers must be at least 1, not {workers}")
     clock = _Clock(progress)
@@ -894,7 +983,7 @@ def solve(
         clock.report("done")
         unfilled = explain_infeasible(problem, clash)
         return Solution(INFEASIBLE, (), unfilled, constraints.scores(problem, ()), 0, clock.elapsed())
-    search = _Search(problem, time_limit_s, workers, seed, clock)
+    search = _Search(problem, time_limit_s, workers, seed, clock, start, cap_changes)
     reports, bound = search.run()
     assignments = tuple(search.index.ids(k) for k, x in enumerate(search.schedule.values) if x)
     scores = constraints.scores(problem, assignments)

@@ -1,8 +1,9 @@
 """Independent problems (one community-week each) solved in parallel processes.
 
-`solve_dict` is the unit of work: plain JSON-like dicts in and out, so the
-web app's job queue can call it too. Each process runs one CP-SAT thread
-unless told otherwise, so N processes use N cores.
+`solve_dict` is the unit of work (`repair_dict` when a volunteer declines):
+plain JSON-like dicts in and out, so the web app's job queue can call it
+too. Each process runs one CP-SAT thread unless told otherwise, so N
+processes use N cores.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from solver.cpsat import solve
+from solver.cpsat import Progress, solve
 from solver.model import Problem, Solution, problem_from_dict, solution_to_dict
+from solver.repair import repair
 
 
 def solve_dict(problem_dict: dict, **solve_kwargs: Any) -> dict:
@@ -22,6 +24,15 @@ def solve_dict(problem_dict: dict, **solve_kwargs: Any) -> dict:
 
     A refused problem raises ProblemError before anything is solved."""
     return solution_to_dict(solve(problem_from_dict(problem_dict), **solve_kwargs))
+
+
+def repair_dict(problem_dict: dict, time_limit_s: float, workers: int, progress: Progress | None = None) -> dict:
+    """`repair` for a roster-problem/1 dict whose `previous` is the published
+    roster and whose `forbidden` holds the declined pairs; the
+    roster-solution/1 dict back. A refused problem raises ProblemError."""
+    return solution_to_dict(
+        repair(problem_from_dict(problem_dict), time_limit_s=time_limit_s, workers=workers, progress=progress)
+    )
 
 
 def _solve(problem: Problem, solve_kwargs: dict) -> Solution:

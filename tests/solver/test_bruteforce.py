@@ -24,9 +24,11 @@ from solver.greedy import greedy
 from tests.support.problems import EXAMPLES
 
 
-def brute_force(problem: dict) -> tuple[tuple, list[tuple[str, str]]] | None:
+def brute_force(problem: dict, coverage_at_least: int | None = None) -> tuple[tuple, list[tuple[str, str]]] | None:
     """(best key, best pairs), where key = (-coverage, changes, unwanted, fairness,
-    travel_m); None when the pinned pairs cannot hold together."""
+    travel_m); None when the pinned pairs cannot hold together. With
+    `coverage_at_least`, only rosters covering that much count and changes
+    come first: key = (changes, -coverage, unwanted, fairness, travel_m)."""
     speed = problem.get("walking_speed_m_per_min", 70)
     default_reach = problem.get("max_distance_m")
     pinned, forbidden, previous = (
@@ -56,6 +58,9 @@ def brute_force(problem: dict) -> tuple[tuple, list[tuple[str, str]]] | None:
     load = {vid: v.get("history_minutes", 0) for vid, v in vols.items()}
     best: list = [None, None]
 
+    def key(coverage: int, changes: int, *later: int) -> tuple:
+        return (-coverage, changes, *later) if coverage_at_least is None else (changes, -coverage, *later)
+
     def fits(d: dict, vid: str) -> bool:
         v, (s, e) = vols[vid], span[d["id"]]
         mine = schedule[vid]
@@ -75,10 +80,12 @@ def brute_force(problem: dict) -> tuple[tuple, list[tuple[str, str]]] | None:
 
     def search(i: int, coverage: int, changes: int, unwant: int, travel: int, chosen: list) -> None:
         fairness = sum(m * m for m in load.values())
-        if best[0] is not None and (-(coverage + rest[i]), changes, unwant, fairness, travel) >= best[0]:
+        if coverage_at_least is not None and coverage + rest[i] < coverage_at_least:
+            return
+        if best[0] is not None and key(coverage + rest[i], changes, unwant, fairness, travel) >= best[0]:
             return
         if i == len(demands):
-            best[0], best[1] = (-coverage, changes, unwant, fairness, travel), list(chosen)
+            best[0], best[1] = key(coverage, changes, unwant, fairness, travel), list(chosen)
             return
         d = demands[i]
         must = [vid for vid in vols if (d["id"], vid) in pinned]
