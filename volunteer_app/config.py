@@ -52,6 +52,11 @@ def settings_from_env(instance_path: str) -> dict:
         "ROSTER_TIME_LIMIT_S": float(os.environ.get("ROSTER_TIME_LIMIT_S", "20")),
         "ROSTER_SOLVER_WORKERS": int(os.environ.get("ROSTER_SOLVER_WORKERS", "2")),
         "ROSTER_JOBS_IN_BACKGROUND": env_bool("ROSTER_JOBS_IN_BACKGROUND", True),
+        # Emergency call-outs: how far people are called unless the call-out says otherwise; how long a wave
+        # has to bring enough acceptances before the next one; how many each wave calls per open place.
+        "CALLOUT_RADIUS_M": int(os.environ.get("CALLOUT_RADIUS_M", "3000")),
+        "CALLOUT_WAVE_MINUTES": int(os.environ.get("CALLOUT_WAVE_MINUTES", "10")),
+        "CALLOUT_INVITES_PER_PLACE": int(os.environ.get("CALLOUT_INVITES_PER_PLACE", "3")),
     }
 
 

@@ -194,7 +194,7 @@ def _walk(rng: random.Random, request: ServiceRequest, final: RequestState, at: 
     minutes = request.service_type.duration_min
     request.volunteer_id = volunteer.id
     request.scheduled_start, request.scheduled_end = start, start + timedelta(minutes=minutes)
-    dispatched = step(S.accepted, S.dispatched, dispatch_at, "dispatch", details={"volunteer_id": volunteer.id})
+    step(S.accepted, S.dispatched, dispatch_at, "dispatch", details={"volunteer_id": volunteer.id})
     deadlines["start"] = start + timedelta(minutes=30)
     if final == S.dispatched:
         return _close(request, deadlines, final)

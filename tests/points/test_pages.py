@@ -543,7 +543,7 @@ def test_an_out_of_scope_coordinator_gets_404(town, vol, outsider):
     order = place_order(vol, town.carpet)
     account = account_of(town.volunteer_ids[0])
     for path in (f"/points/partners/{town.partner.id}", f"/points/manage/rules/{town.community_id}",
-                 f"/points/redemptions/{order.id}", f"/points/accounts/{account.id}", f"/points/transfers/1",
+                 f"/points/redemptions/{order.id}", f"/points/accounts/{account.id}", "/points/transfers/1",
                  f"/points/items/{town.carpet.id}/edit"):
         assert outsider.get(path).status_code == 404, path
     response = post(outsider, f"/points/redemptions/{order.id}/approve", {}, "/points/manage")

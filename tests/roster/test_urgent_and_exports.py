@@ -139,7 +139,7 @@ def test_cli_plan_and_export_problem(district, app_ctx):
     code = district["community"].code
     result = runner.invoke(args=["roster", "plan", "--week", WEEK, "--community", code, "--publish"])
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if l.startswith(code))
+    line = next(row for row in result.output.splitlines() if row.startswith(code))
     assert line.split()[2] == "18"  # coverage
     exported = runner.invoke(args=["roster", "export-problem", "--week", WEEK, "--community", code])
     assert exported.exit_code == 0, exported.output

@@ -108,3 +108,15 @@ def available_at_clause(moment: datetime):
         ))
 
     return and_(or_(*by_pattern, exception(True)), ~exception(False))
+
+
+def away_during(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
+    """A dated absence (leave, away that day, or some hours of it) overlaps ``start``–``end``."""
+    for exception in volunteer.exceptions:
+        if exception.available:
+            continue
+        begins = datetime.combine(exception.on_date, exception.start or time(0))
+        ends = datetime.combine(exception.on_date, exception.end) if exception.end else begins + timedelta(days=1)
+        if begins < end and start < ends:
+            return True
+    return False

@@ -374,15 +374,15 @@ def _points_earned(period: Period, area: Area, table: Table) -> None:
 
 
 def _points_redeemed(period: Period, area: Area, table: Table) -> None:
-    O, A = Redemption, PointAccount
     grid = func.coalesce(Volunteer.grid_id, Resident.grid_id)
     rows = db.session.execute(
-        select(O.payer_community_id, grid, func.sum(O.points), func.count())
-        .join(A, A.id == O.account_id)
-        .outerjoin(Volunteer, Volunteer.id == A.volunteer_id).outerjoin(Resident, Resident.id == A.resident_id)
-        .where(O.status == RedemptionStatus.fulfilled, _in(O.fulfilled_at, period, utc=True),
-               area.clause(O.payer_community_id, grid))
-        .group_by(O.payer_community_id, grid))
+        select(Redemption.payer_community_id, grid, func.sum(Redemption.points), func.count())
+        .join(PointAccount, PointAccount.id == Redemption.account_id)
+        .outerjoin(Volunteer, Volunteer.id == PointAccount.volunteer_id)
+        .outerjoin(Resident, Resident.id == PointAccount.resident_id)
+        .where(Redemption.status == RedemptionStatus.fulfilled, _in(Redemption.fulfilled_at, period, utc=True),
+               area.clause(Redemption.payer_community_id, grid))
+        .group_by(Redemption.payer_community_id, grid))
     for community_id, grid_id, points, orders in rows:
         figures = table[community_id, grid_id]
         figures.points_redeemed += int(points)

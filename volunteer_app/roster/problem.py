@@ -44,7 +44,7 @@ def parse_key(key: str) -> int:
     return int(key[1:])
 
 
-def _history_minutes(volunteer_ids: list[int], monday: date) -> dict[int, int]:
+def history_minutes(volunteer_ids: list[int], monday: date) -> dict[int, int]:
     start = monday - timedelta(weeks=FAIRNESS_WEEKS)
     rows = db.session.execute(
         select(ServiceLog.volunteer_id, func.sum(ServiceLog.minutes))
@@ -96,7 +96,7 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
                                 Volunteer.status == VolunteerStatus.active).order_by(Volunteer.id)
     ).all()
     demands = [d for d in week.demands if not d.cancelled]
-    history = _history_minutes([v.id for v in volunteers], monday)
+    history = history_minutes([v.id for v in volunteers], monday)
     volunteer_docs = []
     for volunteer in volunteers:
         windows = windows_for(volunteer, monday, sunday, statuses)

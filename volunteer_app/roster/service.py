@@ -130,7 +130,7 @@ def run_plan_job(job_id: int) -> None:
     Either the whole new draft is written with the job's success, or the job
     is marked failed with the reason and the previous draft stays untouched.
     """
-    from solver import solve_dict
+    from solver import repair_dict, solve_dict
 
     job = db.session.get(PlanJob, job_id)
     if job is None or job.status != JobStatus.queued:
@@ -153,8 +153,10 @@ def run_plan_job(job_id: int) -> None:
         else:
             previous = live_pairs(week)
         document, warnings = build_problem(week, previous)
-        solution = solve_dict(document, time_limit_s=current_app.config["ROSTER_TIME_LIMIT_S"],
-                              workers=current_app.config["ROSTER_SOLVER_WORKERS"], progress=progress)
+        # A repair after a decline moves as few people as it can; a plan or re-solve optimises freely.
+        solve = repair_dict if job.purpose == "repair" else solve_dict
+        solution = solve(document, time_limit_s=current_app.config["ROSTER_TIME_LIMIT_S"],
+                         workers=current_app.config["ROSTER_SOLVER_WORKERS"], progress=progress)
         if solution["status"] == "INFEASIBLE":
             raise InvalidInput("The pinned assignments cannot all hold together: " +
                                "; ".join(r for u in solution["unfilled"] for r in u["reasons"][:1]))

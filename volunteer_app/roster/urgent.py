@@ -45,7 +45,7 @@ from ..extensions import db
 from ..holidays.service import day_statuses
 from ..models_base import utcnow
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
-from ..people.availability import windows_for
+from ..people.availability import away_during, windows_for
 from ..people.models import Volunteer, VolunteerStatus
 from ..places.models import Community, Station
 from ..places.service import parent_in_scope
@@ -63,14 +63,9 @@ from .models import (
     SwapRequest,
     SwapStatus,
 )
-from .problem import _history_minutes, build_problem, demand_key, live_pairs, parse_key
+from .problem import build_problem, demand_key, history_minutes, live_pairs, parse_key
 from .service import ACTIVE, own_assignment, publish_pairs, week_for
 
-SETTINGS = {  # app.config names and their defaults
-    "CALLOUT_RADIUS_M": 3000,  # how far from the place people are called, unless the call-out says otherwise
-    "CALLOUT_WAVE_MINUTES": 10,  # how long a wave has to bring enough acceptances before the next one goes
-    "CALLOUT_INVITES_PER_PLACE": 3,  # people a wave calls per place still open: some will not answer in time
-}
 MAX_RADIUS_M = 20_000
 RADIUS_STEP_M = 500  # a wider radius is offered in these steps
 #: Why someone was not called; each is counted under the first that applies.
@@ -78,7 +73,8 @@ CAUSES = ("on_leave", "busy", "lacks_skill", "beyond_radius")
 
 
 def setting(name: str) -> int:
-    return int(current_app.config.get(name, SETTINGS[name]))
+    """A call-out setting (``CALLOUT_*``, see ``config.settings_from_env``)."""
+    return int(current_app.config[name])
 
 
 def candidates(week: RosterWeek, demand: Demand, k: int) -> list:
@@ -127,18 +123,6 @@ def _minutes(start: datetime, end: datetime) -> int:
     return int((end - start).total_seconds()) // 60
 
 
-def _on_leave(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
-    """An "away" exception (the whole day, or some hours of it) overlaps [start, end)."""
-    for exception in volunteer.exceptions:
-        if exception.available:
-            continue
-        away_from = datetime.combine(exception.on_date, exception.start or time(0))
-        away_to = datetime.combine(exception.on_date, exception.end) if exception.end else away_from + timedelta(days=1)
-        if away_from < end and start < away_to:
-            return True
-    return False
-
-
 def _duties(volunteer_ids: list[int], demand: Demand, monday: datetime) -> dict[int, list[tuple[datetime, datetime]]]:
     """Each volunteer's published duties (other than ``demand``) in its week or overlapping it."""
     first, last = min(monday, demand.start), max(monday + timedelta(days=7), demand.end)
@@ -160,7 +144,7 @@ def reach_of(callout: CallOut) -> Reach:
         .order_by(Volunteer.id)).all()
     ids = [v.id for v in volunteers]
     monday = datetime.combine(demand.start.date() - timedelta(days=demand.start.weekday()), time(0))
-    duties, history = _duties(ids, demand, monday), _history_minutes(ids, monday.date())
+    duties, history = _duties(ids, demand, monday), history_minutes(ids, monday.date())
     statuses = day_statuses(demand.start.date(), demand.end.date())
     wanted, minutes = set(demand.skills), _minutes(demand.start, demand.end)
     found, left_out, beyond = [], Counter(), []
@@ -168,7 +152,7 @@ def reach_of(callout: CallOut) -> Reach:
         theirs = duties.get(volunteer.id, [])
         missing = len(wanted - {s.code for s in volunteer.skills})
         distance = distance_m(volunteer, demand)
-        if _on_leave(volunteer, demand.start, demand.end):
+        if away_during(volunteer, demand.start, demand.end):
             left_out["on_leave"] += 1
         elif any(start < demand.end and demand.start < end for start, end in theirs):
             left_out["busy"] += 1

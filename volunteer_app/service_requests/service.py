@@ -15,7 +15,7 @@ Two guarantees shape this module:
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from flask_login import current_user
 from sqlalchemy import Select, false, func, or_, select, true, update
@@ -30,6 +30,7 @@ from ..accounts.scoping import current_scope
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..extensions import db
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
+from ..people.availability import away_during
 from ..people.models import Resident, ServiceLog, Volunteer, VolunteerStatus
 from ..people.service import skills_by_code
 from ..places.models import Building, Community, Station
@@ -1081,17 +1082,6 @@ def _moment(minute: int) -> datetime:
     return datetime.strptime(format_minute(minute), MINUTE)
 
 
-def _away(volunteer: Volunteer, start: datetime, end: datetime) -> bool:
-    """A dated absence (leave, away that day) covers part of ``start``–``end``."""
-    for exception in volunteer.exceptions:
-        if exception.available:
-            continue
-        begins = datetime.combine(exception.on_date, exception.start or time(0))
-        ends = datetime.combine(exception.on_date, exception.end) if exception.end else begins + timedelta(days=1)
-        if begins < end and start < ends:
-            return True
-    return False
-
 
 def _obstacles(problem: Problem, planned: SolverVolunteer, demand: Demand, theirs: list[Demand],
                free: int | None) -> list:
@@ -1144,7 +1134,7 @@ def dispatch_options(request: ServiceRequest) -> list[DispatchOption]:
         used = sum(d.minutes for d in theirs)
         free = None if planned.max_minutes is None else planned.max_minutes - used
         reasons = _obstacles(problem, planned, demand, theirs, free)
-        if volunteer.status == VolunteerStatus.paused or _away(volunteer, start, end):
+        if volunteer.status == VolunteerStatus.paused or away_during(volunteer, start, end):
             reasons = [("paused" if volunteer.status == VolunteerStatus.paused else "on_leave", {}),
                        *[r for r in reasons if r[0] != "not_available"]]
         others.append(DispatchOption(volunteer, False, distance_m(planned.home, demand.location),
