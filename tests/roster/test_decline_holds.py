@@ -100,3 +100,27 @@ def test_a_week_never_published_has_nothing_published_to_change(district):
     assert week["changes_to_publish"] == len(week["draft"])
     api.post(f"/roster/weeks/{week_id}/publish", json={"version": week["version"]})
     assert api.get(f"/roster/weeks/{week_id}").json["changes_to_publish"] == 0
+
+
+def test_the_repair_moves_no_one_but_the_decliner(district):
+    """The repair job runs solver.repair: one hole, at most one new person, everyone else where they were."""
+    api = district["coordinator"]
+    week_id = plan(api, district["community_id"])["week_id"]
+    week = api.get(f"/roster/weeks/{week_id}").json
+    assert api.post(f"/roster/weeks/{week_id}/publish", json={"version": week["version"]}).status_code == 201
+    before = {(a["demand_id"], a["volunteer_id"]) for a in api.get(f"/roster/weeks/{week_id}").json["live"]}
+    me = district["volunteer_ids"][1]
+    mine = district["volunteer_apis"][1].get(f"/my/assignments?week={WEEK}").json
+    assert mine, "the plan gave this volunteer a duty to decline"
+    declined = mine[0]
+    answer = district["volunteer_apis"][1].post(f"/my/assignments/{declined['id']}/answer", json={
+        "version": declined["version"], "confirm": False, "reason": "出差"})
+    job = api.get(f"/roster/jobs/{answer.json['replan_job_id']}").json
+    assert job["status"] == "succeeded", job
+    live = api.get(f"/roster/weeks/{week_id}").json["live"]
+    standing = {(a["demand_id"], a["volunteer_id"]) for a in live if a["status"] in ("assigned", "confirmed")}
+    kept = before - {(declined["demand_id"], me)}
+    assert kept <= standing  # nobody else lost a duty
+    added = standing - kept
+    assert len(added) <= 1 and all(demand_id == declined["demand_id"] and volunteer_id != me
+                                   for demand_id, volunteer_id in added)
