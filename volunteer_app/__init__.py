@@ -45,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
 
     from . import api_docs, cli, views
+    from .points import reactions as points_reactions  # noqa: F401  (connects its receivers)
+    from .service_requests import reactions as service_reactions
     from .accounts.api import blp as accounts_api
     from .people.api import blp as people_api
     from .people import transfer_views
@@ -67,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     views.init_app(app)
     app.register_blueprint(transfer_views.bp)
     cli.init_app(app)
+    service_reactions.init_app(app)
     points_cli.init_app(app)
 
     @app.get("/healthz")

@@ -16,6 +16,7 @@ from ..holidays.service import day_statuses
 from ..people.availability import windows_for
 from ..people.models import ClaimedPost, PartyMemberReport, ServiceLog, Volunteer, VolunteerStatus
 from ..places.models import Community
+from .hooks import task_sources
 from .models import BARRING, Assignment, AssignmentStatus, Demand, PairRule, PairRuleKind, RosterWeek
 
 FAIRNESS_WEEKS = 4  # history minutes: what each volunteer served in the weeks before
@@ -147,28 +148,25 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
         "forbidden": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(forbidden)],
         "previous": [{"demand": demand_key(d), "volunteer": volunteer_key(v)} for d, v in in_problem(preferred)],
     }
-    _add_service_requests(document, week)
+    _add_tasks(document, week)
     pins, warnings = valid_pins(document, [(demand_key(d), volunteer_key(v)) for d, v in in_problem(wanted_pins)]
-                                + _request_pins(week, {v["id"] for v in volunteer_docs}))
+                                + _task_pins(week, {v["id"] for v in volunteer_docs}))
     document["pinned"] = [{"demand": d, "volunteer": v} for d, v in pins]
     for d, v in sorted(wanted_pins - set(in_problem(wanted_pins))):
         warnings.append(f"pin of volunteer {v} on demand {d} dropped: the volunteer is not available or not active")
     return document, warnings
 
 
-def _add_service_requests(document: dict, week: RosterWeek) -> None:
-    """Residents' accepted requests with a time window this week are tasks to plan (ids ``r<id>``)."""
-    from ..service_requests.service import tasks_for_week
+def _add_tasks(document: dict, week: RosterWeek) -> None:
+    """Other domains' work with a time this week (residents' requests, ids ``r<id>``) is planned with the duties."""
+    for source in task_sources():
+        document["demands"] += source.tasks(week.community_id, week.week)
 
-    document["demands"] += tasks_for_week(week.community_id, week.week)
 
-
-def _request_pins(week: RosterWeek, planned: set[str]) -> list[tuple[str, str]]:
-    """Requests already dispatched keep their volunteer: pinned, so shifts plan around them."""
-    from ..service_requests.service import task_pairs_for_week
-
-    return [(p["demand"], p["volunteer"]) for p in task_pairs_for_week(week.community_id, week.week)
-            if p["volunteer"] in planned]
+def _task_pins(week: RosterWeek, planned: set[str]) -> list[tuple[str, str]]:
+    """Tasks already given to someone keep their volunteer: pinned, so shifts plan around them."""
+    return [(p["demand"], p["volunteer"]) for source in task_sources()
+            for p in source.pinned(week.community_id, week.week) if p["volunteer"] in planned]
 
 
 def valid_pins(document: dict, pins: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:

@@ -11,10 +11,12 @@ from sqlalchemy import delete, select, update
 from ..accounts.models import User
 from ..accounts.scoping import current_scope
 from ..errors import Conflict, InvalidInput, NotFound
+from ..events import duty_served, duty_unserved, week_published
 from ..extensions import db
 from ..holidays.service import day_statuses
 from ..models_base import utcnow
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
+from ..people.models import ServiceLog
 from ..people.service import skills_by_code
 from ..places.models import Community, Station
 from ..places.service import parent_in_scope
@@ -331,13 +333,12 @@ def move(week: RosterWeek, demand_id: int, from_volunteer_id: int, to_volunteer_
 
 
 def publish(week: RosterWeek, expected_version: int, user: User | None, note: str = "") -> RosterVersion:
-    """Make the draft the live roster at once, and dispatch the residents' requests it planned;
-    a stale ``expected_version`` answers 409."""
-    from ..service_requests.service import dispatch_planned
-
+    """Make the draft the live roster at once; the requests its solve planned go with it
+    (``week_published``); a stale ``expected_version`` answers 409."""
     check_version(week, expected_version)
     version = publish_pairs(week, draft_pairs(week), user, note)
-    dispatch_planned({int(r): v for r, v in (week.draft_requests or {}).items()}, user)
+    week_published.send(week, planned_requests={int(r): v for r, v in (week.draft_requests or {}).items()},
+                        actor=user)
     week.draft_requests = {}
     return version
 
@@ -478,9 +479,6 @@ def answer(user: User, assignment_id: int, expected_version: int, confirm: bool,
 
 def mark_served(assignment_id: int, served: bool, today: date) -> Assignment:
     """考勤: record (or take back) that a duty was done: service hours and points, exactly once."""
-    from ..people.models import ServiceLog
-    from ..points.service import earn_for_assignment, reverse_assignment
-
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or not current_scope().allows(db.session.get(RosterWeek, assignment.week_id).community_id):
         raise NotFound(f"assignment {assignment_id} not found")
@@ -497,9 +495,9 @@ def mark_served(assignment_id: int, served: bool, today: date) -> Assignment:
                                   minutes=int((demand.end - demand.start).total_seconds() // 60),
                                   description=demand.title[:128], assignment_id=assignment.id))
         db.session.flush()
-        earn_for_assignment(assignment)
+        duty_served.send(assignment)
     else:
-        reverse_assignment(assignment)
+        duty_unserved.send(assignment)
         assignment.served_at = None
         db.session.execute(delete(ServiceLog).where(ServiceLog.assignment_id == assignment.id))
     db.session.flush()

@@ -13,9 +13,9 @@ from ...extensions import db
 from ...people.models import Volunteer, VolunteerStatus
 from ...places.models import Station
 from ...resources import commit
-from ...service_requests import service as service_requests
 from ...views import RECORD_ID, FormProblems, names_by_id, save
 from .. import exports, schemas, service, urgent
+from ..hooks import my_week_sections
 from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
 from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404
@@ -47,7 +47,7 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
         context.update(
             assignments=assignments, swaps=swaps, invites=invites, colleagues=colleagues,
             waiting=service.awaiting_answer(volunteer.id, now_local()), week_of=week_of,
-            tasks=service_requests.my_requests(current_user, week),
+            sections=my_week_sections(current_user, week),
             stations=names_by_id(Station, [a.demand.station_id for a in assignments]),
             has_feed=db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.volunteer_id == volunteer.id))
             is not None,
