@@ -41,36 +41,14 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(reject_control_characters)
 
-    from .accounts import auth
-    auth.init_app(app)
+    from . import accounts, api_docs, cli, notifications, people, places, points, reports, roster, service_requests
+    from . import views
 
-    from . import api_docs, cli, views
-    from .points import reactions as points_reactions  # noqa: F401  (connects its receivers)
-    from .service_requests import reactions as service_reactions
-    from .accounts.api import blp as accounts_api
-    from .people.api import blp as people_api
-    from .people import transfer_views
-    from .people.transfer_api import blp as transfer_api
-    from .notifications.api import blp as notifications_api
-    from .places.api import blp as places_api
-    from .points import cli as points_cli
-    from .points.api import blp as points_api
-    from .reports.api import blp as reports_api
-    from .roster import feeds as roster_feeds
-    from .roster.api import blp as roster_api
-    from .service_requests.api import blp as service_requests_api
-
-    for blueprint in (places_api, people_api, transfer_api, accounts_api, roster_api, notifications_api, points_api,
-                      service_requests_api, reports_api):
-        csrf.exempt(blueprint)  # API auth checks CSRF itself for cookie sessions
-        api.register_blueprint(blueprint, url_prefix="/api/v1")
+    views.init_app(app)  # the shared page helpers and menu, before the domains add their entries
+    for domain in (places, people, accounts, roster, notifications, points, service_requests, reports):
+        domain.init_app(app)
     app.register_blueprint(api_docs.bp)
-    app.register_blueprint(roster_feeds.bp)
-    views.init_app(app)
-    app.register_blueprint(transfer_views.bp)
     cli.init_app(app)
-    service_reactions.init_app(app)
-    points_cli.init_app(app)
 
     @app.get("/healthz")
     def healthz():

@@ -1,4 +1,5 @@
 """Extensions, created unbound so that ``create_app`` can configure them."""
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,3 +33,9 @@ babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 api = JsonErrorApi()
+
+
+def register_api(app: Flask, blueprint) -> None:
+    """Mount a domain's API blueprint under /api/v1; its token auth checks CSRF itself for cookie sessions."""
+    csrf.exempt(blueprint)
+    api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -1,4 +1,4 @@
-"""Registers the page blueprints of every domain, and the helpers those pages share.
+"""The helpers every domain's pages share: access, menu, labels, forms and their problems.
 
 Pages are as thin as the API: a view turns the submitted form into the dict
 the API's marshmallow ``*In`` schema loads, loads it through that schema (so
@@ -403,38 +403,7 @@ def rows_payload(rows: list[dict]) -> list[dict]:
 # --- registration -------------------------------------------------------------------------
 
 def init_app(app: Flask) -> None:
-    from .accounts.views import bp as accounts_pages
-    from .people.views import bp as people_pages
-    from .places.views import bp as places_pages
-
-    for blueprint in (accounts_pages, people_pages, places_pages):
-        app.register_blueprint(blueprint)
-
-    register_nav(app, "views.home", _l("Home"), STAFF, order=0)
-    register_nav(app, "views.profile", _l("My profile"), {Role.volunteer, Role.resident}, order=0)
-    register_nav(app, "people_pages.volunteers", _l("Volunteers"), order=10, active_prefix="people_pages.volunteer")
-    register_nav(app, "people_pages.party_reports", _l("Party members"), order=20,
-                 active_prefix="people_pages.party_report")
-    register_nav(app, "people_pages.residents", _l("Residents"), order=30, active_prefix="people_pages.resident")
-    register_nav(app, "places_pages.stations", _l("Stations"), order=40, active_prefix="places_pages.station")
-    register_nav(app, "transfer_pages.index", _l("Import and export"), order=50, active_prefix="transfer_pages.")
-
-    from .roster.views import register as register_roster_pages
-
-    register_roster_pages(app)  # the roster blueprint and its menu entries
-
-    from .reports.views import register as register_report_pages
-
-    register_report_pages(app)  # dashboard (数字驾驶舱), 周通报 ranking, 双报到 feedback per work unit
-
-    from .points.views import register as register_points_pages
-
-    register_points_pages(app)  # my points, orders, partner page, coordinators' rules and approvals
-
-    from .service_requests.views import register as register_service_pages
-
-    register_service_pages(app)  # resident services: menu, bookings, requests, queue, wishes
-
+    """The helpers every page template uses; each domain's ``init_app`` adds its pages and menu entries."""
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
         weekdays=WEEKDAYS, is_english=is_english,

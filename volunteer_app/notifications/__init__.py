@@ -1,0 +1,10 @@
+"""The in-app inbox and the outbox of messages for outside channels."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's API, pages, menu entries and reactions."""
+    from ..extensions import register_api
+    from . import api
+
+    register_api(app, api.blp)

@@ -1,1 +1,12 @@
 """Resident services: the service menu, bookable events, requests (工单) and micro-wishes."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register this domain's API, pages, menu entries and reactions."""
+    from ..extensions import register_api
+    from . import api, reactions, views
+
+    register_api(app, api.blp)
+    views.register(app)
+    reactions.init_app(app)
