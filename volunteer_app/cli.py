@@ -128,7 +128,7 @@ def roster_plan(week: str, code: str | None, publish: bool):
         db.session.commit()
         planned.append((community, job.id))
     for _, job_id in planned:
-        jobs.enqueue_plan(job_id)
+        jobs.enqueue(service.PLAN_JOB, job_id)
     click.echo(f"{'community':<12} {'status':<10} {'coverage':>9} {'bound':>7} {'unfilled':>8} {'seconds':>8}")
     failed = 0
     for community, job_id in planned:
@@ -157,10 +157,9 @@ def roster_plan(week: str, code: str | None, publish: bool):
 @roster_cli.command("remind")
 def roster_remind():
     """Notify everyone serving tomorrow (idempotent; run it daily or hourly)."""
-    from .roster.service import send_reminders
-    from .roster.urgent import now_local
+    from .roster.service import send_todays_reminders
 
-    sent = send_reminders(now_local().date())
+    sent = send_todays_reminders()
     db.session.commit()
     click.echo(f"{sent} reminders sent")
 

@@ -4,7 +4,7 @@ Services raise the domain exceptions below (they know nothing of HTTP); the
 handlers here turn them, and every werkzeug ``HTTPException``, into that shape.
 Page requests (outside ``/api``) get a rendered error page instead.
 """
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
@@ -89,20 +89,21 @@ def handle_domain_error(error: DomainError):
     return response
 
 
+def _rollback() -> None:
+    """The failed transaction ends here (the app's Flask-SQLAlchemy session; this module sits below extensions)."""
+    current_app.extensions["sqlalchemy"].session.rollback()
+
+
 def handle_stale_write(error):
     """A concurrent request bumped the version between our read and our write."""
-    from .extensions import db
-
-    db.session.rollback()
+    _rollback()
     return handle_domain_error(Conflict("The record was changed by someone else meanwhile; reload and retry",
                                         {"version": ["stale"]}))
 
 
 def handle_integrity_error(error):
     """A unique key lost a race to a concurrent insert (the service checked, then lost)."""
-    from .extensions import db
-
-    db.session.rollback()
+    _rollback()
     return handle_domain_error(Conflict("A record with the same unique value was just created; reload and retry",
                                         {"_schema": [str(error.orig).splitlines()[0][:200]]}))
 

@@ -9,55 +9,46 @@ worker for a city deployment starts with one command:
 (it builds the app from the same environment variables as the web processes).
 """
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
 
 from celery import Celery, Task
 from flask import Flask, current_app
 
-PLAN, REMIND, DELIVER, OVERDUE = "roster.plan", "roster.remind", "notifications.deliver", "requests.overdue"
-CALLOUT_WAVES = "roster.callout_waves"
 
 
-def _plan(job_id: int) -> None:
-    from .roster.service import run_plan_job
+@dataclass(frozen=True)
+class JobKind:
+    """A job a domain offers: ``function`` runs inside an app context and the runner commits after it."""
 
-    run_plan_job(job_id)
+    name: str  # the Celery task name, e.g. "roster.plan"
+    function: Callable[..., object]
+    every_s: float | None = None  # run by Celery beat this often, if set
 
 
-def _remind() -> int:
+def register(app: Flask, kind: JobKind) -> None:
+    """Called from a domain's ``init_app``: this module imports no domain, the domains register here."""
+    app.extensions.setdefault("job_kinds", {})[kind.name] = kind
+    _bind(app.extensions["celery"], kind)
+
+
+def _bind(celery: Celery, kind: JobKind) -> None:
+    @wraps(kind.function)
+    def task(*args):
+        return _run(kind.function, *args)
+
+    celery.task(name=kind.name)(task)
+    if kind.every_s:
+        celery.conf.beat_schedule[kind.name] = {"task": kind.name, "schedule": kind.every_s}
+
+
+def _run(function: Callable[..., object], *args):
     from .extensions import db
-    from .roster.service import send_reminders
-    from .roster.urgent import now_local
 
-    sent = send_reminders(now_local().date())
+    result = function(*args)
     db.session.commit()
-    return sent
-
-
-def _callout_waves() -> int:
-    from .extensions import db
-    from .roster.urgent import advance_due_waves
-
-    invited = advance_due_waves()
-    db.session.commit()
-    return invited
-
-
-def _deliver() -> int:
-    from .extensions import db
-    from .notifications.service import deliver_pending
-
-    sent = deliver_pending()
-    db.session.commit()
-    return sent
-
-
-def _overdue() -> int:
-    from .extensions import db
-    from .service_requests.service import flag_overdue
-
-    told = flag_overdue()
-    db.session.commit()
-    return told
+    return result
 
 
 def init_app(app: Flask) -> Celery:
@@ -80,39 +71,35 @@ def init_app(app: Flask) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        beat_schedule={  # run with: celery -A volunteer_app.worker beat
-            "roster-reminders": {"task": REMIND, "schedule": 3600.0},
-            "deliver-outbox": {"task": DELIVER, "schedule": 60.0},
-            "overdue-requests": {"task": OVERDUE, "schedule": 300.0},
-            "callout-waves": {"task": CALLOUT_WAVES, "schedule": 60.0},
-        },
+        beat_schedule={},  # filled by the domains' periodic jobs; run with: celery -A volunteer_app.worker beat
         timezone="Asia/Shanghai",
     )
-    for name, function in ((PLAN, _plan), (REMIND, _remind), (DELIVER, _deliver), (OVERDUE, _overdue),
-                           (CALLOUT_WAVES, _callout_waves)):
-        celery.task(name=name)(function)
+    for kind in app.extensions.get("job_kinds", {}).values():  # a rebuilt queue keeps the registered jobs
+        _bind(celery, kind)
     app.extensions["celery"] = celery
     return celery
 
 
-def enqueue_plan(job_id: int) -> None:
-    """Queue a plan job (after its row is committed, so a worker can see it).
+def enqueue(name: str, *args) -> None:
+    """Queue a registered job (after the rows it reads are committed, so a worker can see them).
 
     Without a broker (the embedded default) the job runs in a background
-    thread of this process, so the coordinator sees the same progress page as
+    thread of this process, so a coordinator sees the same progress page as
     with Celery instead of a spinning browser; ``ROSTER_JOBS_IN_BACKGROUND=0``
     runs it here and now (tests that are not about the progress use that).
     A thread lost with its process is marked failed like a lost worker.
     """
     if current_app.config.get("REDIS_URL"):
-        current_app.extensions["celery"].send_task(PLAN, args=[job_id])
-    elif current_app.config.get("ROSTER_JOBS_IN_BACKGROUND"):
+        current_app.extensions["celery"].send_task(name, args=list(args))
+        return
+    function = current_app.extensions["job_kinds"][name].function
+    if current_app.config.get("ROSTER_JOBS_IN_BACKGROUND"):
         app = current_app._get_current_object()
 
         def work() -> None:
             with app.app_context():
-                _plan(job_id)
+                _run(function, *args)
 
-        threading.Thread(target=work, name=f"plan-job-{job_id}", daemon=True).start()
+        threading.Thread(target=work, name=f"{name}-{'-'.join(map(str, args))}", daemon=True).start()
     else:
-        _plan(job_id)
+        _run(function, *args)

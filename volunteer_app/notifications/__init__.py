@@ -5,6 +5,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
-    from . import api
+    from .. import jobs
+    from . import api, service
 
     register_api(app, api.blp)
+    jobs.register(app, jobs.JobKind("notifications.deliver", service.deliver_pending, every_s=60))

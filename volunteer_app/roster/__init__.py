@@ -5,8 +5,12 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
-    from . import api, feeds, views
+    from .. import jobs
+    from . import api, feeds, service, urgent, views
 
     register_api(app, api.blp)
     app.register_blueprint(feeds.bp)
     views.register(app)
+    jobs.register(app, jobs.JobKind(service.PLAN_JOB, service.run_plan_job))
+    jobs.register(app, jobs.JobKind("roster.remind", service.send_todays_reminders, every_s=3600))
+    jobs.register(app, jobs.JobKind("roster.callout_waves", urgent.advance_due_waves, every_s=60))

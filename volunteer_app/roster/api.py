@@ -5,6 +5,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
+from ..clock import now_local
 from .. import jobs
 from ..accounts.auth import require_role
 from ..accounts.models import Role
@@ -32,7 +33,7 @@ def start_job(week: RosterWeek, purpose: str) -> PlanJob:
     require_role(*COORDINATORS)
     job = service.request_plan(week, current_user, purpose)
     commit()
-    jobs.enqueue_plan(job.id)
+    jobs.enqueue(service.PLAN_JOB, job.id)
     db.session.expire_all()
     return db.session.get(PlanJob, job.id)
 
@@ -203,7 +204,7 @@ class Answer(MethodView):
         job = service.answer(current_user, assignment_id, data["version"], data["confirm"], data["reason"])
         commit()
         if job is not None:
-            jobs.enqueue_plan(job.id)
+            jobs.enqueue(service.PLAN_JOB, job.id)
         db.session.expire_all()
         return {"assignment": db.session.get(Assignment, assignment_id), "replan_job_id": job.id if job else None}
 
@@ -334,6 +335,6 @@ class Served(MethodView):
     def post(self, data, assignment_id):
         """考勤: mark a duty as done (service hours and points, once) or take the mark back"""
         require_role(*COORDINATORS)
-        assignment = service.mark_served(assignment_id, data["served"], urgent.now_local().date())
+        assignment = service.mark_served(assignment_id, data["served"], now_local().date())
         commit()
         return assignment

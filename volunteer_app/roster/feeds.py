@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort
 
 from ..extensions import limiter
 from . import exports
-from .urgent import now_local
+from ..clock import now_local
 
 bp = Blueprint("feeds", __name__)
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 
 from ..accounts.models import User
 from ..accounts.scoping import current_scope
+from ..clock import today_local
 from ..errors import Conflict, InvalidInput, NotFound
 from ..events import duty_served, duty_unserved, week_published
 from ..extensions import db
@@ -124,6 +125,9 @@ def refresh_job(job: PlanJob) -> PlanJob:
         job.status, job.error, job.finished_at = JobStatus.failed, "worker lost: no result within the time limit", utcnow()
         db.session.flush()
     return job
+
+
+PLAN_JOB = "roster.plan"  # the job queue's name for run_plan_job
 
 
 def run_plan_job(job_id: int) -> None:
@@ -588,6 +592,11 @@ class DemandService(ResourceService):
 
 templates = TemplateService()
 demands = DemandService()
+
+
+def send_todays_reminders() -> int:
+    """The hourly job: reminders for today's duties in China's time."""
+    return send_reminders(today_local())
 
 
 def send_reminders(today: date) -> int:

@@ -41,6 +41,7 @@ from solver.model import problem_from_dict
 from ..accounts.models import User
 from ..accounts.scoping import current_scope
 from ..errors import Conflict, InvalidInput, NotFound
+from ..clock import now_local  # noqa: F401  (service_requests still imports it from here)
 from ..extensions import db
 from ..holidays.service import day_statuses
 from ..models_base import utcnow
@@ -425,10 +426,3 @@ def decide_swap(swap: SwapRequest, approve: bool, user: User) -> SwapRequest:
 def swaps_for_week(week: RosterWeek) -> list[SwapRequest]:
     return db.session.scalars(select(SwapRequest).join(Assignment).where(Assignment.week_id == week.id)
                               .order_by(SwapRequest.id.desc())).all()
-
-
-def now_local() -> datetime:
-    """China time without an offset, as rosters are kept."""
-    from ..validation import CHINA_TIME
-
-    return datetime.now(CHINA_TIME).replace(tzinfo=None)

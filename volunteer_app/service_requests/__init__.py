@@ -5,8 +5,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
-    from . import api, reactions, views
+    from .. import jobs
+    from . import api, reactions, service, views
 
     register_api(app, api.blp)
     views.register(app)
     reactions.init_app(app)
+    jobs.register(app, jobs.JobKind("requests.overdue", service.flag_overdue, every_s=300))

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ...clock import now_local
 from ...accounts.scoping import current_scope
 from ...errors import NotFound
 from ...extensions import db
@@ -53,7 +54,7 @@ def callout_payload(values: dict) -> dict:
         start = values["start_at"]
     else:
         minutes = int(values["start_in"]) if values.get("start_in", "").isdigit() else 0
-        start = (urgent.now_local() + timedelta(minutes=min(minutes, max(START_OPTIONS)))).strftime("%Y-%m-%dT%H:%M")
+        start = (now_local() + timedelta(minutes=min(minutes, max(START_OPTIONS)))).strftime("%Y-%m-%dT%H:%M")
     data["start"] = start
     try:
         duration = min(int(values.get("duration") or 120), 24 * 60)

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ...clock import now_local
 from ...accounts.scoping import current_scope
 from ...errors import InvalidInput, NotFound
 from ...extensions import db
@@ -16,7 +17,7 @@ from ...people.models import Skill, Volunteer
 from ...places import service as places
 from ...places.models import Community, Station
 from ...views import FormProblems, scoped_options, skill_name, translate_error
-from .. import service, urgent
+from .. import service
 from ..models import RosterWeek
 from ..problem import week_bounds
 from . import bp
@@ -93,7 +94,7 @@ def iso_week(day: date) -> str:
 
 
 def today() -> date:
-    return urgent.now_local().date()
+    return now_local().date()
 
 
 def week_or_404(text: str) -> str:

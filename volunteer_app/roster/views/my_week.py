@@ -99,7 +99,7 @@ def my_answer(assignment_id: int):
     if job is None:
         flash(_("Thank you! You confirmed %(duty)s.", duty=assignment.demand.title), "success")
     else:
-        jobs.enqueue_plan(job.id)
+        jobs.enqueue(service.PLAN_JOB, job.id)
         flash(_("You declined %(duty)s. Your coordinator is told and someone else will be asked.",
                 duty=assignment.demand.title), "success")
     return redirect(url_for("roster_pages.my_week", week=week, _anchor=target))

@@ -37,7 +37,7 @@ def start_job(week: RosterWeek, purpose: str) -> tuple[PlanJob, bool]:
 def follow(job: PlanJob, new: bool):
     """After the commit: queue a new job (eager without a broker) and show its progress."""
     if new:
-        jobs.enqueue_plan(job.id)
+        jobs.enqueue(service.PLAN_JOB, job.id)
         db.session.expire_all()
     else:
         flash(_("A plan for this week is already running; here is its progress."), "warning")
