@@ -71,8 +71,6 @@ class BaseConfig:
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
     ROSTER_JOB_GRACE_S = 120  # after time limit + this, a job with no result is marked failed
     NOTIFY_CHANNELS: list[str] = []  # outside senders, e.g. ["sms"]; the outbox table always keeps a copy
-    PAGE_SIZE_DEFAULT = 20
-    PAGE_SIZE_MAX = 200
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     RATELIMIT_HEADERS_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

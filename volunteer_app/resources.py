@@ -7,7 +7,7 @@ entity gets the same list/get/create/update/delete contract.
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from .accounts.models import Role
 from .accounts.scoping import current_scope
@@ -17,11 +17,12 @@ from .models_base import utcnow
 
 
 ID_IN_URL = "int(min=1, max=2147483647)"  # larger ids cannot exist: 404, not a database overflow
+MAX_PER_PAGE = 200
 
 
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
-    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=200))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE))
 
 
 def page_schema(item_schema: type[Schema]) -> type[Schema]:
@@ -40,9 +41,13 @@ def page_schema(item_schema: type[Schema]) -> type[Schema]:
 
 
 def paginate(statement: Select, page: int, per_page: int) -> dict:
-    total = db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
-    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
-    return {"items": items, "total": total, "page": page, "per_page": per_page, "pages": -(-total // per_page)}
+    """One page of ``statement`` (which selects one model) as the ``page_schema`` envelope.
+
+    ``error_out=False``: a page past the end is an empty page, not a 404.
+    """
+    result = db.paginate(statement, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE, error_out=False)
+    return {"items": result.items, "total": result.total, "page": result.page, "per_page": result.per_page,
+            "pages": result.pages}
 
 
 def check_version(obj, version: int) -> None:

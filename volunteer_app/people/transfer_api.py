@@ -1,4 +1,4 @@
-"""REST endpoints of the Excel / CSV import and export (thin: the work is in transfer.py)."""
+"""REST endpoints of the Excel / CSV import and export (thin: the work is in the transfer package)."""
 import io
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""The 台账 import/export page (thin: the work is in transfer.py), and ``flask transfer write-templates``."""
+"""The 台账 import/export page (thin: the work is in the transfer package), and ``flask transfer write-templates``."""
 from pathlib import Path
 
 import click

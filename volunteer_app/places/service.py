@@ -2,7 +2,7 @@
 from sqlalchemy import or_, select
 
 from ..accounts.scoping import current_scope
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..resources import ResourceService
 from .models import Building, Community, Grid, Station, Subdistrict
@@ -174,13 +174,6 @@ class StationService(PlaceService):
         if "closures" in data:
             data["closures"] = sorted({d.isoformat() for d in data["closures"]})
         return data
-
-
-def get_by_code(model, code: str):
-    obj = db.session.scalar(select(model).where(model.code == code))
-    if obj is None:
-        raise NotFound(f"{model.__tablename__[:-1]} {code} not found")
-    return obj
 
 
 subdistricts = SubdistrictService()

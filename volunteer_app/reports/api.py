@@ -1,4 +1,4 @@
-"""REST endpoints of the reports (staff only; thin: the figures are computed in service.py)."""
+"""REST endpoints of the reports (staff only; thin: the figures are computed in the service package)."""
 import io
 
 from flask import send_file

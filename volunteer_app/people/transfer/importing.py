@@ -1,0 +1,296 @@
+"""Reading an uploaded .xlsx or CSV and importing its rows all or nothing, with a row-by-row error report."""
+import codecs
+import csv
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import openpyxl
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import SQLAlchemyError
+
+from ...errors import DomainError, InvalidInput
+from ...extensions import db
+from .cells import CellError, Lookups, PlaceCode, _chunks, as_text, is_blank
+from .sheets import Column, Kind
+
+MAX_ROWS = 20_000
+BATCH_SIZE = 500  # rows created per flush
+HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is common in 台账
+
+
+def read_table(data: bytes) -> list[list]:
+    """Rows of cells from an .xlsx (first sheet) or a CSV in UTF-8 (with or without BOM) or GBK."""
+    if data.startswith(b"PK\x03\x04"):
+        return _xlsx_rows(data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InvalidInput("Old .xls workbooks are not supported",
+                           {"file": ["save it as .xlsx or CSV and upload again"]})
+    return _csv_rows(data)
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel features it skips (styles, extensions); the values are what we need.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInput("Cannot read the workbook",
+                           {"file": [f"not a readable .xlsx file ({exc.__class__.__name__})"]}) from exc
+
+
+def _csv_rows(data: bytes) -> list[list]:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    for encoding in ("utf-8", "gb18030"):  # gb18030 reads GBK, which Excel on Chinese Windows writes
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise InvalidInput("Cannot read the CSV file",
+                           {"file": ["save it as UTF-8 or GBK (Excel's CSV) and upload again"]})
+    first_line = text.split("\n", 1)[0]
+    delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _header_key(text) -> str:
+    return re.sub(r"\s+", "", as_text(text)) if not is_blank(text) else ""
+
+
+@dataclass
+class RowErrors:
+    """The row-by-row report: ``{"row", "column", "message"}`` with the sheet's own row numbers."""
+
+    kind: Kind
+    items: list[dict] = field(default_factory=list)
+    _columns: dict[int, set[str]] = field(default_factory=dict)
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.items.append({"row": row, "column": column, "message": message})
+        self._columns.setdefault(row, set()).add(column)
+
+    def add_messages(self, row: int, messages, skip: set[str] = frozenset()) -> None:
+        """Schema or service errors keyed by field, nested ones flattened into the message."""
+        if not isinstance(messages, dict):
+            messages = {"": messages}
+        for field_name, problems in messages.items():
+            if field_name in skip:
+                continue
+            header = self.kind.header_for(field_name) if field_name not in ("", "_schema") else ""
+            for text in _flatten(problems):
+                self.add(row, header, text)
+
+    @property
+    def rows(self) -> set[int]:
+        return set(self._columns)
+
+    def columns_of(self, row: int) -> set[str]:
+        return self._columns.get(row, set())
+
+
+def _flatten(problems, prefix: str = "") -> list[str]:
+    if isinstance(problems, dict):
+        out = []
+        for key, value in problems.items():
+            label = f"entry {key + 1}" if isinstance(key, int) else str(key)
+            out += _flatten(value, f"{prefix}{label}: ")
+        return out
+    if isinstance(problems, (list, tuple)):
+        return [text for p in problems for text in _flatten(p, prefix)]
+    return [prefix + str(problems)]
+
+
+def _match_header(kind: Kind, rows: list[list], errors: RowErrors) -> tuple[int, dict[int, Column], list[str]]:
+    """Find the header row; map sheet column positions to our columns."""
+    names = {_header_key(h): c for c in kind.columns for h in (c.header, *c.aliases)}
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(_header_key(cell) in names for cell in cells) >= 2:
+            break
+    else:
+        expected = "、".join(c.header for c in kind.columns)
+        errors.add(1, "", f"no header row found: the first row must name the columns ({expected})")
+        return 0, {}, []
+    positions: dict[int, Column] = {}
+    ignored = []
+    for position, cell in enumerate(rows[index]):
+        column = names.get(_header_key(cell))
+        if column is None:
+            if not is_blank(cell):
+                ignored.append(as_text(cell))
+        elif column in positions.values():
+            errors.add(index + 1, column.header, "this column appears twice")
+        else:
+            positions[position] = column
+    for column in kind.columns:
+        if column not in positions.values() and kind.required(column):
+            errors.add(index + 1, column.header, "required column is missing")
+    return index, positions, ignored
+
+
+def _load_lookups(positions: dict[int, Column], rows: Iterable[tuple[int, list]]) -> Lookups:
+    lookups = Lookups()
+    wanted: dict[type, set[str]] = {}
+    for position, column in positions.items():
+        if isinstance(column.cell, PlaceCode):
+            codes = wanted.setdefault(column.cell.model, set())
+            codes.update(as_text(cells[position]) for _, cells in rows
+                         if position < len(cells) and not is_blank(cells[position]))
+    for model, codes in wanted.items():
+        lookups.load(model, codes)
+    return lookups
+
+
+def _parse_row(kind: Kind, schema: Schema, positions, cells: list, lookups: Lookups, row: int,
+               errors: RowErrors) -> tuple[dict, dict | None]:
+    """Cells → schema input → the schema's ``load``; the input, and the loaded row unless it has errors."""
+    data, failed = {}, set()
+    for position, column in positions.items():
+        raw = cells[position] if position < len(cells) else None
+        if is_blank(raw):
+            continue
+        try:
+            data[column.field] = column.cell.read(raw, lookups)
+        except CellError as exc:
+            errors.add(row, column.header, str(exc))
+            failed.add(column.field)
+    try:
+        loaded = schema.load(data)
+    except ValidationError as exc:
+        errors.add_messages(row, exc.messages, skip=failed)
+        return data, None
+    return data, None if failed else loaded
+
+
+def _check_duplicates(kind: Kind, inputs: list[tuple[int, dict]], lookups: Lookups, errors: RowErrors) -> None:
+    """One phone per community: within the file (naming the first row) and against the database.
+
+    Checked on every row whose phone and place were readable, even if other
+    cells failed, so one upload reports all the problems.
+    """
+    header = kind.header_for("phone")
+    first_row: dict[tuple[int, str], int] = {}
+    for row, data in inputs:
+        try:
+            key = (kind.community_of(data, lookups), data["phone"])
+        except KeyError:  # that place or the phone is missing; already reported
+            continue
+        if header in errors.columns_of(row):
+            continue
+        if key in first_row:
+            errors.add(row, header, f"same phone as row {first_row[key]} in the same community")
+        else:
+            first_row[key] = row
+    model = kind.model
+    for chunk in _chunks(list(first_row), 500):
+        existing = db.session.execute(
+            select(model.id, model.name, model.community_id, model.phone)
+            .where(tuple_(model.community_id, model.phone).in_(chunk)))
+        for record_id, name, community_id, phone in existing:
+            errors.add(first_row[(community_id, phone)], header,
+                       f"already registered in this community: {name} (id {record_id})")
+
+
+@dataclass
+class ImportResult:
+    created: int
+    dry_run: bool
+    ignored_columns: list[str]
+
+
+def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
+    """Validate every row and create them all, or raise ``InvalidInput`` listing every bad row.
+
+    Only flushes (the caller commits); on any error, or for a dry run, the
+    savepoint is rolled back and the database is as it was.
+    """
+    kind.service.require_writer()
+    rows = read_table(data)
+    errors = RowErrors(kind)
+    header_index, positions, ignored = _match_header(kind, rows, errors)
+    if errors.items:
+        raise InvalidInput("The file does not match the template", {"rows": errors.items})
+    body = [(number, cells) for number, cells in enumerate(rows[header_index + 1:], start=header_index + 2)
+            if any(position < len(cells) and not is_blank(cells[position]) for position in positions)]
+    if not body:
+        raise InvalidInput("The file has no data rows", {"file": ["no rows below the header"]})
+    if len(body) > MAX_ROWS:
+        raise InvalidInput("Too many rows", {"file": [f"at most {MAX_ROWS} rows per file; split it"]})
+
+    lookups = _load_lookups(positions, body)
+    schema = kind.schema()
+    inputs, parsed = [], []
+    for row, cells in body:
+        data, loaded = _parse_row(kind, schema, positions, cells, lookups, row, errors)
+        inputs.append((row, data))
+        if loaded is not None:
+            parsed.append((row, loaded))
+    _check_duplicates(kind, inputs, lookups, errors)
+
+    created = _create_all(kind, [(row, data) for row, data in parsed if row not in errors.rows], errors, dry_run)
+    if errors.items:
+        errors.items.sort(key=lambda item: item["row"])
+        raise InvalidInput(f"{len(errors.rows)} of {len(body)} rows have errors; nothing was imported",
+                           {"rows": errors.items})
+    return ImportResult(created, dry_run, ignored)
+
+
+def _create_all(kind: Kind, rows: list[tuple[int, dict]], errors: RowErrors, dry_run: bool) -> int:
+    """Run the service on each row inside one savepoint; keep it only if every row passed."""
+    session = db.session()
+    savepoint = session.begin_nested()
+    created = 0
+    try:
+        for batch in _chunks(rows, BATCH_SIZE):
+            with _one_flush_per_batch(session):
+                for row, data in batch:
+                    try:
+                        kind.service.create(data)
+                    except DomainError as exc:  # services check before they change: go on to the next row
+                        errors.add_messages(row, exc.errors or {"": [exc.message]})
+                    else:
+                        created += 1
+            try:
+                session.flush()
+            except SQLAlchemyError as exc:  # e.g. someone else saved the same phone meanwhile
+                errors.add(batch[0][0], "", f"the database refused one of rows {batch[0][0]}–{batch[-1][0]} "
+                                            f"({exc.__class__.__name__}); try again")
+                break
+    except BaseException:
+        savepoint.rollback()
+        raise
+    if errors.items or dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return created
+
+
+@contextmanager
+def _one_flush_per_batch(session):
+    """Let the services' per-row ``flush()`` wait until the batch is done.
+
+    Services validate before they change anything and flush only so that
+    ids exist, and duplicates within the file were caught before this point,
+    so no row of a batch needs another one flushed first. One flush per
+    batch halves the time of a large import.
+    """
+    # A shadowed method, because SQLAlchemy offers no proper switch: ``no_autoflush`` only stops autoflush,
+    # not the services' explicit ``flush()``, and no session event can skip or defer a flush.
+    session.flush = lambda objects=None: None  # shadows the method on this one session object
+    try:
+        yield
+    finally:
+        del session.flush
