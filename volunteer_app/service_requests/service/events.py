@@ -1,0 +1,326 @@
+"""Events with bookable slots, and bookings with their waiting lists.
+
+No over-booking, ever. Every change to a slot's places first takes the
+slot's row lock (``lock_row``), then moves the counter with a guarded
+UPDATE (``booked < capacity``), and a CHECK constraint refuses the rest.
+A resident's own bookings are serialised by a lock on their row, always
+taken *after* the slot's, so two paths can never wait on each other.
+"""
+from datetime import timedelta
+
+from flask_login import current_user
+from sqlalchemy import Select, false, func, select, update
+
+from ...accounts.models import User
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, InvalidInput, NotFound
+from ...extensions import db
+from ...notifications.service import Note, notify
+from ...people.models import Resident
+from ...places.models import Station
+from ...points import service as points
+from ..models import Booking, BookingStatus, EventStatus, ServiceEvent, ServiceSlot
+from .common import (
+    can_read, is_priority, is_staff, lock_row, now, price_for, readable, require_staff_in, resident_for,
+    users_of_residents,
+)
+from .menu import _opening_problem, type_for
+
+MAX_SLOTS = 200  # per event: a morning of 1-minute slots is a typo, not a plan
+
+
+def create_event(data: dict, user: User) -> ServiceEvent:
+    """Schedule an event and cut it into slots of ``capacity_per_slot`` places each, every slot as long
+    as the service takes (its ``duration_min`` on the menu: one source for both)."""
+    service_type = type_for(data["service_type_id"], staff_only=True)
+    require_staff_in(service_type.community_id, what="events")
+    station_id = data.get("station_id") or service_type.station_id
+    station = db.session.get(Station, station_id) if station_id else None
+    if station is None or station.community_id != service_type.community_id:
+        raise InvalidInput("Where does it happen?", {"station_id": [f"no station {station_id} in this community"
+                                                                    if station_id else "required: the type names none"]})
+    starts_at, ends_at, minutes = data["starts_at"], data["ends_at"], service_type.duration_min
+    if starts_at <= now():
+        raise InvalidInput("Event in the past", {"starts_at": ["is in the past"]})
+    if ends_at.date() != starts_at.date():
+        raise InvalidInput("Event spans days", {"ends_at": ["must be on the same day as starts_at"]})
+    span = int((ends_at - starts_at).total_seconds() // 60)
+    if span % minutes:
+        raise InvalidInput("Slots do not fit", {"ends_at": [
+            f"{starts_at:%H:%M}-{ends_at:%H:%M} is not a whole number of {minutes}-minute slots"]})
+    if span // minutes > MAX_SLOTS:
+        raise InvalidInput("Too many slots", {"ends_at": [f"makes {span // minutes} slots; at most {MAX_SLOTS}"]})
+    problem = _opening_problem(station, starts_at, ends_at)
+    if problem:
+        raise InvalidInput("Outside opening hours", {"starts_at": [problem]})
+    event = ServiceEvent(community_id=service_type.community_id, service_type_id=service_type.id,
+                         service_type=service_type, station_id=station.id, title=data.get("title") or service_type.name,
+                         starts_at=starts_at, ends_at=ends_at, slot_minutes=minutes,
+                         capacity_per_slot=data["capacity_per_slot"], note=data.get("note", ""), created_by_id=user.id)
+    step = timedelta(minutes=minutes)
+    event.slots = [ServiceSlot(starts_at=starts_at + i * step, ends_at=starts_at + (i + 1) * step,
+                               capacity=event.capacity_per_slot, booked=0) for i in range(span // minutes)]
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def events_query(args: dict) -> Select:
+    statement = select(ServiceEvent).where(readable(ServiceEvent.community_id))
+    for key in ("community_id", "service_type_id", "station_id", "status"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(ServiceEvent, key) == args[key])
+    if args.get("starts_from"):
+        statement = statement.where(ServiceEvent.starts_at >= args["starts_from"])
+    if args.get("starts_before"):
+        statement = statement.where(ServiceEvent.starts_at < args["starts_before"])
+    return statement.order_by(ServiceEvent.starts_at, ServiceEvent.id)
+
+
+def get_event(event_id: int) -> ServiceEvent:
+    event = db.session.get(ServiceEvent, event_id)
+    if event is None or not can_read(event.community_id):
+        raise NotFound(f"service event {event_id} not found")
+    return event
+
+
+def slots_of(event: ServiceEvent) -> list[dict]:
+    """Each slot with its free places, waiting list length and (for residents) their own status."""
+    waiting = dict(db.session.execute(
+        select(Booking.slot_id, func.count()).where(Booking.event_id == event.id,
+                                                    Booking.status == BookingStatus.waitlisted)
+        .group_by(Booking.slot_id)).all())
+    mine = {}
+    if current_user.resident_id is not None:
+        mine = dict(db.session.execute(select(Booking.slot_id, Booking.status).where(
+            Booking.event_id == event.id, Booking.resident_id == current_user.resident_id)).all())
+    return [{"id": s.id, "event_id": event.id, "starts_at": s.starts_at, "ends_at": s.ends_at,
+             "capacity": s.capacity, "booked": s.booked, "free": s.capacity - s.booked,
+             "waitlisted": waiting.get(s.id, 0), "mine": mine[s.id].value if s.id in mine else None}
+            for s in event.slots]
+
+
+def cancel_event(event: ServiceEvent, reason: str, user: User) -> ServiceEvent:
+    """Call the event off: every booking and waiting place is cancelled and told."""
+    require_staff_in(event.community_id, what="events")
+    for slot in sorted(event.slots, key=lambda s: s.id):  # one order for everyone: no deadlock
+        lock_row(ServiceSlot, slot.id, load=False)
+    event = db.session.scalar(select(ServiceEvent).where(ServiceEvent.id == event.id)
+                              .execution_options(populate_existing=True))
+    if event.status == EventStatus.cancelled:
+        raise Conflict("The event is already cancelled", {"id": ["cancelled"]})
+    at = now()
+    bookings = db.session.scalars(select(Booking).where(Booking.event_id == event.id,
+                                                        Booking.status != BookingStatus.cancelled)).all()
+    for booking in bookings:
+        booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, at, f"活动取消：{reason}"
+        points.refund_service(booking.charge, f"活动取消 event {event.id} called off")
+    table = ServiceSlot.__table__
+    db.session.execute(update(table).where(table.c.event_id == event.id).values(booked=0))
+    event.status, event.note = EventStatus.cancelled, reason
+    db.session.flush()
+    notify(users_of_residents({b.resident_id for b in bookings}), Note(
+        "booking", f"活动取消：{event.title}", f"{event.starts_at:%m月%d日 %H:%M} 的{event.title}已取消。原因：{reason}",
+        f"/service-events/{event.id}"))
+    return event
+
+
+# --- bookings ---------------------------------------------------------------------------------------
+
+
+def _take_place(slot_id: int) -> bool:
+    """Guarded increment: never past capacity, even if some path forgot the lock."""
+    table = ServiceSlot.__table__
+    result = db.session.execute(update(table).where(table.c.id == slot_id, table.c.booked < table.c.capacity)
+                                .values(booked=table.c.booked + 1))
+    return result.rowcount == 1
+
+
+def _release_place(slot_id: int) -> None:
+    table = ServiceSlot.__table__
+    db.session.execute(update(table).where(table.c.id == slot_id, table.c.booked > 0)
+                       .values(booked=table.c.booked - 1))
+
+
+def _clash(resident_id: int, slot: ServiceSlot) -> Booking | None:
+    """A booking of this resident at an overlapping time (in another slot)."""
+    return db.session.scalar(select(Booking).where(
+        Booking.resident_id == resident_id, Booking.status == BookingStatus.booked, Booking.slot_id != slot.id,
+        Booking.starts_at < slot.ends_at, Booking.ends_at > slot.starts_at).limit(1))
+
+
+def _full() -> Conflict:
+    return Conflict("This slot is full", {"slot_id": ["full: choose another slot or join the waiting list (waitlist)"]},
+                    waitlist_open=True)
+
+
+def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> Booking:
+    """Book a place in a slot, or join its waiting list (``waitlist``) when it is full.
+
+    Locks: the slot first (its places), then the resident (their other
+    bookings); every path that takes both takes them in this order.
+    """
+    slot = db.session.get(ServiceSlot, slot_id)
+    if slot is None or not can_read(slot.event.community_id):
+        raise InvalidInput(f"Unknown slot {slot_id}", {"slot_id": [f"no slot {slot_id} in your community"]})
+    resident = resident_for(user, resident_id)
+    event = slot.event
+    if resident.community_id != event.community_id:
+        raise InvalidInput("Another community's event", {"slot_id": ["this event is for another community's residents"]})
+    if slot.starts_at <= now():
+        raise InvalidInput("Slot in the past", {"slot_id": [f"started at {slot.starts_at:%Y-%m-%d %H:%M}"]})
+    if slot.booked >= slot.capacity and not waitlist:
+        raise _full()  # full when read: refusing needs no lock, and a rush's many refusals wait for none
+    service_type = event.service_type
+    priority, price = service_type.priority_groups_first and is_priority(resident), price_for(service_type, resident)
+    payer = points.service_payer(resident) if price else None
+    if payer is not None and payer.balance < price:
+        raise points.InsufficientPoints(f"{price} points needed, the balance is {payer.balance}", {"slot_id": [
+            f"costs {price} points, the balance is {payer.balance}"]}, balance=payer.balance, needed=price)
+    lock_row(ServiceSlot, slot.id, load=False)
+    lock_row(Resident, resident.id, load=False)
+    if db.session.scalar(select(ServiceEvent.status).where(ServiceEvent.id == event.id)) != EventStatus.scheduled:
+        raise Conflict("The event was cancelled", {"slot_id": ["the event was cancelled"]})
+    booking = db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.resident_id == resident.id)
+                                .execution_options(populate_existing=True))
+    if booking is not None and booking.status != BookingStatus.cancelled:
+        raise Conflict(f"{resident.name} already holds this slot", {"slot_id": [
+            f"already {booking.status.value} (booking {booking.id})"]}, booking_id=booking.id)
+    clash = _clash(resident.id, slot)
+    if clash is not None:
+        raise Conflict(f"{resident.name} already has a booking at that time", {"slot_id": [
+            f"overlaps booking {clash.id}: {clash.event.title} {clash.starts_at:%m-%d %H:%M}-{clash.ends_at:%H:%M}"]},
+            booking_id=clash.id)
+    booking = booking or Booking(slot_id=slot.id, event_id=event.id, resident_id=resident.id)
+    booking.community_id, booking.grid_id = resident.community_id, resident.grid_id
+    booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
+    booking.priority, booking.price_points = priority, price
+    booking.booked_by_id, booking.cancelled_at, booking.cancel_reason = user.id, None, ""
+    at = now()
+    if _take_place(slot.id):
+        booking.status, booking.booked_at, booking.waitlisted_at = BookingStatus.booked, at, None
+    elif waitlist:
+        booking.status, booking.booked_at, booking.waitlisted_at = BookingStatus.waitlisted, None, at
+    else:
+        raise _full()
+    db.session.add(booking)
+    db.session.flush()
+    if booking.status == BookingStatus.booked:
+        _charge_booking(booking, payer)  # short of points: refused, and the place is not taken (rollback)
+    return booking
+
+
+def _charge_booking(booking: Booking, payer) -> None:
+    booking.charge = points.charge_service(
+        payer, booking.price_points, booking.community_id, f"{booking.event.title} {booking.starts_at:%m-%d %H:%M}",
+        {"booking_id": booking.id}, field="slot_id")
+    booking.charge_transfer_id = booking.charge.id if booking.charge else None
+
+
+def bookings_query(args: dict) -> Select:
+    """Coordinators: bookings in their scope; residents: their own."""
+    statement = select(Booking)
+    if is_staff(current_user):
+        statement = statement.where(current_scope().clause(Booking))
+    elif current_user.resident_id is not None:
+        statement = statement.where(Booking.resident_id == current_user.resident_id)
+    else:
+        statement = statement.where(false())
+    for key in ("event_id", "slot_id", "resident_id", "status"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Booking, key) == args[key])
+    return statement.order_by(Booking.starts_at, Booking.id)
+
+
+def get_booking(booking_id: int) -> Booking:
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or not (
+            (is_staff(current_user) and current_scope().allows(booking.community_id, booking.grid_id))
+            or (current_user.resident_id is not None and booking.resident_id == current_user.resident_id)):
+        raise NotFound(f"booking {booking_id} not found")
+    return booking
+
+
+def cancel_booking(booking_id: int, reason: str, user: User) -> Booking:
+    """Cancel a place or a waiting-list entry; a freed place goes to the next in line at once."""
+    booking = get_booking(booking_id)
+    if booking.status == BookingStatus.booked and booking.starts_at <= now():
+        raise Conflict("The slot has started", {"id": ["cannot cancel after the start; tell the station"]})
+    lock_row(ServiceSlot, booking.slot_id, load=False)
+    booking = db.session.scalar(select(Booking).where(Booking.id == booking_id)
+                                .execution_options(populate_existing=True))
+    if booking.status == BookingStatus.cancelled:
+        raise Conflict("Already cancelled", {"id": ["already cancelled"]})
+    held = booking.status == BookingStatus.booked
+    booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, now(), reason
+    db.session.flush()
+    if held:
+        points.refund_service(booking.charge, f"预约取消 booking {booking.id} cancelled")
+        _release_place(booking.slot_id)
+        promote_waiting(booking.slot_id)
+    return booking
+
+
+def promote_waiting(slot_id: int) -> Booking | None:
+    """Give a free place to the first in line (priority groups first where the service says so).
+
+    Skips anyone who meanwhile booked something at the same time; the caller
+    holds the slot's lock, and the promoted resident's is taken before the
+    final check, so this cannot make an overlap either.
+    """
+    slot = db.session.scalar(select(ServiceSlot).where(ServiceSlot.id == slot_id)
+                             .execution_options(populate_existing=True))
+    if slot.booked >= slot.capacity:
+        return None
+    queue = db.session.scalars(select(Booking).where(
+        Booking.slot_id == slot_id, Booking.status == BookingStatus.waitlisted)
+        .order_by(Booking.priority.desc(), Booking.waitlisted_at, Booking.id)).all()
+    for candidate in queue:
+        if _clash(candidate.resident_id, slot) is not None:
+            continue
+        lock_row(Resident, candidate.resident_id, load=False)
+        if _clash(candidate.resident_id, slot) is not None:
+            continue
+        payer = points.service_payer(candidate.resident) if candidate.price_points else None
+        if payer is not None and not points.can_pay(payer, candidate.price_points):
+            _drop_unpaid(candidate)
+            continue
+        if not _take_place(slot_id):
+            return None
+        candidate.status, candidate.booked_at = BookingStatus.booked, now()
+        db.session.flush()
+        _charge_booking(candidate, payer)  # cannot fail: the balance was checked under the account's lock
+        event = candidate.event
+        notify(booking_people(candidate), Note(
+            "booking", f"候补成功：{event.title}",
+            f"已为您预约 {candidate.starts_at:%m月%d日 %H:%M}-{candidate.ends_at:%H:%M} {event.title}，"
+            f"如不能参加请及时取消。", f"/my/bookings/{candidate.id}"))
+        return candidate
+    return None
+
+
+def booking_people(booking: Booking) -> list[User]:
+    """Who hears about a booking: the resident, and whoever booked it for them (代办)."""
+    return users_of_residents([booking.resident_id]) + [db.session.get(User, booking.booked_by_id)]
+
+
+def _drop_unpaid(booking: Booking) -> None:
+    """A waiting resident whose points no longer cover the price loses the turn, and is told why."""
+    booking.status, booking.cancelled_at = BookingStatus.cancelled, now()
+    booking.cancel_reason = f"积分不足（需要 {booking.price_points} 积分）"
+    db.session.flush()
+    event = booking.event
+    notify(booking_people(booking), Note(
+        "booking", f"候补未成功：{event.title}",
+        f"{booking.starts_at:%m月%d日 %H:%M} 的{event.title}有空位，但您的积分不足 {booking.price_points}，候补已取消。",
+        f"/my/bookings/{booking.id}"))
+
+
+def waitlist_position(booking: Booking) -> int | None:
+    """1 for the next in line; None when not waiting."""
+    if booking.status != BookingStatus.waitlisted:
+        return None
+    ids = db.session.scalars(select(Booking.id).where(
+        Booking.slot_id == booking.slot_id, Booking.status == BookingStatus.waitlisted)
+        .order_by(Booking.priority.desc(), Booking.waitlisted_at, Booking.id)).all()
+    return ids.index(booking.id) + 1 if booking.id in ids else None

@@ -1,0 +1,50 @@
+"""Follow-ups (回访): a low rating opens one for the coordinators, who call and close it."""
+from flask_login import current_user
+from sqlalchemy import Select, select
+
+from ...accounts.models import User
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, NotFound
+from ...extensions import db
+from ...notifications.service import Note, coordinators_of, notify
+from ..models import FollowUp, FollowUpStatus, ServiceRequest
+from .common import is_staff, lock_row, now
+
+
+def open_follow_up(request: ServiceRequest, code: str, reason: str) -> FollowUp:
+    follow_up = FollowUp(request_id=request.id, community_id=request.community_id, grid_id=request.grid_id,
+                         reason_code=code, reason=reason[:500])
+    db.session.add(follow_up)
+    db.session.flush()
+    notify(coordinators_of(request.community_id), Note(
+        "follow_up", f"差评回访：{request.service_type.name} #{request.id}", reason[:200], f"/follow-ups/{follow_up.id}"))
+    return follow_up
+
+
+def follow_ups_query(args: dict) -> Select:
+    statement = select(FollowUp).where(current_scope().clause(FollowUp))
+    for key in ("community_id", "status"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(FollowUp, key) == args[key])
+    return statement.order_by(FollowUp.id.desc())
+
+
+def close_follow_up(follow_up_id: int, note: str, user: User) -> FollowUp:
+    follow_up = lock_row(FollowUp, follow_up_id)
+    if follow_up is None or not current_scope().allows(follow_up.community_id, follow_up.grid_id):
+        raise NotFound(f"follow-up {follow_up_id} not found")
+    if follow_up.status == FollowUpStatus.closed:
+        raise Conflict("Already closed", {"id": ["already closed"]})
+    follow_up.status, follow_up.closed_at, follow_up.closed_by_id, follow_up.note = (
+        FollowUpStatus.closed, now(), user.id, note)
+    db.session.flush()
+    return follow_up
+
+
+def get_follow_up(follow_up_id: int) -> FollowUp:
+    """A follow-up in the caller's scope; any other is 404, like an unknown id."""
+    follow_up = db.session.get(FollowUp, follow_up_id)
+    if follow_up is None or not is_staff(current_user) or not current_scope().allows(
+            follow_up.community_id, follow_up.grid_id):
+        raise NotFound(f"follow-up {follow_up_id} not found")
+    return follow_up

@@ -1,0 +1,312 @@
+"""Requests (工单): filing, the deadline of each step on the business clock, the history
+row every change leaves, who hears of a change; the lists and queues."""
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from ...accounts.models import Role, User
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, Forbidden, InvalidInput
+from ...extensions import db
+from ...notifications.service import Note, coordinators_of, notify, users_of_volunteers
+from ...people.models import Resident, ServiceLog
+from ...places.models import Building
+from ...places.service import parent_in_scope
+from ...points import service as points
+from ..deadlines import effective_limits
+from ..models import RequestEvent, RequestState, ServiceLocation, ServiceRequest, ServiceType
+from .common import MINUTE, home_community, is_priority, is_staff, now, price_for, resident_for, users_of_residents
+from .menu import _opening_problem, clock_for, type_for
+
+
+S = RequestState
+OPEN_STATES = (S.submitted, S.accepted, S.dispatched, S.in_progress, S.escalated, S.resolved)
+STEP_OF_STATE = {S.submitted: "accept", S.accepted: "dispatch", S.dispatched: "start", S.in_progress: "resolve",
+                 S.resolved: "rate"}
+STEP_NAMES = {"accept": "受理", "dispatch": "分派", "start": "开始处置", "resolve": "办结", "rate": "评价回访",
+              "department": "部门办理"}  # as coordinators read them in notifications
+
+
+def _digest(data: dict) -> str:
+    """Fingerprint of a filing, to tell a retry from a different request under the same key."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+def _by_key(user_id: int, key: str) -> ServiceRequest | None:
+    return db.session.scalar(select(ServiceRequest).where(ServiceRequest.filed_by_id == user_id,
+                                                          ServiceRequest.idempotency_key == key))
+
+
+def _replay(existing: ServiceRequest, digest: str) -> tuple[ServiceRequest, bool]:
+    if existing.payload_digest != digest:
+        raise Conflict("This idempotency key was used for a different request", {
+            "Idempotency-Key": [f"already used for request {existing.id} with other content; use a new key"]},
+            existing={"id": existing.id})
+    return existing, True
+
+
+def _building_for(user: User, building_id: int) -> Building:
+    if is_staff(user):
+        return parent_in_scope(Building, building_id, "building_id")
+    building = db.session.get(Building, building_id)
+    if building is None or building.community_id != home_community(user):
+        raise InvalidInput(f"Unknown building_id {building_id}", {"building_id": ["no such building in your community"]})
+    return building
+
+
+def _check_windows(windows: list[dict], service_type: ServiceType) -> list[dict]:
+    at, need = now(), timedelta(minutes=service_type.duration_min)
+    for number, window in enumerate(windows, start=1):
+        if window["start"] <= at:
+            raise InvalidInput("Time window in the past", {"preferred_windows": [f"window {number} starts in the past"]})
+        if window["end"] - window["start"] < need:
+            raise InvalidInput("Time window too short", {"preferred_windows": [
+                f"window {number} is shorter than the {service_type.duration_min} minutes {service_type.name} takes"]})
+        if service_type.location == ServiceLocation.station and service_type.station is not None:
+            problem = _opening_problem(service_type.station, window["start"], window["start"] + need)
+            if problem:
+                raise InvalidInput("Outside opening hours", {"preferred_windows": [f"window {number}: {problem}"]})
+    return [{"start": w["start"].strftime(MINUTE), "end": w["end"].strftime(MINUTE)}
+            for w in sorted(windows, key=lambda w: w["start"])]
+
+
+def _priority(service_type: ServiceType, resident: Resident | None, urgent: bool) -> int:
+    """Roster priority (1–10): urgent first, then priority groups where the service says so."""
+    if urgent:
+        return 10
+    return 7 if service_type.priority_groups_first and is_priority(resident) else 3
+
+
+def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceRequest, bool]:
+    """File a request; ``(request, replayed)``. A retry with the same key returns the first one.
+
+    A resident files for themselves; a grid worker or a volunteer for a
+    resident (``resident_id``) or for a place (``building_id``).
+    """
+    digest, filer_id = _digest(data), user.id
+    if key:
+        existing = _by_key(filer_id, key)
+        if existing is not None:
+            return _replay(existing, digest)
+    service_type = type_for(data["service_type_id"])
+    resident = None
+    if user.role == Role.resident or data.get("resident_id") is not None:
+        resident = resident_for(user, data.get("resident_id"), volunteers_may=True)
+    elif not is_staff(user) and user.volunteer_id is None:
+        raise Forbidden("Your account may not file requests")
+    if data.get("building_id") is not None:
+        building = _building_for(user, data["building_id"])
+    elif resident is not None:
+        building = db.session.get(Building, resident.building_id)
+    else:
+        raise InvalidInput("Where is it?", {"building_id": ["give a building or a resident"]})
+    if resident is not None and building.community_id != resident.community_id:
+        raise InvalidInput("Building in another community", {"building_id": ["not in the resident's community"]})
+    if service_type.community_id != building.community_id:
+        raise InvalidInput("Not on this menu", {"service_type_id": ["not on the menu of the building's community"]})
+    windows = _check_windows(data.get("preferred_windows", []), service_type)
+    request = ServiceRequest(
+        community_id=building.community_id, grid_id=building.grid_id, building_id=building.id,
+        address=data.get("address", ""), resident_id=resident.id if resident else None, resident=resident,
+        filed_by_id=filer_id, service_type_id=service_type.id, service_type=service_type,
+        description=data["description"], photos=list(data.get("photos", [])), preferred_windows=windows,
+        urgent=data["urgent"], priority=_priority(service_type, resident, data["urgent"]),
+        price_points=price_for(service_type, resident), submitted_at=now(), idempotency_key=key, payload_digest=digest)
+    db.session.add(request)
+    try:
+        _record(request, None, S.submitted, user, request.submitted_at, "")  # its queries autoflush the insert
+        db.session.flush()
+    except IntegrityError:
+        # The same key won a race a moment ago (its insert committed first): answer with that one.
+        db.session.rollback()
+        existing = _by_key(filer_id, key) if key else None
+        if existing is None:
+            raise
+        return _replay(existing, digest)
+    if resident is not None and request.price_points:
+        request.charge = points.charge_service(
+            points.service_payer(resident), request.price_points, request.community_id,
+            f"{service_type.name} 工单 {request.id}", {"request_id": request.id}, field="service_type_id")
+        request.charge_transfer_id = request.charge.id
+        db.session.flush()
+    notify(coordinators_of(request.community_id), Note(
+        "request", f"新工单：{service_type.name}{'（紧急）' if request.urgent else ''}", request.description[:100],
+        f"/service-requests/{request.id}"))
+    return request, False
+
+
+# --- requests: deadlines ----------------------------------------------------------------------------
+
+
+def _first_window_start(request: ServiceRequest, after: datetime) -> datetime | None:
+    for window in request.preferred_windows or []:
+        if datetime.fromisoformat(window["end"]) > after:
+            return max(datetime.fromisoformat(window["start"]), after)
+    return None
+
+
+def _set_deadlines(request: ServiceRequest, at: datetime) -> None:
+    """Deadlines of the step just entered, on the business clock of the service's station.
+
+    The resolve clock starts when work can start: at acceptance, or at the
+    resident's preferred (later, the scheduled) time if that is later.
+    """
+    clock = clock_for(request.service_type)
+    limits = effective_limits(request.service_type.time_limits)
+    deadlines = dict(request.deadlines or {})
+
+    def put(step: str, start: datetime) -> datetime:
+        moment = clock.deadline(start, limits[step])
+        deadlines[step] = moment.strftime(MINUTE)
+        return moment
+
+    state, due = request.state, None
+    if state == S.submitted:
+        due = put("accept", at)
+    elif state == S.accepted:
+        due = put("dispatch", at)
+        put("resolve", _first_window_start(request, at) or at)
+    elif state == S.dispatched:
+        begin = max(at, request.scheduled_start or at)
+        if begin > at:
+            put("resolve", begin)
+        due = min(put("start", begin), datetime.fromisoformat(deadlines["resolve"]))
+    elif state == S.in_progress:
+        due = datetime.fromisoformat(deadlines["resolve"])
+    elif state == S.resolved:
+        due = put("rate", at)
+    elif state == S.escalated:
+        due = request.department_due_at
+        deadlines["department"] = due.strftime(MINUTE)
+    request.deadlines = deadlines
+    request.due_at = due
+    request.due_step = ("department" if state == S.escalated else STEP_OF_STATE.get(state)) if due else None
+
+
+def is_overdue(request: ServiceRequest) -> bool:
+    return request.due_at is not None and request.state in OPEN_STATES and now() > request.due_at
+
+
+def _record(request: ServiceRequest, source: RequestState | None, target: RequestState, user: User | None,
+            at: datetime, reason: str, details: dict | None = None) -> None:
+    """The one way a request changes state: a history row, then the next step's deadline."""
+    late = source is not None and request.due_at is not None and at > request.due_at
+    request.history.append(RequestEvent(at=at, actor_id=user.id if user else None, from_state=source,
+                                        to_state=target, reason=reason, late=late, details=details or {}))
+    request.state = target
+    _set_deadlines(request, at)
+
+
+def requests_query(args: dict) -> Select:
+    user = current_user
+    mine = [ServiceRequest.filed_by_id == user.id]
+    if is_staff(user):
+        mine.append(current_scope().clause(ServiceRequest))
+    if user.resident_id is not None:
+        mine.append(ServiceRequest.resident_id == user.resident_id)
+    if user.volunteer_id is not None:
+        mine.append(ServiceRequest.volunteer_id == user.volunteer_id)
+    statement = select(ServiceRequest).where(or_(*mine))
+    for key in ("community_id", "grid_id", "service_type_id", "resident_id", "volunteer_id", "state", "urgent"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(ServiceRequest, key) == args[key])
+    if args.get("overdue"):
+        statement = statement.where(ServiceRequest.state.in_(OPEN_STATES), ServiceRequest.due_at < now())
+        return statement.order_by(ServiceRequest.due_at, ServiceRequest.id)
+    return statement.order_by(ServiceRequest.id.desc())
+
+
+def service_minutes(request: ServiceRequest) -> int:
+    """The time a request's service took: its scheduled window, or the service type's duration."""
+    if request.scheduled_start is not None and request.scheduled_end is not None:
+        return max(1, int((request.scheduled_end - request.scheduled_start).total_seconds() // 60))
+    return max(1, request.service_type.duration_min)
+
+
+def _served_at(request: ServiceRequest, at: datetime) -> datetime:
+    resolved = next((e.at for e in reversed(request.history) if e.to_state == S.resolved), at)
+    return request.scheduled_start or resolved
+
+
+def service_log_for(request: ServiceRequest, at: datetime) -> ServiceLog:
+    """The hours a resolved request counts for its volunteer (targets, fairness, reports)."""
+    return ServiceLog(volunteer_id=request.volunteer_id, served_on=_served_at(request, at).date(),
+                      minutes=service_minutes(request), request_id=request.id,
+                      description=f"工单 {request.id}：{request.service_type.name}"[:128])
+
+
+def _log_hours(request: ServiceRequest, at: datetime) -> None:
+    """One log per request, written when the work is done."""
+    if db.session.scalar(select(ServiceLog.id).where(ServiceLog.request_id == request.id)) is None:
+        db.session.add(service_log_for(request, at))
+        db.session.flush()
+
+
+def earn_for_request(request: ServiceRequest, at: datetime) -> None:
+    """The volunteer who resolved the request earns its points once it is rated (closed loop complete);
+    an urgent request counts as a call-out for the multipliers."""
+    points.earn_for_source("request", request.id, request.volunteer_id, request.community_id,
+                           service_minutes(request), request.service_type.code, _served_at(request, at),
+                           {"callout"} if request.urgent else set())
+
+
+def _tell(request: ServiceRequest, source: RequestState, target: RequestState) -> None:
+    """Who hears of a change, in their language (zh-CN)."""
+    name, link = request.service_type.name, f"/service-requests/{request.id}"
+    requesters = users_of_residents([request.resident_id]) + [db.session.get(User, request.filed_by_id)]
+    messages = {
+        S.accepted: (requesters, f"工单已受理：{name}", "我们已收到您的需求，正在安排。"),
+        S.dispatched: (requesters, f"工单已派单：{name}",
+                       f"{request.volunteer.name if request.volunteer else '志愿者'} 将为您服务"
+                       + (f"，时间 {request.scheduled_start:%m月%d日 %H:%M}" if request.scheduled_start else "") + "。"),
+        S.resolved: (requesters, f"工单已办结：{name}", f"处理结果：{request.resolution_note}。请您评价。"),
+        S.rejected: (requesters, f"工单未受理：{name}", f"原因：{request.rejection_reason}"),
+        S.escalated: (requesters, f"工单已转交：{name}", f"已转交{request.department}处理。"),
+        S.cancelled: (coordinators_of(request.community_id), f"工单已撤销：{name}", request.description[:100]),
+    }
+    if target == S.accepted and source == S.dispatched:
+        messages[S.accepted] = (coordinators_of(request.community_id), f"工单被退回，请重新派单：{name}",
+                                request.history[-1].reason)
+    if target in messages:
+        users, title, body = messages[target]
+        notify(users, Note("request", title, body, link))
+    if target == S.dispatched:
+        notify(users_of_volunteers([request.volunteer_id]), Note(
+            "task", f"新的服务任务：{name}",
+            f"{request.scheduled_start:%m月%d日 %H:%M} {request.address or ''} {request.description[:60]}", link))
+
+
+def flag_overdue() -> int:
+    """Tell the coordinators once about each request that missed its step's deadline (run periodically)."""
+    rows = db.session.scalars(select(ServiceRequest).where(
+        ServiceRequest.state.in_(OPEN_STATES), ServiceRequest.due_at < now())).all()
+    told = 0
+    for request in rows:
+        told += len(notify(coordinators_of(request.community_id), Note(
+            "overdue", f"工单超时：{request.service_type.name} #{request.id}",
+            f"{STEP_NAMES[request.due_step]}时限 {request.due_at:%m月%d日 %H:%M} 已过", f"/service-requests/{request.id}"),
+            dedupe=f"overdue:{request.id}:{request.due_step}:{request.due_at:%Y%m%d%H%M}"))
+    return told
+
+
+QUEUE_TABS = ("new", "overdue", "mine", "open")
+
+
+def queue_query(args: dict, tab: str, user: User) -> Select:
+    """A grid worker's queue: new (待受理), overdue, mine (accepted or dispatched by me) or all
+    open requests in their scope, the nearest deadline first."""
+    if tab == "overdue":
+        return requests_query({**args, "overdue": True})
+    statement = requests_query(args).order_by(None)
+    if tab == "new":
+        statement = statement.where(ServiceRequest.state == S.submitted)
+    else:
+        statement = statement.where(ServiceRequest.state.in_(OPEN_STATES))
+    if tab == "mine":
+        statement = statement.where(ServiceRequest.id.in_(select(RequestEvent.request_id).where(
+            RequestEvent.actor_id == user.id, RequestEvent.to_state.in_((S.accepted, S.dispatched)))))
+    return statement.order_by(ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id)
