@@ -50,6 +50,7 @@ def _change_stock(item: CatalogueItem, delta: int) -> bool:
 @dataclass(frozen=True)
 class Quote:
     """What redeeming ``quantity`` of ``item`` costs a payer holding ``balance`` points."""
+
     item: CatalogueItem
     quantity: int
     balance: int
