@@ -1,0 +1,85 @@
+"""Gifts and grants: a volunteer gives points to a resident in difficulty or to the pool,
+within the community's limits; a coordinator grants points from the pool.
+"""
+from datetime import datetime
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
+
+from ...clock import CHINA_TIME
+from ...errors import Forbidden, InvalidInput
+from ...extensions import db
+from ...models_base import utcnow
+from ...people.models import Resident, Volunteer
+from ...places.models import Community
+from ...places.service import parent_in_scope
+from ..ledger import lock_accounts, post_transfer
+from ..models import AccountKind, PointAccount, Transfer, TransferKind
+from .accounts import community_account, resident_account, volunteer_account
+from .common import month_start_utc
+from .earning import rule_for
+
+
+def gifted_this_month(sender: PointAccount, now: datetime) -> int:
+    """Gifts sent in the current local month that were not reversed."""
+    local = now.astimezone(CHINA_TIME)
+    start, end = month_start_utc(local.year, local.month), month_start_utc(local.year, local.month + 1)
+    reversal = aliased(Transfer)
+    return db.session.scalar(select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+        Transfer.from_account_id == sender.id, Transfer.kind == TransferKind.gift,
+        Transfer.created_at >= start, Transfer.created_at < end,
+        ~exists().where(reversal.reverses_id == Transfer.id)))
+
+
+def gift(sender: PointAccount, amount: int, resident_id: int | None, to_pool: bool, memo: str) -> Transfer:
+    """A volunteer gives points to a resident in difficulty or to the community pool (time bank)."""
+    if sender.kind != AccountKind.volunteer:
+        raise Forbidden("Only volunteers give points")
+    rule = rule_for(sender.community_id)
+    if not rule.gifts_enabled:
+        raise Forbidden("This community's rules do not allow gifts of points")
+    if amount > rule.gift_max_per_transfer:
+        raise InvalidInput("Gift too large", {"amount": [f"at most {rule.gift_max_per_transfer} per gift"]})
+    if to_pool:
+        target = community_account(AccountKind.community_pool, sender.community_id)
+    else:
+        resident = db.session.get(Resident, resident_id)
+        if resident is None or resident.community_id != sender.community_id:
+            raise InvalidInput(f"Unknown resident {resident_id}",
+                               {"resident_id": ["no such resident in your community"]})
+        if rule.gift_priority_only and not resident.priority_groups:
+            raise InvalidInput("Gifts go to residents in difficulty",
+                               {"resident_id": ["not in a priority group (低保, 残疾, 独居 …)"]})
+        target = resident_account(resident)
+    lock_accounts(sender, target)
+    sent = gifted_this_month(sender, utcnow())
+    if sent + amount > rule.gift_max_per_month:
+        raise InvalidInput("Monthly gift limit reached",
+                           {"amount": [f"at most {max(0, rule.gift_max_per_month - sent)} more this month "
+                                       f"(limit {rule.gift_max_per_month})"]})
+    return post_transfer(sender, target, amount, TransferKind.gift, sender.community_id, memo=memo, field="amount")
+
+
+def grant(community_id: int, amount: int, resident_id: int | None, volunteer_id: int | None, memo: str) -> Transfer:
+    """A coordinator gives points from the community pool to one of its residents or volunteers."""
+    community = parent_in_scope(Community, community_id, "community_id")
+    if resident_id is not None:
+        holder, field = db.session.get(Resident, resident_id), "resident_id"
+    else:
+        holder, field = db.session.get(Volunteer, volunteer_id), "volunteer_id"
+    if holder is None or holder.community_id != community.id:
+        raise InvalidInput(f"Unknown {field}", {field: ["not in this community"]})
+    target = resident_account(holder) if resident_id is not None else volunteer_account(holder)
+    pool = community_account(AccountKind.community_pool, community.id)
+    return post_transfer(pool, target, amount, TransferKind.grant, community.id, memo=memo, field="amount")
+
+
+def gift_recipients(sender: PointAccount) -> list[Resident]:
+    """Residents a volunteer may give points to under the community's rule (in difficulty only, if it says so)."""
+    rule = rule_for(sender.community_id)
+    if sender.kind != AccountKind.volunteer or not rule.gifts_enabled:
+        return []
+    statement = select(Resident).where(Resident.community_id == sender.community_id)
+    if rule.gift_priority_only:
+        statement = statement.where(Resident.priority_groups.any())
+    return list(db.session.scalars(statement.order_by(Resident.name, Resident.id).limit(500)))

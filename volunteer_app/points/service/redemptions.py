@@ -1,0 +1,234 @@
+"""Redemptions (兑换): an order holds its points and stock under the payer's account lock;
+the partner's community approves, fulfils (the points go to the partner) or ends it
+(the points and stock go back).
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select, true, update
+
+from ...accounts.models import User
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, Forbidden, InvalidInput, NotFound
+from ...extensions import db
+from ...models_base import utcnow
+from ...notifications.service import Note, coordinators_of, notify
+from ..ledger import InsufficientPoints, lock_accounts, post_transfer, reverse_transfer
+from ..models import AccountKind, CatalogueItem, PointAccount, Redemption, RedemptionStatus, Transfer, TransferKind
+from .accounts import community_account, holders_of, own_account, own_account_clause, owns, partner_account
+from .common import is_coordinator
+from .registry import cross_allowed
+
+
+def payer_account(user: User, account_id: int | None) -> PointAccount:
+    """Volunteers and residents pay from their own account; a coordinator names one in scope (at the counter)."""
+    if not is_coordinator(user):
+        account = own_account(user)
+        if account_id is not None and account_id != account.id:
+            raise InvalidInput("You can only pay from your own account", {"account_id": ["not your account"]})
+        return account
+    if account_id is None:
+        raise InvalidInput("Say whose points pay", {"account_id": ["required when a coordinator orders"]})
+    account = db.session.get(PointAccount, account_id)
+    if account is None or not current_scope().allows(account.community_id) or \
+            account.kind not in (AccountKind.volunteer, AccountKind.resident):
+        raise InvalidInput(f"Unknown account {account_id}",
+                           {"account_id": ["no volunteer or resident account in your scope"]})
+    return account
+
+
+def _change_stock(item: CatalogueItem, delta: int) -> bool:
+    """Guarded stock change (never below zero); bumps the version so a stale edit of the item gets 409."""
+    table = CatalogueItem.__table__
+    statement = update(table).where(table.c.id == item.id, table.c.stock.is_not(None))
+    if delta < 0:
+        statement = statement.where(table.c.stock >= -delta)
+    changed = db.session.execute(statement.values(stock=table.c.stock + delta, version=table.c.version + 1)).rowcount
+    db.session.expire(item, ["stock", "version"])
+    return changed == 1
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What redeeming ``quantity`` of ``item`` costs a payer holding ``balance`` points."""
+
+    item: CatalogueItem
+    quantity: int
+    balance: int
+
+    @property
+    def points(self) -> int:
+        return self.item.price * self.quantity
+
+    @property
+    def balance_after(self) -> int:
+        return self.balance - self.points
+
+    @property
+    def shortfall(self) -> int:
+        """Points missing; 0 when the balance covers it."""
+        return max(0, self.points - self.balance)
+
+    def check(self) -> None:
+        """Refuse what the balance or the stock cannot cover, naming the quantity."""
+        if self.shortfall:
+            raise InsufficientPoints(f"{self.points} points needed, the balance is {self.balance}",
+                                     {"quantity": [f"needs {self.points} points, the balance is {self.balance}"]},
+                                     balance=self.balance, needed=self.points)
+        if self.item.stock is not None and self.quantity > self.item.stock:
+            raise _sold_out(self.item)
+
+
+def _sold_out(item: CatalogueItem) -> InvalidInput:
+    return InvalidInput(f"Only {item.stock} left", {"quantity": [f"only {item.stock} in stock"]}, stock=item.stock)
+
+
+def _offered(payer: PointAccount, item_id: int) -> CatalogueItem:
+    """An item on offer to this payer (active, its partner active, the community rules allowing)."""
+    item = db.session.get(CatalogueItem, item_id)
+    if item is None or not item.active or not item.partner.active:
+        raise InvalidInput(f"Unknown item {item_id}", {"item_id": ["no such item on offer"]})
+    if not cross_allowed(payer.community_id, item.community_id):
+        raise InvalidInput("This item is offered in another community, and the rules do not allow redeeming there",
+                           {"item_id": ["offered in another community; cross-community redemption is not allowed"]})
+    return item
+
+
+def quote(payer: PointAccount, item_id: int, quantity: int) -> Quote:
+    """What a redemption would take, checked as ``redeem`` checks it; nothing is held or written."""
+    offer = Quote(_offered(payer, item_id), quantity, payer.balance)
+    offer.check()
+    return offer
+
+
+def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str,
+           user: User) -> tuple[Redemption, bool]:
+    """Place an order and hold its points; ``(order, created)``.
+
+    Under the payer's account lock: a known idempotency key returns the first
+    order; then balance and stock are checked and taken in one transaction.
+    """
+    item = _offered(payer, item_id)
+    holding = community_account(AccountKind.holding, item.community_id)
+    lock_accounts(payer, holding)
+    existing = db.session.scalar(select(Redemption).where(Redemption.account_id == payer.id,
+                                                          Redemption.idempotency_key == key))
+    if existing is not None:
+        if (existing.item_id, existing.quantity) != (item.id, quantity):
+            raise Conflict("This idempotency key was used for a different order",
+                           {"idempotency_key": [f"already used by order {existing.id}"]}, existing={"id": existing.id})
+        return existing, False
+    offer = Quote(item, quantity, payer.balance)
+    offer.check()
+    points = offer.points
+    if item.stock is not None and not _change_stock(item, -quantity):
+        raise _sold_out(item)
+    order = Redemption(account_id=payer.id, payer_community_id=payer.community_id, item_id=item.id,
+                       partner_id=item.partner_id, community_id=item.community_id, idempotency_key=key,
+                       quantity=quantity, unit_price=item.price, points=points, note=note, requested_by_id=user.id)
+    db.session.add(order)
+    db.session.flush()
+    hold = post_transfer(payer, holding, points, TransferKind.redemption, item.community_id,
+                         memo=f"{item.name} ×{quantity}", details={"redemption_id": order.id}, field="quantity")
+    order.hold_transfer_id = hold.id
+    db.session.flush()
+    if not is_coordinator(user):
+        notify(coordinators_of(item.community_id), Note(
+            "redemption", f"积分兑换申请 / redemption: {item.name} ×{quantity}", f"{payer.name}, {points} 积分",
+            f"/points/redemptions/{order.id}"))
+    return order, True
+
+
+# action → (statuses it may start from, status it leads to)
+TRANSITIONS = {
+    "approve": ((RedemptionStatus.requested,), RedemptionStatus.approved),
+    "fulfil": ((RedemptionStatus.approved,), RedemptionStatus.fulfilled),
+    "reject": ((RedemptionStatus.requested,), RedemptionStatus.rejected),
+    "cancel": ((RedemptionStatus.requested, RedemptionStatus.approved), RedemptionStatus.cancelled),
+}
+STATUS_ZH = {
+    RedemptionStatus.requested: "待审核", RedemptionStatus.approved: "已同意", RedemptionStatus.fulfilled: "已兑付",
+    RedemptionStatus.rejected: "已拒绝", RedemptionStatus.cancelled: "已取消",
+}
+
+
+def redemptions_query(user: User, args: dict):
+    scope = current_scope()
+    own = select(PointAccount.id).where(own_account_clause(user))
+    visible = [Redemption.account_id.in_(own)]
+    if scope.everything:
+        visible = [true()]
+    elif scope.communities:
+        visible += [Redemption.community_id.in_(scope.communities),
+                    Redemption.payer_community_id.in_(scope.communities)]
+    statement = select(Redemption).where(or_(*visible))
+    for key in ("status", "partner_id", "account_id", "community_id"):
+        if args.get(key) is not None:
+            statement = statement.where(getattr(Redemption, key) == args[key])
+    return statement.order_by(Redemption.id.desc())
+
+
+def get_redemption(user: User, order_id: int) -> Redemption:
+    order = db.session.get(Redemption, order_id)
+    scope = current_scope()
+    if order is None or not (scope.allows(order.community_id) or scope.allows(order.payer_community_id)
+                             or owns(user, order.account)):
+        raise NotFound(f"redemption {order_id} not found")
+    return order
+
+
+def may_act(user: User, order: Redemption, action: str) -> None:
+    """The partner's community decides; the payer may only withdraw a request nobody has approved yet."""
+    if is_coordinator(user) and current_scope().allows(order.community_id):
+        return
+    if action == "cancel" and owns(user, order.account):
+        if order.status != RedemptionStatus.requested:
+            raise Conflict("An approved order can only be cancelled by the community",
+                           {"status": [order.status.value]})
+        return
+    raise Forbidden(f"You may not {action} this order")
+
+
+def change_status(order: Redemption, action: str, user: User, reason: str = "") -> Redemption:
+    """Move an order along requested → approved → fulfilled, or end it; points follow the status."""
+    starts, target = TRANSITIONS[action]
+    if order.status not in starts:
+        raise Conflict(f"order {order.id} is {order.status.value}; it cannot be {target.value}",
+                       {"status": [f"is {order.status.value}; {action} needs {' or '.join(s.value for s in starts)}"]})
+    if action == "reject" and not reason.strip():
+        raise InvalidInput("Say why", {"reason": ["required when rejecting"]})
+    order.status, order.decided_by_id, order.reason = target, user.id, reason.strip()[:200]
+    db.session.flush()  # the version check: of two concurrent decisions, only one gets past here
+    if target == RedemptionStatus.fulfilled:
+        holding = community_account(AccountKind.holding, order.community_id)
+        settle = post_transfer(holding, partner_account(order.partner), order.points, TransferKind.settlement,
+                               order.community_id, memo=f"{order.item.name} ×{order.quantity}",
+                               details={"redemption_id": order.id})
+        order.settle_transfer_id, order.fulfilled_at = settle.id, utcnow()
+    elif target in (RedemptionStatus.rejected, RedemptionStatus.cancelled):
+        refund = reverse_transfer(db.session.get(Transfer, order.hold_transfer_id),
+                                  f"{STATUS_ZH[target]}: {order.item.name} ×{order.quantity}")
+        order.refund_transfer_id = refund.id
+        _change_stock(order.item, order.quantity)
+    db.session.flush()
+    if not owns(user, order.account):
+        detail = f"{order.item.name} ×{order.quantity}" + (f": {order.reason}" if order.reason else "")
+        notify(holders_of(order.account), Note("redemption", f"积分兑换{STATUS_ZH[target]} / order {target.value}",
+                                               detail, f"/points/redemptions/{order.id}"))
+    return order
+
+
+def order_history(order: Redemption) -> list[dict]:
+    """Each status of an order, oldest first, read from the audit log: ``at``, ``user_id``, ``status``, ``reason``."""
+    from ...accounts.models import AuditLog
+
+    rows = db.session.scalars(select(AuditLog).where(
+        AuditLog.entity == Redemption.__tablename__, AuditLog.entity_id == str(order.id)).order_by(AuditLog.id))
+    history = []
+    for row in rows:
+        status, reason = row.changes.get("status"), row.changes.get("reason")
+        if row.action == "create":
+            history.append({"at": row.at, "user_id": row.user_id, "status": status, "reason": ""})
+        elif isinstance(status, list):
+            history.append({"at": row.at, "user_id": row.user_id, "status": status[1],
+                            "reason": reason[1] if isinstance(reason, list) else ""})
+    return history

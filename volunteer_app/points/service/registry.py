@@ -1,0 +1,164 @@
+"""The records coordinators keep: earning rules, partners and their catalogue items, and
+which communities' catalogues a volunteer or resident may redeem from.
+"""
+from sqlalchemy import and_, func, select, true
+
+from ...accounts.models import User
+from ...errors import Conflict, InvalidInput
+from ...extensions import db
+from ...people.models import Resident, Volunteer
+from ...places.models import Community
+from ...places.service import parent_in_scope
+from ...resources import ResourceService
+from ..models import CatalogueItem, EarningRule, ItemKind, Partner, PointAccount, Redemption
+from .common import is_coordinator
+from .earning import rule_for
+
+
+def home_community_id(user: User) -> int | None:
+    if user.volunteer_id is not None:
+        return db.session.scalar(select(Volunteer.community_id).where(Volunteer.id == user.volunteer_id))
+    if user.resident_id is not None:
+        return db.session.scalar(select(Resident.community_id).where(Resident.id == user.resident_id))
+    return None
+
+
+def cross_allowed(payer_community_id: int, offer_community_id: int) -> bool:
+    """Points cross a community border only if the rules on both sides allow it."""
+    return payer_community_id == offer_community_id or (
+        rule_for(payer_community_id).cross_community and rule_for(offer_community_id).cross_community)
+
+
+def catalogue_communities(user: User) -> set[int]:
+    """Communities whose catalogue a volunteer or resident may redeem from."""
+    home = home_community_id(user)
+    if home is None:
+        return set()
+    if not rule_for(home).cross_community:
+        return {home}
+    return {home} | set(db.session.scalars(select(EarningRule.community_id).where(EarningRule.cross_community)))
+
+
+class CommunityRecordService(ResourceService):
+    """Coordinators read and write their scope; volunteers and residents read what concerns them."""
+
+    def readable_communities(self, user: User) -> set[int]:
+        return catalogue_communities(user)
+
+    def public_clause(self):
+        return true()
+
+    def base_query(self):
+        from flask_login import current_user
+
+        if is_coordinator(current_user):
+            return super().base_query()
+        return select(self.model).where(self.model.community_id.in_(self.readable_communities(current_user)),
+                                        self.public_clause())
+
+    def visible(self, obj) -> bool:
+        from flask_login import current_user
+
+        if is_coordinator(current_user):
+            return super().visible(obj)
+        return db.session.scalar(self.base_query().where(self.model.id == obj.id)) is not None
+
+    def filtered(self, args):
+        statement = super().filtered(args)
+        for key in ("community_id", "partner_id", "kind", "active"):
+            if args.get(key) is not None and hasattr(self.model, key):
+                statement = statement.where(getattr(self.model, key) == args[key])
+        return statement
+
+    def apply(self, obj, data: dict):
+        for key, value in data.items():
+            setattr(obj, key, value)
+        db.session.add(obj)
+        db.session.flush()
+        return obj
+
+    def keep_community(self, obj, data: dict) -> None:
+        if "community_id" in data and data["community_id"] != obj.community_id:
+            raise InvalidInput("A record cannot move to another community",
+                               {"community_id": ["cannot be changed; create a new record there"]})
+
+
+class RuleService(CommunityRecordService):
+    model, what = EarningRule, "earning rule"
+
+    def readable_communities(self, user: User) -> set[int]:
+        home = home_community_id(user)
+        return {home} if home is not None else set()
+
+    def create(self, data: dict) -> EarningRule:
+        community = parent_in_scope(Community, data["community_id"], "community_id")
+        existing = db.session.scalar(select(EarningRule.id).where(EarningRule.community_id == community.id))
+        if existing is not None:
+            raise Conflict("This community already has its earning rule",
+                           {"community_id": [f"already has rule {existing}; change that one"]},
+                           existing={"id": existing})
+        return self.apply(EarningRule(), data)
+
+    def update(self, rule: EarningRule, data: dict) -> EarningRule:
+        self.keep_community(rule, data)
+        return self.apply(rule, data)
+
+
+class PartnerService(CommunityRecordService):
+    model, what = Partner, "partner"
+
+    def public_clause(self):
+        return Partner.active
+
+    def create(self, data: dict) -> Partner:
+        parent_in_scope(Community, data["community_id"], "community_id")
+        return self.apply(Partner(), data)
+
+    def update(self, partner: Partner, data: dict) -> Partner:
+        self.keep_community(partner, data)
+        return self.apply(partner, data)
+
+    def delete(self, partner: Partner) -> None:
+        used = db.session.scalar(select(func.count(CatalogueItem.id)).where(CatalogueItem.partner_id == partner.id))
+        has_account = db.session.scalar(select(PointAccount.id).where(PointAccount.partner_id == partner.id))
+        if used or has_account:
+            raise Conflict("The partner has catalogue items or a points account; set active=false instead",
+                           {"active": ["deactivate instead of deleting"]})
+        super().delete(partner)
+
+
+class ItemService(CommunityRecordService):
+    model, what = CatalogueItem, "catalogue item"
+
+    def public_clause(self):
+        return and_(CatalogueItem.active, CatalogueItem.partner_id.in_(select(Partner.id).where(Partner.active)))
+
+    def create(self, data: dict) -> CatalogueItem:
+        item = CatalogueItem()
+        return self.update(item, data)
+
+    def update(self, item: CatalogueItem, data: dict) -> CatalogueItem:
+        if "partner_id" in data and data["partner_id"] != item.partner_id:
+            partner = parent_in_scope(Partner, data["partner_id"], "partner_id")
+            if item.id is not None and partner.community_id != item.community_id:
+                raise InvalidInput("An item cannot move to another community",
+                                   {"partner_id": ["partner is in another community"]})
+            data["community_id"] = partner.community_id
+        merged = {key: data.get(key, getattr(item, key)) for key in ("kind", "stock", "face_value_fen")}
+        if merged["kind"] == ItemKind.goods and merged["stock"] is None:
+            raise InvalidInput("Goods need a stock", {"stock": ["required for goods (0 or more)"]})
+        if (merged["kind"] == ItemKind.fee_discount) != (merged["face_value_fen"] is not None):
+            raise InvalidInput("A fee discount, and only a fee discount, has a face value",
+                               {"face_value_fen": ["required for fee_discount, not allowed otherwise"]})
+        return self.apply(item, data)
+
+    def delete(self, item: CatalogueItem) -> None:
+        if db.session.scalar(select(Redemption.id).where(Redemption.item_id == item.id).limit(1)) is not None:
+            raise Conflict("The item has orders; set active=false instead",
+                           {"active": ["deactivate instead of deleting"]})
+        super().delete(item)
+
+
+rules = RuleService()
+partners = PartnerService()
+items = ItemService()

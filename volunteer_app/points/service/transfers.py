@@ -1,0 +1,35 @@
+"""One transfer: who may see it, and a coordinator's correction (a reversing transfer)."""
+from sqlalchemy import select
+
+from ...accounts.models import User
+from ...accounts.scoping import current_scope
+from ...errors import Conflict, NotFound
+from ...extensions import db
+from ..ledger import reverse_transfer
+from ..models import Earning, EarningStatus, Transfer, TransferKind
+from .accounts import owns
+from .earning import reverse_source
+
+
+def get_transfer(user: User, transfer_id: int) -> Transfer:
+    """Visible to the communities on either side of it, and to the holders of its two accounts."""
+    transfer = db.session.get(Transfer, transfer_id)
+    sides = (transfer.from_account, transfer.to_account) if transfer is not None else ()
+    scope = current_scope()
+    if transfer is None or not (scope.allows(transfer.community_id)
+                                or any(scope.allows(a.community_id) or owns(user, a) for a in sides)):
+        raise NotFound(f"transfer {transfer_id} not found")
+    return transfer
+
+
+def correct(transfer: Transfer, reason: str) -> Transfer:
+    """A coordinator's correction: reverse a gift, a grant or an earning (orders are cancelled instead)."""
+    if transfer.kind == TransferKind.earning:
+        earning = db.session.scalar(select(Earning).where(Earning.transfer_id == transfer.id))
+        if earning is None or earning.status != EarningStatus.posted:
+            raise Conflict(f"transfer {transfer.id} is already reversed", {"transfer_id": ["already reversed"]})
+        return reverse_source(earning.source_kind, earning.source_id, reason)
+    if transfer.kind not in (TransferKind.gift, TransferKind.grant):
+        raise Conflict(f"A {transfer.kind.value} transfer is corrected through its order (reject or cancel)",
+                       {"transfer_id": [f"is a {transfer.kind.value}"]})
+    return reverse_transfer(transfer, reason)
