@@ -11,7 +11,7 @@ from functools import cache, wraps
 from typing import Callable
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields
@@ -88,6 +88,7 @@ def nav_active(item: NavItem) -> bool:
 
 # --- labels for stored codes --------------------------------------------------------------
 
+SHORT_DAYS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")]
 
 LABELS = {
@@ -131,6 +132,16 @@ def masked_name(value: str | None) -> str:
 
 def masked_id_number(value: str | None) -> str:
     return (value if pii_visible() else mask_id_number(value)) or ""
+
+
+def local_time(moment) -> str:
+    """A stored UTC moment in China time (Flask-Babel's configured zone)."""
+    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
+
+
+def day_label(day) -> str:
+    """``周一 12-07``: a day as people read it in lists of duties and requests."""
+    return f"{SHORT_DAYS[day.weekday()]} {day:%m-%d}"
 
 
 def hhmm(value) -> str:
@@ -406,7 +417,7 @@ def init_app(app: Flask) -> None:
     """The helpers every page template uses; each domain's ``init_app`` adds its pages and menu entries."""
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
-        weekdays=WEEKDAYS, is_english=is_english,
+        weekdays=WEEKDAYS, is_english=is_english, local_time=local_time, day_label=day_label,
     )
     app.jinja_env.filters.update(
         masked_phone=masked_phone, masked_id_number=masked_id_number, masked_name=masked_name, skill_name=skill_name, hhmm=hhmm,

@@ -12,7 +12,7 @@ from ..errors import InvalidInput, NotFound
 from ..places import service as places
 from ..places.models import Community
 from ..service_requests.models import RequestState
-from ..service_requests.views import SERVICE_LABELS
+from ..service_requests.labels import SERVICE_LABELS
 from ..validation import Id
 from ..views import FormProblems, load_query, scoped_options, staff_required
 from . import service

@@ -41,7 +41,6 @@ from solver.model import problem_from_dict
 from ..accounts.models import User
 from ..accounts.scoping import current_scope
 from ..errors import Conflict, InvalidInput, NotFound
-from ..clock import now_local  # noqa: F401  (service_requests still imports it from here)
 from ..extensions import db
 from ..holidays.service import day_statuses
 from ..models_base import utcnow

@@ -5,7 +5,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask import request
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...accounts.scoping import current_scope
@@ -113,11 +113,6 @@ def shown(problems: FormProblems | None, **renamed) -> FormProblems | None:
     return problems
 
 
-def local_time(moment) -> str:
-    """A stored UTC moment in China time (Flask-Babel's configured zone)."""
-    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
-
-
 @bp.app_template_filter("yuan")
 def yuan(fen: int | None) -> str:
     return f"¥{Decimal(fen) / 100:.2f}" if fen is not None else ""
@@ -163,7 +158,7 @@ def allowed_actions(order: Redemption) -> list[str]:
 
 @bp.context_processor
 def points_helpers():
-    return {"points_label": points_label, "local_time": local_time, "allowed_actions": allowed_actions,
+    return {"points_label": points_label, "allowed_actions": allowed_actions,
             "is_staff": current_user.is_authenticated and service.is_coordinator(current_user)}
 
 

@@ -3,7 +3,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -16,7 +15,7 @@ from ...people.display import distinguishing_labels
 from ...people.models import Skill, Volunteer
 from ...places import service as places
 from ...places.models import Community, Station
-from ...views import FormProblems, scoped_options, skill_name, translate_error
+from ...views import SHORT_DAYS, FormProblems, scoped_options, skill_name, translate_error
 from .. import service
 from ..models import RosterWeek
 from ..problem import week_bounds
@@ -29,7 +28,6 @@ RECENT = 20
 
 # --- labels ---------------------------------------------------------------------------------
 
-SHORT_DAYS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 
 ROSTER_LABELS = {
     "assignment": {"assigned": _l("To confirm"), "confirmed": _l("Confirmed"), "declined": _l("Declined"),
@@ -61,11 +59,6 @@ def roster_label(kind: str, value) -> str:
     return str(text) if text is not None else str(key)
 
 
-def local_time(moment) -> str:
-    """A stored UTC moment in China time (Flask-Babel's configured zone)."""
-    return format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""
-
-
 def span(demand) -> str:
     """``18:00–20:00``, with the end's date when it ends on another day."""
     same_day = demand.end.date() == demand.start.date()
@@ -73,14 +66,9 @@ def span(demand) -> str:
     return f"{demand.start:%H:%M}–{end}"
 
 
-def day_label(day: date) -> str:
-    return f"{SHORT_DAYS[day.weekday()]} {day:%m-%d}"
-
-
 @bp.context_processor
 def roster_helpers():
-    return {"roster_label": roster_label, "local_time": local_time, "span": span, "day_label": day_label,
-            "short_days": SHORT_DAYS}
+    return {"roster_label": roster_label, "span": span, "short_days": SHORT_DAYS}
 
 
 # --- weeks ----------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ below are its interface. ``now`` lives here, so that fixing ``service.now``
 """
 from datetime import datetime
 
-from ...roster.urgent import now_local
+from ...clock import now_local
 from .common import (
     MINUTE, can_read, home_community, is_priority, is_staff, iso_week, lock_row, price_for, readable,
     require_staff_in, resident_for, users_of_residents,

@@ -18,7 +18,7 @@ from ...accounts.models import Role
 from ...views import STAFF
 from . import events, follow_ups, requests, wishes  # noqa: F401  (importing them adds their pages to bp)
 from .common import bp
-from .labels import SERVICE_LABELS, service_label
+from ..labels import SERVICE_LABELS, service_label
 
 __all__ = ["SERVICE_LABELS", "bp", "register", "service_label"]
 

@@ -10,11 +10,11 @@ from ...errors import NotFound
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Resident
-from ...roster.views.common import local_time
 from ...validation import MAX_ID
 from ...views import STAFF, FormProblems
 from .. import service
-from .labels import iso_moment, moment, move_key, say, span_of
+from ..labels import move_key
+from .labels import iso_moment, moment, say, span_of
 
 bp = Blueprint("services_pages", __name__)
 
@@ -22,7 +22,7 @@ bp = Blueprint("services_pages", __name__)
 @bp.context_processor
 def service_helpers():
     return {"moment": moment, "span_of": span_of, "iso_moment": iso_moment,
-            "local_time": local_time, "is_overdue": service.is_overdue, "waitlist_position": service.waitlist_position,
+            "is_overdue": service.is_overdue, "waitlist_position": service.waitlist_position,
             "move_key": move_key, "price_for": service.price_for}
 
 

@@ -25,7 +25,8 @@ from ...views import (
 from .. import schemas, service
 from ..models import RequestState, ServiceType
 from .common import acting_args, acting_resident, bp, choose_resident_first, count_of, explained, refused, render
-from .labels import move_key, service_label, span_of
+from ..labels import move_key, service_label
+from .labels import span_of
 
 #: Preferred time windows a request may give (the schema's limit).
 MAX_WINDOWS = 5

@@ -8,7 +8,7 @@ from ...resources import paginate
 from ...views import RECORD_ID, STAFF, FormProblems, load_query, save
 from .. import schemas, service
 from .common import acting_args, acting_resident, bp, choose_resident_first, explained, refused, render
-from .labels import service_label
+from ..labels import service_label
 
 
 WISH_MOVED = {
