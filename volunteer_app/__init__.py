@@ -2,7 +2,9 @@
 from pathlib import Path
 
 from flask import Flask, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy import text
 
 from . import audit, jobs
@@ -13,15 +15,34 @@ from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
 def select_locale() -> str:
-    """zh-CN first; English when the user picked it (or only accepts it)."""
+    """Pages: zh-CN first, English when the user picked it (or only accepts it).
+
+    The API answers its messages in the language its client asks for
+    (``Accept-Language``), English when it names none: clients test the
+    stable ``error`` code, people read the message.
+    """
+    if request.path.startswith("/api/"):
+        asked = request.accept_languages.best_match(["en", "zh-CN", "zh"])
+        return "zh_CN" if asked in ("zh-CN", "zh") else "en"
     chosen = session.get("lang")
     if chosen in BaseConfig.LANGUAGES:
         return chosen
     return "en" if request.accept_languages.best_match(["zh-CN", "zh", "en"]) == "en" else "zh_CN"
 
 
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, which also writes lazily translated texts (in the request's language)."""
+
+    @staticmethod
+    def default(o):
+        if isinstance(o, LazyString):
+            return str(o)
+        return DefaultJSONProvider.default(o)
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.json = JSONProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(BaseConfig)
     app.config.update(settings_from_env(app.instance_path))

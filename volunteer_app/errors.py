@@ -5,47 +5,72 @@ handlers here turn them, and every werkzeug ``HTTPException``, into that shape.
 Page requests (outside ``/api``) get a rendered error page instead.
 """
 from flask import current_app, jsonify, render_template, request
+from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 
 class DomainError(Exception):
-    """Base of errors a service raises on purpose; ``status`` is its HTTP meaning."""
+    """Base of errors a service raises on purpose; ``status`` is its HTTP meaning.
+
+    ``message`` and the texts in ``errors`` are written where the rule is, with
+    ``lazy_gettext`` and named parameters (``_l("Needs %(needed)s points", needed=5)``),
+    so each reader gets them in their own language: a page in the page's, the API in
+    the one its client asks for. ``code`` is the stable name a client can test.
+    """
 
     status = 400
+    code = "invalid"
 
-    def __init__(self, message: str, errors: dict | None = None, **extra):
+    def __init__(self, message, errors: dict | None = None, *, code: str | None = None, **extra):
         super().__init__(message)
         self.message = message
         self.errors = errors or {}
         self.extra = extra
+        if code:
+            self.code = code
 
 
 class InvalidInput(DomainError):
     """A field failed a business rule (422, names the field)."""
 
     status = 422
+    code = "invalid_input"
 
 
 class NotFound(DomainError):
     """Unknown id, or an id outside the caller's scope (we never tell which)."""
 
     status = 404
+    code = "not_found"
 
 
 class Conflict(DomainError):
     """Duplicate record, stale version or illegal state change (409)."""
 
     status = 409
+    code = "conflict"
 
 
 class Forbidden(DomainError):
     status = 403
+    code = "forbidden"
 
 
-def error_body(code: int, message: str, errors: dict | None = None, **extra) -> dict:
-    body = {"code": code, "message": message, "errors": errors or {}}
-    body.update(extra)
+def in_words(value):
+    """Lazily translated texts (at any depth of a message or its field errors) as text in the reader's language."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: in_words(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [in_words(item) for item in value]
+    return value
+
+
+def error_body(code: int, message, errors: dict | None = None, **extra) -> dict:
+    body = {"code": code, "message": in_words(message), "errors": in_words(errors or {})}
+    body.update(in_words(extra))
     return body
 
 
@@ -84,7 +109,7 @@ class JsonErrorApi(Api):
 def handle_domain_error(error: DomainError):
     if not wants_json():
         return render_template("error.html", code=error.status, message=error.message), error.status
-    response = jsonify(error_body(error.status, error.message, error.errors, **error.extra))
+    response = jsonify(error_body(error.status, error.message, error.errors, error=error.code, **error.extra))
     response.status_code = error.status
     return response
 
