@@ -40,7 +40,7 @@ def test_invalid_fields_are_named_and_nothing_is_written(make_grid, admin_api):
         grid, phone="12345", availability=[{"days": "someday", "start": "21:00", "end": "18:00"}]))
     assert response.status_code == 422
     body = response.json
-    assert set(body) == {"code", "message", "errors"}
+    assert set(body) == {"code", "error", "message", "errors"} and body["error"] == "invalid_input"
     assert "phone" in body["errors"] and "availability" in body["errors"]
     assert db.session.query(Volunteer).count() == 0
 

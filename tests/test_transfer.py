@@ -120,7 +120,7 @@ def test_errors_are_reported_row_by_row_and_nothing_is_written(district, admin_a
     response = upload(admin_api, xlsx(rows))
     assert response.status_code == 422
     body = response.json
-    assert set(body) == {"code", "message", "errors"} and body["code"] == 422
+    assert set(body) == {"code", "error", "message", "errors"} and body["code"] == 422
     assert "nothing was imported" in body["message"]
     found = {(e["row"], e["column"]) for e in body["errors"]["rows"]}
     assert found == {(3, "手机号"), (3, "可服务时间"), (4, "技能"), (4, "网格编码"), (5, "状态"), (5, "身份证号")}

@@ -2,14 +2,13 @@
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask.json.provider import DefaultJSONProvider
 from flask_babel import get_locale
-from flask_babel.speaklater import LazyString
 from sqlalchemy import text
 
 from . import audit, jobs
 from .config import BaseConfig, settings_from_env
 from .errors import register_error_handlers
+from .jsonio import JSONProvider
 from .validation import reject_control_characters
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
@@ -28,16 +27,6 @@ def select_locale() -> str:
     if chosen in BaseConfig.LANGUAGES:
         return chosen
     return "en" if request.accept_languages.best_match(["zh-CN", "zh", "en"]) == "en" else "zh_CN"
-
-
-class JSONProvider(DefaultJSONProvider):
-    """Flask's JSON, which also writes lazily translated texts (in the request's language)."""
-
-    @staticmethod
-    def default(o):
-        if isinstance(o, LazyString):
-            return str(o)
-        return DefaultJSONProvider.default(o)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -4,7 +4,10 @@ Services raise the domain exceptions below (they know nothing of HTTP); the
 handlers here turn them, and every werkzeug ``HTTPException``, into that shape.
 Page requests (outside ``/api``) get a rendered error page instead.
 """
+import re
+
 from flask import current_app, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -68,8 +71,9 @@ def in_words(value):
     return value
 
 
-def error_body(code: int, message, errors: dict | None = None, **extra) -> dict:
-    body = {"code": code, "message": in_words(message), "errors": in_words(errors or {})}
+def error_body(code: int, message, errors: dict | None = None, *, error: str, **extra) -> dict:
+    """The one error shape: HTTP ``code``, the stable ``error`` name, a ``message`` and per-field ``errors``."""
+    body = {"code": code, "error": error, "message": in_words(message), "errors": in_words(errors or {})}
     body.update(in_words(extra))
     return body
 
@@ -103,7 +107,8 @@ class JsonErrorApi(Api):
         headers = data.get("headers") or {}
         if not wants_json():
             return render_template("error.html", code=error.code, message=message), error.code, headers
-        return error_body(error.code, message, errors), error.code, headers
+        name = "invalid_input" if error.code == 422 else re.sub(r"\W+", "_", error.name.lower()).strip("_")
+        return error_body(error.code, message, errors, error=name), error.code, headers
 
 
 def handle_domain_error(error: DomainError):
@@ -122,21 +127,32 @@ def _rollback() -> None:
 def handle_stale_write(error):
     """A concurrent request bumped the version between our read and our write."""
     _rollback()
-    return handle_domain_error(Conflict("The record was changed by someone else meanwhile; reload and retry",
-                                        {"version": ["stale"]}))
+    return handle_domain_error(Conflict(_l("The record was changed by someone else meanwhile; reload and retry."),
+                                        {"version": [_l("stale")]}, code="stale_version"))
 
 
 def handle_integrity_error(error):
     """A unique key lost a race to a concurrent insert (the service checked, then lost)."""
     _rollback()
-    return handle_domain_error(Conflict("A record with the same unique value was just created; reload and retry",
-                                        {"_schema": [str(error.orig).splitlines()[0][:200]]}))
+    return handle_domain_error(Conflict(_l("A record with the same unique value was just created; reload and retry."),
+                                        {"_schema": [str(error.orig).splitlines()[0][:200]]}, code="duplicate"))
+
+
+def handle_refused_problem(error):
+    """The solver refuses a problem built from the caller's input (an end 30 s after the start, a year
+    it cannot represent): the caller's 422, not a server error."""
+    _rollback()
+    return handle_domain_error(InvalidInput(_l("The scheduling engine cannot take this: %(why)s", why=str(error)),
+                                            {"_schema": [str(error)]}, code="problem_refused"))
 
 
 def register_error_handlers(app) -> None:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
+    from solver.model import ProblemError
+
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_write)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(ProblemError, handle_refused_problem)

@@ -49,6 +49,7 @@ class RowErrors(Schema):
 
 class ImportErrorSchema(Schema):
     code = fields.Integer()
+    error = fields.String(metadata={"description": "the stable name of the refusal"})
     message = fields.String()
     errors = fields.Nested(RowErrors)
 
