@@ -157,7 +157,9 @@ def test_review_shows_the_grid_names_and_why_a_duty_is_not_full(district, coord)
     workbook = coord.get(f"/api/v1/roster/weeks/{week_id}/export.xlsx")  # the session cookie is enough for GET
     assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
     printed = text_of(coord.get(f"/roster/weeks/{week_id}/print"))
-    assert "@media print" in printed and "值守表" in printed and "<table>" in printed and "(空缺)" in printed
+    assert 'href="/static/css/roster.css"' in printed and "值守表" in printed and "<table>" in printed and "(空缺)" in printed
+    with coord.get("/static/css/roster.css") as stylesheet:  # the print styles live in the roster stylesheet
+        assert "@media print" in stylesheet.get_data(as_text=True)
 
 
 def test_review_in_english(district, coord):
