@@ -8,7 +8,7 @@ back as :class:`FormProblems`, shown next to the fields they name.
 import re
 from dataclasses import dataclass, field
 from functools import cache, wraps
-from typing import Callable
+from collections.abc import Callable
 
 from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale, gettext
@@ -60,15 +60,40 @@ class NavItem:
     roles: frozenset
     order: int = 100
     active_prefix: str = ""  # endpoints starting with this mark the item as current
+    group: str = ""  # one of NAV_GROUPS, or top level
+    badge: Callable | None = None  # user → a count shown beside the label (unread messages …)
 
 
-def register_nav(app: Flask, endpoint: str, label, roles=STAFF, order: int = 100, active_prefix: str = "") -> None:
+#: The menu's groups, so every item stays reachable on a phone and at 1366 px: code → (label, order).
+NAV_GROUPS = {
+    "roster": (_l("Duty rosters"), 45),
+    "services": (_l("Requests and services"), 52),
+    "registers": (_l("Registers"), 80),
+}
+
+
+@dataclass
+class NavGroup:
+    code: str
+    label: object
+    items: list[NavItem]
+    order: int
+
+    @property
+    def active(self) -> bool:
+        return any(nav_active(item) for item in self.items)
+
+
+def register_nav(app: Flask, endpoint: str, label, roles=STAFF, order: int = 100, active_prefix: str = "",
+                 group: str = "", badge: Callable | None = None) -> None:
     """Add a navigation entry; shown only to ``roles`` and only if ``endpoint`` exists.
 
-    Other domains' page blueprints call this from their own registration.
+    Each domain calls this from its ``init_app``; ``group`` files the entry under a menu group.
     """
+    if group and group not in NAV_GROUPS:
+        raise ValueError(f"unknown menu group {group!r}")
     items = app.extensions.setdefault("jiamenkou_nav", [])
-    items.append(NavItem(endpoint, label, frozenset(roles), order, active_prefix or endpoint))
+    items.append(NavItem(endpoint, label, frozenset(roles), order, active_prefix or endpoint, group, badge))
 
 
 def nav_items() -> list[NavItem]:
@@ -79,6 +104,26 @@ def nav_items() -> list[NavItem]:
         if current_user.role in item.roles and item.endpoint in current_app.view_functions
     ]
     return sorted(items, key=lambda item: item.order)
+
+
+def nav_menu() -> list[NavItem | NavGroup]:
+    """The user's menu: top-level items and groups (a group with one item is shown as that item)."""
+    entries: list[NavItem | NavGroup] = []
+    groups: dict[str, NavGroup] = {}
+    for item in nav_items():
+        if not item.group:
+            entries.append(item)
+        elif item.group in groups:
+            groups[item.group].items.append(item)
+        else:
+            label, order = NAV_GROUPS[item.group]
+            groups[item.group] = NavGroup(item.group, label, [item], order)
+    entries += [group if len(group.items) > 1 else group.items[0] for group in groups.values()]
+    return sorted(entries, key=lambda entry: entry.order)
+
+
+def nav_badge(item: NavItem) -> int:
+    return item.badge(current_user) if item.badge else 0
 
 
 def nav_active(item: NavItem) -> bool:
@@ -416,7 +461,7 @@ def rows_payload(rows: list[dict]) -> list[dict]:
 def init_app(app: Flask) -> None:
     """The helpers every page template uses; each domain's ``init_app`` adds its pages and menu entries."""
     app.jinja_env.globals.update(
-        nav_items=nav_items, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
+        nav_items=nav_items, nav_menu=nav_menu, nav_badge=nav_badge, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
         weekdays=WEEKDAYS, is_english=is_english, local_time=local_time, day_label=day_label,
     )
     app.jinja_env.filters.update(

@@ -14,8 +14,8 @@ def init_app(app: Flask) -> None:
     register_api(app, transfer_api.blp)
     app.register_blueprint(views.bp)
     app.register_blueprint(transfer_views.bp)
-    register_nav(app, "people_pages.volunteers", _l("Volunteers"), order=10, active_prefix="people_pages.volunteer")
-    register_nav(app, "people_pages.party_reports", _l("Party members"), order=20,
+    register_nav(app, "people_pages.volunteers", _l("Volunteers"), order=10, group="registers", active_prefix="people_pages.volunteer")
+    register_nav(app, "people_pages.party_reports", _l("Party members"), order=20, group="registers",
                  active_prefix="people_pages.party_report")
-    register_nav(app, "people_pages.residents", _l("Residents"), order=30, active_prefix="people_pages.resident")
-    register_nav(app, "transfer_pages.index", _l("Import and export"), order=50, active_prefix="transfer_pages.")
+    register_nav(app, "people_pages.residents", _l("Residents"), order=30, group="registers", active_prefix="people_pages.resident")
+    register_nav(app, "transfer_pages.index", _l("Import and export"), order=50, group="registers", active_prefix="transfer_pages.")

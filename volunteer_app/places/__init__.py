@@ -12,4 +12,4 @@ def init_app(app: Flask) -> None:
 
     register_api(app, api.blp)
     app.register_blueprint(views.bp)
-    register_nav(app, "places_pages.stations", _l("Stations"), order=40, active_prefix="places_pages.station")
+    register_nav(app, "places_pages.stations", _l("Stations"), order=40, group="registers", active_prefix="places_pages.station")

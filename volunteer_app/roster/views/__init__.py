@@ -22,15 +22,19 @@ def register(app) -> None:
     from ...accounts.models import Role
     from ...todo import register_provider
     from ...views import STAFF, register_nav
+    from .inbox import unread_count
     from .todo import roster_todo
 
     app.register_blueprint(bp)
     register_provider(app, roster_todo)
     everyone = {Role.admin, Role.coordinator, Role.volunteer, Role.resident}
-    register_nav(app, "roster_pages.roster_plan", _l("Rosters"), STAFF, order=45, active_prefix="roster_pages.roster_")
-    register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46,
+    register_nav(app, "roster_pages.roster_plan", _l("Rosters"), STAFF, order=45, active_prefix="roster_pages.roster_",
+                 group="roster")
+    register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46, group="roster",
                  active_prefix="roster_pages.template")
-    register_nav(app, "roster_pages.callouts", _l("Call-outs"), STAFF, order=47, active_prefix="roster_pages.callout")
+    register_nav(app, "roster_pages.callouts", _l("Call-outs"), STAFF, order=47, active_prefix="roster_pages.callout",
+                 group="roster")
     register_nav(app, "roster_pages.my_week_now", _l("My week"), {Role.volunteer}, order=-10,
                  active_prefix="roster_pages.my_")
-    register_nav(app, "roster_pages.inbox", _l("Inbox"), everyone, order=90, active_prefix="roster_pages.inbox")
+    register_nav(app, "roster_pages.inbox", _l("Inbox"), everyone, order=90, active_prefix="roster_pages.inbox",
+                 badge=unread_count)

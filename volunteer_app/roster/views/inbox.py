@@ -3,9 +3,11 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from ...notifications import service as notifications
 from ...notifications.api import InboxQuery, ReadIn
+from ...extensions import db
 from ...resources import paginate
 from ...views import load_query, save
 from . import bp
@@ -36,3 +38,6 @@ def inbox_read():
     return redirect(url_for("roster_pages.inbox", unread=back))
 
 
+def unread_count(user) -> int:
+    """The menu's badge beside 消息."""
+    return db.session.scalar(select(func.count()).select_from(notifications.inbox(user, unread_only=True).subquery()))

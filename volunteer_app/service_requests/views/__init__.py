@@ -40,12 +40,14 @@ def register(app) -> None:
                  active_prefix="services_pages.my_requests")
     register_nav(app, "services_pages.my_requests", _l("My tasks"), volunteers, order=-9,
                  active_prefix="services_pages.my_requests")
-    register_nav(app, "services_pages.queue", _l("Requests"), STAFF, order=52, active_prefix="services_pages.queue")
-    register_nav(app, "services_pages.events", _l("Service events"), STAFF, order=53,
+    register_nav(app, "services_pages.queue", _l("Requests"), STAFF, order=52, group="services", active_prefix="services_pages.queue")
+    register_nav(app, "services_pages.events", _l("Service events"), STAFF, order=53, group="services",
                  active_prefix="services_pages.event")
-    register_nav(app, "services_pages.home", _l("Act for a resident"), STAFF, order=54,
+    register_nav(app, "services_pages.home", _l("Act for a resident"), STAFF, order=54, group="services",
                  active_prefix="services_pages.home")
-    register_nav(app, "services_pages.follow_ups", _l("Follow-ups"), STAFF, order=55,
+    register_nav(app, "services_pages.follow_ups", _l("Follow-ups"), STAFF, order=55, group="services",
                  active_prefix="services_pages.follow_up")
-    register_nav(app, "services_pages.wishes", _l("Wish board"), {*STAFF, *residents, *volunteers}, order=56,
+    register_nav(app, "services_pages.wishes", _l("Wish board"), STAFF, order=56, group="services",
+                 active_prefix="services_pages.wish")
+    register_nav(app, "services_pages.wishes", _l("Wish board"), {*residents, *volunteers}, order=56,
                  active_prefix="services_pages.wish")
