@@ -69,4 +69,13 @@
     wireFilters(document);
     wireRows(document);
   });
+
+  // Installable on the phone, "my week" and "my bookings" readable offline (static/pwa/sw.js).
+  // The login page (after a logout, or for the next person on a shared phone) forgets the kept pages.
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(function () {});
+  }
+  if ("caches" in window && document.querySelector('meta[name="jmk-forget-offline"]')) {
+    caches.delete("jiamenkou-pages");
+  }
 })();
