@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 
 from . import audit, jobs
-from .config import BaseConfig, settings_from_env
+from .config import BaseConfig, engine_options, settings_from_env
 from .errors import register_error_handlers
 from .jsonio import JSONProvider
 from .validation import reject_control_characters
@@ -37,6 +37,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings_from_env(app.instance_path))
     if config:
         app.config.update(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"), render_as_batch=True)

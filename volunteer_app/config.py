@@ -52,6 +52,10 @@ def settings_from_env(instance_path: str) -> dict:
         "ROSTER_TIME_LIMIT_S": float(os.environ.get("ROSTER_TIME_LIMIT_S", "20")),
         "ROSTER_SOLVER_WORKERS": int(os.environ.get("ROSTER_SOLVER_WORKERS", "2")),
         "ROSTER_JOBS_IN_BACKGROUND": env_bool("ROSTER_JOBS_IN_BACKGROUND", True),
+        # A row lock held elsewhere (a long report, an admin's psql) must not stall every worker:
+        # waiting longer than this answers 503 with Retry-After; no statement runs longer than the second.
+        "DB_LOCK_TIMEOUT_MS": int(os.environ.get("DB_LOCK_TIMEOUT_MS", "5000")),
+        "DB_STATEMENT_TIMEOUT_MS": int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000")),
         # Emergency call-outs: how far people are called unless the call-out says otherwise; how long a wave
         # has to bring enough acceptances before the next one; how many each wave calls per open place.
         "CALLOUT_RADIUS_M": int(os.environ.get("CALLOUT_RADIUS_M", "3000")),
@@ -60,8 +64,18 @@ def settings_from_env(instance_path: str) -> dict:
     }
 
 
+def engine_options(config: dict) -> dict:
+    """Connection settings per database: PostgreSQL gets lock and statement timeouts, SQLite a busy timeout."""
+    options = {"pool_pre_ping": True}
+    lock_ms, statement_ms = config["DB_LOCK_TIMEOUT_MS"], config["DB_STATEMENT_TIMEOUT_MS"]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options["connect_args"] = {"options": f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}"}
+    elif config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options["connect_args"] = {"timeout": lock_ms / 1000}
+    return options
+
+
 class BaseConfig:
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -138,6 +138,29 @@ def handle_integrity_error(error):
                                         {"_schema": [str(error.orig).splitlines()[0][:200]]}, code="duplicate"))
 
 
+#: SQLSTATEs of PostgreSQL's lock_timeout and statement_timeout; SQLite says "database is locked".
+BUSY_SQLSTATES = {"55P03", "57014"}
+RETRY_AFTER_S = 5
+
+
+def handle_database_busy(error):
+    """A lock held elsewhere outlasted DB_LOCK_TIMEOUT_MS (or a statement its timeout): 503, try again
+    shortly; nothing was written. Any other operational error is a real failure (500)."""
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate not in BUSY_SQLSTATES and "database is locked" not in str(error.orig):
+        raise error
+    _rollback()
+    body = error_body(503, _l("The data is busy elsewhere just now; please try again in a few seconds."),
+                      error="database_busy")
+    if not wants_json():
+        response = current_app.make_response((render_template("error.html", code=503, message=body["message"]), 503))
+    else:
+        response = jsonify(body)
+        response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 def handle_refused_problem(error):
     """The solver refuses a problem built from the caller's input (an end 30 s after the start, a year
     it cannot represent): the caller's 422, not a server error."""
@@ -147,7 +170,7 @@ def handle_refused_problem(error):
 
 
 def register_error_handlers(app) -> None:
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, OperationalError
     from sqlalchemy.orm.exc import StaleDataError
 
     from solver.model import ProblemError
@@ -156,3 +179,4 @@ def register_error_handlers(app) -> None:
     app.register_error_handler(StaleDataError, handle_stale_write)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(ProblemError, handle_refused_problem)
+    app.register_error_handler(OperationalError, handle_database_busy)
