@@ -6,46 +6,12 @@ from volunteer_app.accounts.models import User
 from volunteer_app.extensions import db
 from volunteer_app.notifications.service import Note, notify
 
-from tests.support.browser import PHONE, log_in
+from tests.support.browser import PHONE, log_in, visit_every_entry
 from tests.support.roster import district, make_template  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
 
 WIDE = {"width": 1366, "height": 768}
-
-
-def menu_links(page) -> list[tuple[str, str]]:
-    """(group label or "", link text) of every menu entry, opening each group to reach its links."""
-    found = []
-    nav = page.locator("nav.mainnav")
-    for index in range(nav.locator(":scope > ul > li").count()):
-        entry = nav.locator(":scope > ul > li").nth(index)
-        summary = entry.locator(":scope > details > summary")
-        if summary.count():
-            summary.click()
-            for link in entry.locator("details ul a").all():
-                assert link.is_visible(), link.inner_text()
-                found.append((summary.inner_text().strip(" ▾"), link.get_attribute("href")))
-            summary.click()
-        else:
-            link = entry.locator("a")
-            assert link.is_visible(), link.inner_text()
-            found.append(("", link.get_attribute("href")))
-    return found
-
-
-def visit_every_entry(page, base: str) -> list[tuple[str, str]]:
-    entries = menu_links(page)
-    for group, href in entries:
-        box = page.locator(f'nav.mainnav a[href="{href}"]').first
-        if group:
-            page.locator("nav.mainnav summary", has_text=group).click()
-        assert box.is_visible() and box.bounding_box()["x"] + box.bounding_box()["width"] <= page.viewport_size["width"]
-        box.click()
-        page.wait_for_load_state()
-        assert page.url.split("?")[0].endswith(href.split("?")[0]), (href, page.url)
-        assert page.locator("h1").count() >= 1
-    return entries
 
 
 @pytest.mark.parametrize("viewport", [PHONE, WIDE], ids=["390px", "1366px"])
