@@ -13,7 +13,7 @@ def test_book_until_full_then_wait_and_get_promoted_on_cancel(town, make_event, 
     booked = first.post("/bookings", json={"slot_id": slot_id})
     assert booked.status_code == 201 and booked.json["status"] == "booked"
     full = second.post("/bookings", json={"slot_id": slot_id})
-    assert full.status_code == 409 and "full" in full.json["errors"]["slot_id"][0]
+    assert full.status_code == 409 and full.json["error"] == "slot_full" and "slot_id" in full.json["errors"]
     waiting = second.post("/bookings", json={"slot_id": slot_id, "waitlist": True})
     assert waiting.status_code == 201 and waiting.json["status"] == "waitlisted"
     assert waiting.json["waitlist_position"] == 1
@@ -61,9 +61,10 @@ def test_no_double_or_overlapping_bookings(town, make_event, make_service_type):
     resident = town["resident_apis"][0]
     assert resident.post("/bookings", json={"slot_id": slots[0]["id"]}).status_code == 201
     twice = resident.post("/bookings", json={"slot_id": slots[0]["id"]})
-    assert twice.status_code == 409 and "already booked" in twice.json["errors"]["slot_id"][0]
+    assert twice.status_code == 409 and twice.json["error"] == "already_booked" and "slot_id" in twice.json["errors"]
     overlap = resident.post("/bookings", json={"slot_id": other_slots[0]["id"]})
-    assert overlap.status_code == 409 and "overlaps" in overlap.json["errors"]["slot_id"][0]
+    assert overlap.status_code == 409 and overlap.json["error"] == "booking_overlap"
+    assert "slot_id" in overlap.json["errors"]
     assert resident.post("/bookings", json={"slot_id": slots[1]["id"]}).status_code == 201  # back to back is fine
 
 
@@ -72,9 +73,9 @@ def test_slot_in_the_past_and_unknown_slot_are_422(town, make_event, clock):
     resident = town["resident_apis"][0]
     clock.set(NOW.replace(day=2, month=12, hour=10))
     past = resident.post("/bookings", json={"slot_id": slots[0]["id"]})
-    assert past.status_code == 422 and "slot_id" in past.json["errors"]
+    assert past.status_code == 422 and past.json["error"] == "slot_started" and "slot_id" in past.json["errors"]
     unknown = resident.post("/bookings", json={"slot_id": 2_000_000})
-    assert unknown.status_code == 422 and "slot_id" in unknown.json["errors"]
+    assert unknown.status_code == 422 and unknown.json["error"] == "unknown_slot" and "slot_id" in unknown.json["errors"]
     assert resident.post("/bookings", json={}).json["errors"] == {"slot_id": ["Missing data for required field."]}
 
 
@@ -84,7 +85,8 @@ def test_grid_worker_books_on_behalf_and_residents_see_only_their_own(town, make
     on_behalf = town["grid_worker"].post("/bookings", json={"slot_id": slots[0]["id"], "resident_id": resident_id})
     assert on_behalf.status_code == 201 and on_behalf.json["resident_id"] == resident_id
     needs_whom = town["grid_worker"].post("/bookings", json={"slot_id": slots[1]["id"]})
-    assert needs_whom.status_code == 422 and "resident_id" in needs_whom.json["errors"]
+    assert needs_whom.status_code == 422 and needs_whom.json["error"] == "resident_required"
+    assert "resident_id" in needs_whom.json["errors"]
     other = town["resident_apis"][0]
     assert other.get(f"/bookings/{on_behalf.json['id']}").status_code == 404
     assert other.post(f"/bookings/{on_behalf.json['id']}/cancel", json={}).status_code == 404
@@ -92,7 +94,7 @@ def test_grid_worker_books_on_behalf_and_residents_see_only_their_own(town, make
     mine = town["resident_apis"][1].get("/bookings").json
     assert [b["id"] for b in mine["items"]] == [on_behalf.json["id"]]
     sneaky = other.post("/bookings", json={"slot_id": slots[2]["id"], "resident_id": resident_id})
-    assert sneaky.status_code == 422 and "resident_id" in sneaky.json["errors"]
+    assert sneaky.status_code == 422 and sneaky.json["error"] == "own_behalf_only" and "resident_id" in sneaky.json["errors"]
     assert town["coordinator"].get("/bookings").json["total"] == 1
 
 

@@ -34,7 +34,8 @@ def test_urgent_request_nobody_can_take_waits_and_coordinators_hear(town, make_s
     titles = [n["title"] for n in town["coordinator"].get("/notifications").json["items"]]
     assert any(t.startswith("紧急工单暂无可派志愿者") for t in titles)
     nobody = move(town["coordinator"], request["id"], "dispatched")
-    assert nobody.status_code == 409 and "volunteer_id" in nobody.json["errors"]
+    assert nobody.status_code == 409 and nobody.json["error"] == "no_volunteer_available"
+    assert "volunteer_id" in nobody.json["errors"]
 
 
 def test_timed_requests_become_roster_tasks_and_planned_ones_are_dispatched(town):

@@ -546,3 +546,26 @@ def test_the_pages_in_english(town, clients, make_event):
     clients["resident1"].get("/lang/en")
     assert "This time is full: choose another time or join the waiting list." in text_of(
         book(clients["resident1"], event["id"], slots[0]["id"]))
+
+
+def test_a_refusal_is_worded_where_its_rule_is_in_each_readers_language(town, clients, make_event):
+    """One rule, one code: the API answers in English unless its client asks for Chinese, the page in Chinese,
+    and a state named in a refusal reads as the pages name it; no table translates anything back."""
+    event, slots = make_event(capacity_per_slot=1)
+    first, second = town["resident_apis"]
+    assert first.post("/bookings", json={"slot_id": slots[0]["id"]}).status_code == 201
+    english = second.post("/bookings", json={"slot_id": slots[0]["id"]})
+    chinese = second.post("/bookings", json={"slot_id": slots[0]["id"]}, headers={"Accept-Language": "zh-CN"})
+    assert english.status_code == chinese.status_code == 409
+    assert english.json["error"] == chinese.json["error"] == "slot_full"
+    assert english.json["errors"] == {"slot_id": ["This time is full: choose another time or join the waiting list."]}
+    assert chinese.json["errors"] == {"slot_id": ["此时段已满：请选择其他时间或排队候补。"]}
+    page = book(clients["resident1"], event["id"], slots[0]["id"])
+    assert page.status_code == 409 and "此时段已满：请选择其他时间或排队候补。" in banner(page)
+
+    request_id = file_request(clients["resident0"], town)
+    skipped = [town["coordinator"].post(f"/service-requests/{request_id}/transitions", json={"to": "rated"},
+                                        headers=headers) for headers in ({}, {"Accept-Language": "zh-CN"})]
+    assert [r.json["error"] for r in skipped] == ["invalid_transition"] * 2
+    assert skipped[0].json["message"] == "It is “Waiting to be accepted” now and cannot become “Rated”."
+    assert skipped[1].json["message"] == "当前为“待受理”，不能变为“已评价”。"

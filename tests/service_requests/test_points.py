@@ -41,7 +41,8 @@ def test_too_few_points_refuses_the_booking_and_takes_no_place(town, make_event,
     event, slots = make_event()
     regular = town["resident_apis"][0]
     refused = regular.post("/bookings", json={"slot_id": slots[0]["id"]})
-    assert refused.status_code == 422 and "150" in refused.json["errors"]["slot_id"][0]
+    assert refused.status_code == 422 and refused.json["error"] == "insufficient_points"
+    assert "150" in refused.json["errors"]["slot_id"][0] and refused.json["needed"] == 150
     waiting = regular.post("/bookings", json={"slot_id": slots[0]["id"], "waitlist": True})
     assert waiting.status_code == 422  # joining the line would only end in disappointment
     db.session.expire_all()

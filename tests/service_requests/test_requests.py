@@ -87,21 +87,26 @@ def test_bad_input_names_the_field(town, make_community, make_service_type):
     too_long = file(resident, town, description="长" * 501)
     assert too_long.status_code == 422 and "description" in too_long.json["errors"]
     unknown = file(resident, town, service_type_id=123_456)
-    assert unknown.status_code == 422 and "service_type_id" in unknown.json["errors"]
+    assert unknown.status_code == 422 and unknown.json["error"] == "unknown_service_type"
+    assert "service_type_id" in unknown.json["errors"]
     elsewhere = make_service_type(make_community().id, code="elsewhere")
     foreign = file(resident, town, service_type_id=elsewhere.id)
-    assert foreign.status_code == 422 and "service_type_id" in foreign.json["errors"]
+    assert foreign.status_code == 422 and foreign.json["error"] == "unknown_service_type"
+    assert "service_type_id" in foreign.json["errors"]
     past = file(resident, town, preferred_windows=[{"start": "2026-11-29T10:00", "end": "2026-11-29T12:00"}])
-    assert past.status_code == 422 and "past" in past.json["errors"]["preferred_windows"][0]
+    assert past.status_code == 422 and past.json["error"] == "window_in_past" and "preferred_windows" in past.json["errors"]
     short = file(resident, town, preferred_windows=[{"start": "2026-12-01T10:00", "end": "2026-12-01T10:30"}])
-    assert short.status_code == 422 and "shorter" in short.json["errors"]["preferred_windows"][0]
+    assert short.status_code == 422 and short.json["error"] == "window_too_short"
+    assert "preferred_windows" in short.json["errors"]
     closed = file(resident, town, service_type_id=town["clinic"].id,  # at the station, which closes at 17:30
                   preferred_windows=[{"start": "2026-12-01T17:25", "end": "2026-12-01T18:30"}])
-    assert closed.status_code == 422 and "opening hours" in closed.json["errors"]["preferred_windows"][0]
+    assert closed.status_code == 422 and closed.json["error"] == "outside_opening_hours"
+    assert "preferred_windows" in closed.json["errors"]
     bad_key = file(resident, town, key="no spaces allowed")
     assert bad_key.status_code == 422
     needs_place = file(town["grid_worker"], town)
-    assert needs_place.status_code == 422 and "building_id" in needs_place.json["errors"]
+    assert needs_place.status_code == 422 and needs_place.json["error"] == "building_required"
+    assert "building_id" in needs_place.json["errors"]
     assert db.session.scalar(select(func.count()).select_from(ServiceRequest)) == 0
 
 
@@ -111,7 +116,8 @@ def test_a_retried_filing_returns_the_first_request(town):
     retry = file(resident, town, key="k-1")
     assert retry.status_code == 200 and retry.json["id"] == first.json["id"]
     different = file(resident, town, key="k-1", description="另一件事")
-    assert different.status_code == 409 and "Idempotency-Key" in different.json["errors"]
+    assert different.status_code == 409 and different.json["error"] == "idempotency_key_reused"
+    assert "Idempotency-Key" in different.json["errors"]
     other_filer = file(town["resident_apis"][1], town, key="k-1")  # keys are per filer
     assert other_filer.status_code == 201 and other_filer.json["id"] != first.json["id"]
     racing = run_together([lambda: file(resident, town, key="k-2") for _ in range(4)])

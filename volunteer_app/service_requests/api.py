@@ -1,5 +1,6 @@
 """REST endpoints of resident services (thin: the rules are in service.py)."""
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -142,7 +143,7 @@ class Tasks(MethodView):
     def get(self, args):
         """The week's timed requests as roster-problem/1 task demands (ids "r<request id>")"""
         require_role(*STAFF)
-        service.require_staff_in(args["community_id"], what="rosters")
+        service.require_staff_in(args["community_id"], what=_l("rosters"))
         return {"demands": service.tasks_for_week(args["community_id"], args["week"]),
                 "pinned": service.task_pairs_for_week(args["community_id"], args["week"])}
 
@@ -178,7 +179,7 @@ class Candidates(MethodView):
         """Volunteers who could take it at its planned time, nearest first"""
         require_role(*STAFF)
         request = service.get_request(request_id)
-        service.require_staff_in(request.community_id, request.grid_id, what="requests")
+        service.require_staff_in(request.community_id, request.grid_id, what=_l("requests"))
         return service.candidates(request)
 
 

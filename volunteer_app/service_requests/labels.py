@@ -29,10 +29,15 @@ SERVICE_LABELS = {
 }
 
 
-def service_label(kind: str, value) -> str:
+def label_of(kind: str, value):
+    """The lazily translated label of a state or action (its own name if the table has none): a message
+    that names a state puts this in, so the state reads in the language the message is shown in."""
     key = getattr(value, "value", value)
-    text = SERVICE_LABELS.get(kind, {}).get(key)
-    return str(text) if text is not None else str(key)
+    return SERVICE_LABELS.get(kind, {}).get(key, key)
+
+
+def service_label(kind: str, value) -> str:
+    return str(label_of(kind, value))
 
 
 def move_key(source: RequestState, target: RequestState) -> str:

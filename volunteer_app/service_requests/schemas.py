@@ -1,6 +1,7 @@
 """API shapes of the service menu, events and bookings, requests (工单), follow-ups and wishes."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
@@ -9,12 +10,13 @@ from .deadlines import LIMIT, STEPS, effective_limits
 from .models import BookingStatus, EventStatus, FollowUpStatus, RequestState, ServiceLocation, WishState
 
 MINUTE = "%Y-%m-%dT%H:%M"
-WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error="use an ISO week such as 2026-W49")
+WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error=_l("Enter an ISO week such as 2026-W49."))
 
 
 def Moment(**kwargs):
     """A local time within reason (arithmetic on year 9999 would overflow)."""
-    return LocalDateTime(validate=validate.Range(min=datetime(2000, 1, 1), max=datetime(2099, 12, 31)), **kwargs)
+    return LocalDateTime(validate=validate.Range(min=datetime(2000, 1, 1), max=datetime(2099, 12, 31)),
+                         error_messages={"invalid": _l("Enter a date and time.")}, **kwargs)
 
 
 def Minute(**kwargs):
@@ -23,7 +25,7 @@ def Minute(**kwargs):
 
 def end_after_start(data: dict, start: str = "start", end: str = "end") -> None:
     if data.get(start) is not None and data.get(end) is not None and data[end] <= data[start]:
-        raise ValidationError("must be after " + start, end)
+        raise ValidationError(_l("The end must be after the start."), end)
 
 
 # --- the menu --------------------------------------------------------------------------------
@@ -46,7 +48,8 @@ class ServiceTypeIn(Schema):
     points_price = fields.Integer(validate=validate.Range(min=0, max=100_000))
     time_limits = fields.Dict(
         keys=fields.String(validate=validate.OneOf(STEPS)),
-        values=fields.String(validate=validate.Regexp(LIMIT, error="use e.g. 10m, 2h (opening time) or 0d (same day)")),
+        values=fields.String(validate=validate.Regexp(
+            LIMIT, error=_l("Use e.g. 10m, 2h (opening time) or 0d (same day)."))),
         metadata={"description": "per step (accept, dispatch, start, resolve, rate): 10m, 2h, 0d, 1d …"})
     active = fields.Boolean()
 
@@ -184,7 +187,7 @@ class WindowSchema(Schema):
 class IdempotencyHeaders(Schema):
     idempotency_key = fields.String(
         data_key="Idempotency-Key",
-        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error="1–64 letters, digits or _.:-"),
+        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$", error=_l("Use 1 to 64 letters, digits or _.:-")),
         metadata={"description": "a retried phone request with the same key returns the first request (200)"})
 
 

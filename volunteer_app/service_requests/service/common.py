@@ -6,6 +6,7 @@ so fixing it there, as the tests do, fixes it everywhere.
 import sys
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import false, select, true, update
 
@@ -15,6 +16,7 @@ from ...errors import Forbidden, InvalidInput
 from ...extensions import db
 from ...people.models import Resident, Volunteer
 from ...places.service import parent_in_scope
+from ...points import service as points
 from ..models import ServiceType
 
 MINUTE = "%Y-%m-%dT%H:%M"
@@ -85,9 +87,11 @@ def can_read(community_id: int | None) -> bool:
     return community_id is not None and community_id == home_community(current_user)
 
 
-def require_staff_in(community_id: int, grid_id: int | None = None, what: str = "records") -> None:
+def require_staff_in(community_id: int, grid_id: int | None = None, *, what) -> None:
+    """403 unless the caller coordinates this community (grid); ``what`` (a lazy text) names what they may not change."""
     if not is_staff(current_user) or not current_scope().allows(community_id, grid_id):
-        raise Forbidden(f"Only a coordinator of this community may change {what}")
+        raise Forbidden(_l("Only a coordinator of this community may change %(what)s.", what=what),
+                        code="coordinator_only")
 
 
 def resident_for(user: User, resident_id: int | None, volunteers_may: bool = False) -> Resident:
@@ -95,20 +99,24 @@ def resident_for(user: User, resident_id: int | None, volunteers_may: bool = Fal
     allowed, volunteers for a resident of their community."""
     if user.role == Role.resident:
         if user.resident_id is None:
-            raise Forbidden("Your account is not linked to a resident record")
+            raise Forbidden(_l("Your account is not linked to a resident record yet. "
+                               "Please ask your community coordinator."), code="no_resident_record")
         if resident_id not in (None, user.resident_id):
-            raise InvalidInput("Residents act for themselves", {"resident_id": ["you may act only for yourself"]})
+            only_yourself = _l("You may act only for yourself.")
+            raise InvalidInput(only_yourself, {"resident_id": [only_yourself]}, code="own_behalf_only")
         return db.session.get(Resident, user.resident_id)
     if resident_id is None:
-        raise InvalidInput("For whom?", {"resident_id": ["required when acting for a resident"]})
+        for_whom = _l("Choose the resident first.")
+        raise InvalidInput(for_whom, {"resident_id": [for_whom]}, code="resident_required")
     if is_staff(user):
         return parent_in_scope(Resident, resident_id, "resident_id")
     if volunteers_may and user.volunteer_id is not None:
         resident = db.session.get(Resident, resident_id)
         if resident is not None and resident.community_id == home_community(user):
             return resident
-        raise InvalidInput(f"Unknown resident_id {resident_id}", {"resident_id": ["no such resident in your community"]})
-    raise Forbidden("Your role may not act for residents")
+        unknown = _l("Not a resident of your community.")
+        raise InvalidInput(unknown, {"resident_id": [unknown]}, code="unknown_resident")
+    raise Forbidden(_l("Your role may not act for residents."), code="may_not_act_for_residents")
 
 
 def users_of_residents(resident_ids) -> list[User]:
@@ -127,3 +135,14 @@ def price_for(service_type: ServiceType, resident: Resident | None) -> int:
     if service_type.free_for_priority_groups and is_priority(resident):
         return 0
     return service_type.points_price
+
+
+def paying(resident: Resident, price: int, field: str):
+    """Who pays ``price`` for the resident (None when free); a 422 naming ``field`` before anything is
+    written when their points fall short (the charge, under the account's lock, has the last word)."""
+    payer = points.service_payer(resident) if price else None
+    if payer is not None and payer.balance < price:
+        short = _l("Needs %(needed)s points, but the balance is %(balance)s.", needed=price, balance=payer.balance)
+        raise points.InsufficientPoints(short, {field: [short]}, code="insufficient_points", balance=payer.balance,
+                                        needed=price)
+    return payer

@@ -7,6 +7,7 @@ timed work can be planned with the week's roster.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from solver import constraints, distance_m, suggest
@@ -226,20 +227,22 @@ def _dispatch(request: ServiceRequest, data: dict, at: datetime) -> dict:
         start = data["start"]
         end = data.get("end") or start + timedelta(minutes=request.service_type.duration_min)
         if end <= at:
-            raise InvalidInput("Time in the past", {"start": ["the planned time is over already"]})
+            over = _l("The planned time is already over.")
+            raise InvalidInput(over, {"start": [over]}, code="planned_time_over")
     else:
         start, end = _planned_window(request, at)
     if data.get("volunteer_id") is not None:
         volunteer = db.session.get(Volunteer, data["volunteer_id"])
         if volunteer is None or volunteer.community_id != request.community_id:
-            raise InvalidInput("Unknown volunteer",
-                               {"volunteer_id": [f"no volunteer {data['volunteer_id']} in this community"]})
+            unknown = _l("Not a volunteer of this community.")
+            raise InvalidInput(unknown, {"volunteer_id": [unknown]}, code="unknown_volunteer")
         ranked = False
     else:
         found = rank_volunteers(request, start, end, 1)
         if not found:
-            raise Conflict("Nobody can take it at that time", {"volunteer_id": [
-                "no available volunteer with the skills within reach: name one, choose another time, or escalate"]})
+            nobody = _l("No volunteer with the skills is free and within reach: choose one, another time, "
+                        "or hand it to a department.")
+            raise Conflict(nobody, {"volunteer_id": [nobody]}, code="no_volunteer_available")
         volunteer, ranked = db.session.get(Volunteer, parse_key(found[0].volunteer)), True
     request.volunteer_id, request.volunteer = volunteer.id, volunteer
     request.scheduled_start, request.scheduled_end = start, end

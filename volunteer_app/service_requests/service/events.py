@@ -8,6 +8,7 @@ taken *after* the slot's, so two paths can never wait on each other.
 """
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, false, func, select, update
 
@@ -21,10 +22,10 @@ from ...places.models import Station
 from ...points import service as points
 from ..models import Booking, BookingStatus, EventStatus, ServiceEvent, ServiceSlot
 from .common import (
-    can_read, is_priority, is_staff, lock_row, now, price_for, readable, require_staff_in, resident_for,
+    can_read, is_priority, is_staff, lock_row, now, paying, price_for, readable, require_staff_in, resident_for,
     users_of_residents,
 )
-from .menu import _opening_problem, type_for
+from .menu import _opening_problem, type_for, unknown_station
 
 MAX_SLOTS = 200  # per event: a morning of 1-minute slots is a typo, not a plan
 
@@ -33,26 +34,31 @@ def create_event(data: dict, user: User) -> ServiceEvent:
     """Schedule an event and cut it into slots of ``capacity_per_slot`` places each, every slot as long
     as the service takes (its ``duration_min`` on the menu: one source for both)."""
     service_type = type_for(data["service_type_id"], staff_only=True)
-    require_staff_in(service_type.community_id, what="events")
+    require_staff_in(service_type.community_id, what=_l("events"))
     station_id = data.get("station_id") or service_type.station_id
     station = db.session.get(Station, station_id) if station_id else None
+    if not station_id:
+        nowhere = _l("Choose a station: this service names none.")
+        raise InvalidInput(nowhere, {"station_id": [nowhere]}, code="station_required")
     if station is None or station.community_id != service_type.community_id:
-        raise InvalidInput("Where does it happen?", {"station_id": [f"no station {station_id} in this community"
-                                                                    if station_id else "required: the type names none"]})
+        raise unknown_station()
     starts_at, ends_at, minutes = data["starts_at"], data["ends_at"], service_type.duration_min
     if starts_at <= now():
-        raise InvalidInput("Event in the past", {"starts_at": ["is in the past"]})
+        past = _l("This time is in the past.")
+        raise InvalidInput(past, {"starts_at": [past]}, code="in_the_past")
     if ends_at.date() != starts_at.date():
-        raise InvalidInput("Event spans days", {"ends_at": ["must be on the same day as starts_at"]})
+        one_day = _l("The event must end on the day it starts.")
+        raise InvalidInput(one_day, {"ends_at": [one_day]}, code="spans_days")
     span = int((ends_at - starts_at).total_seconds() // 60)
     if span % minutes:
-        raise InvalidInput("Slots do not fit", {"ends_at": [
-            f"{starts_at:%H:%M}-{ends_at:%H:%M} is not a whole number of {minutes}-minute slots"]})
+        uneven = _l("The time does not divide into whole %(minutes)s-minute slots.", minutes=minutes)
+        raise InvalidInput(uneven, {"ends_at": [uneven]}, code="slots_do_not_fit")
     if span // minutes > MAX_SLOTS:
-        raise InvalidInput("Too many slots", {"ends_at": [f"makes {span // minutes} slots; at most {MAX_SLOTS}"]})
+        too_many = _l("That makes %(count)s slots; at most %(max)s.", count=span // minutes, max=MAX_SLOTS)
+        raise InvalidInput(too_many, {"ends_at": [too_many]}, code="too_many_slots")
     problem = _opening_problem(station, starts_at, ends_at)
     if problem:
-        raise InvalidInput("Outside opening hours", {"starts_at": [problem]})
+        raise InvalidInput(problem, {"starts_at": [problem]}, code="outside_opening_hours")
     event = ServiceEvent(community_id=service_type.community_id, service_type_id=service_type.id,
                          service_type=service_type, station_id=station.id, title=data.get("title") or service_type.name,
                          starts_at=starts_at, ends_at=ends_at, slot_minutes=minutes,
@@ -63,6 +69,11 @@ def create_event(data: dict, user: User) -> ServiceEvent:
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def _already_cancelled() -> Conflict:
+    done = _l("Already cancelled.")
+    return Conflict(done, {"id": [done]}, code="already_cancelled")
 
 
 def events_query(args: dict) -> Select:
@@ -80,7 +91,7 @@ def events_query(args: dict) -> Select:
 def get_event(event_id: int) -> ServiceEvent:
     event = db.session.get(ServiceEvent, event_id)
     if event is None or not can_read(event.community_id):
-        raise NotFound(f"service event {event_id} not found")
+        raise NotFound(_l("Service event No. %(id)s not found.", id=event_id))
     return event
 
 
@@ -102,13 +113,13 @@ def slots_of(event: ServiceEvent) -> list[dict]:
 
 def cancel_event(event: ServiceEvent, reason: str, user: User) -> ServiceEvent:
     """Call the event off: every booking and waiting place is cancelled and told."""
-    require_staff_in(event.community_id, what="events")
+    require_staff_in(event.community_id, what=_l("events"))
     for slot in sorted(event.slots, key=lambda s: s.id):  # one order for everyone: no deadlock
         lock_row(ServiceSlot, slot.id, load=False)
     event = db.session.scalar(select(ServiceEvent).where(ServiceEvent.id == event.id)
                               .execution_options(populate_existing=True))
     if event.status == EventStatus.cancelled:
-        raise Conflict("The event is already cancelled", {"id": ["cancelled"]})
+        raise _already_cancelled()
     at = now()
     bookings = db.session.scalars(select(Booking).where(Booking.event_id == event.id,
                                                         Booking.status != BookingStatus.cancelled)).all()
@@ -150,8 +161,8 @@ def _clash(resident_id: int, slot: ServiceSlot) -> Booking | None:
 
 
 def _full() -> Conflict:
-    return Conflict("This slot is full", {"slot_id": ["full: choose another slot or join the waiting list (waitlist)"]},
-                    waitlist_open=True)
+    full = _l("This time is full: choose another time or join the waiting list.")
+    return Conflict(full, {"slot_id": [full]}, code="slot_full", waitlist_open=True)
 
 
 def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> Booking:
@@ -162,35 +173,36 @@ def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> B
     """
     slot = db.session.get(ServiceSlot, slot_id)
     if slot is None or not can_read(slot.event.community_id):
-        raise InvalidInput(f"Unknown slot {slot_id}", {"slot_id": [f"no slot {slot_id} in your community"]})
+        unknown = _l("No such time in your community.")
+        raise InvalidInput(unknown, {"slot_id": [unknown]}, code="unknown_slot")
     resident = resident_for(user, resident_id)
     event = slot.event
     if resident.community_id != event.community_id:
-        raise InvalidInput("Another community's event", {"slot_id": ["this event is for another community's residents"]})
+        elsewhere = _l("This event is for another community's residents.")
+        raise InvalidInput(elsewhere, {"slot_id": [elsewhere]}, code="other_community")
     if slot.starts_at <= now():
-        raise InvalidInput("Slot in the past", {"slot_id": [f"started at {slot.starts_at:%Y-%m-%d %H:%M}"]})
+        begun = _l("This time has already begun (%(when)s).", when=f"{slot.starts_at:%Y-%m-%d %H:%M}")
+        raise InvalidInput(begun, {"slot_id": [begun]}, code="slot_started")
     if slot.booked >= slot.capacity and not waitlist:
         raise _full()  # full when read: refusing needs no lock, and a rush's many refusals wait for none
     service_type = event.service_type
     priority, price = service_type.priority_groups_first and is_priority(resident), price_for(service_type, resident)
-    payer = points.service_payer(resident) if price else None
-    if payer is not None and payer.balance < price:
-        raise points.InsufficientPoints(f"{price} points needed, the balance is {payer.balance}", {"slot_id": [
-            f"costs {price} points, the balance is {payer.balance}"]}, balance=payer.balance, needed=price)
+    payer = paying(resident, price, "slot_id")
     lock_row(ServiceSlot, slot.id, load=False)
     lock_row(Resident, resident.id, load=False)
     if db.session.scalar(select(ServiceEvent.status).where(ServiceEvent.id == event.id)) != EventStatus.scheduled:
-        raise Conflict("The event was cancelled", {"slot_id": ["the event was cancelled"]})
+        called_off = _l("This event has been called off.")
+        raise Conflict(called_off, {"slot_id": [called_off]}, code="event_cancelled")
     booking = db.session.scalar(select(Booking).where(Booking.slot_id == slot.id, Booking.resident_id == resident.id)
                                 .execution_options(populate_existing=True))
     if booking is not None and booking.status != BookingStatus.cancelled:
-        raise Conflict(f"{resident.name} already holds this slot", {"slot_id": [
-            f"already {booking.status.value} (booking {booking.id})"]}, booking_id=booking.id)
+        held = _l("Already booked or on the waiting list for this time.")
+        raise Conflict(held, {"slot_id": [held]}, code="already_booked", booking_id=booking.id)
     clash = _clash(resident.id, slot)
     if clash is not None:
-        raise Conflict(f"{resident.name} already has a booking at that time", {"slot_id": [
-            f"overlaps booking {clash.id}: {clash.event.title} {clash.starts_at:%m-%d %H:%M}-{clash.ends_at:%H:%M}"]},
-            booking_id=clash.id)
+        overlap = _l("Overlaps another booking: %(what)s.",
+                     what=f"{clash.event.title} {clash.starts_at:%m-%d %H:%M}-{clash.ends_at:%H:%M}")
+        raise Conflict(overlap, {"slot_id": [overlap]}, code="booking_overlap", booking_id=clash.id)
     booking = booking or Booking(slot_id=slot.id, event_id=event.id, resident_id=resident.id)
     booking.community_id, booking.grid_id = resident.community_id, resident.grid_id
     booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
@@ -237,7 +249,7 @@ def get_booking(booking_id: int) -> Booking:
     if booking is None or not (
             (is_staff(current_user) and current_scope().allows(booking.community_id, booking.grid_id))
             or (current_user.resident_id is not None and booking.resident_id == current_user.resident_id)):
-        raise NotFound(f"booking {booking_id} not found")
+        raise NotFound(_l("Booking No. %(id)s not found.", id=booking_id))
     return booking
 
 
@@ -245,12 +257,13 @@ def cancel_booking(booking_id: int, reason: str, user: User) -> Booking:
     """Cancel a place or a waiting-list entry; a freed place goes to the next in line at once."""
     booking = get_booking(booking_id)
     if booking.status == BookingStatus.booked and booking.starts_at <= now():
-        raise Conflict("The slot has started", {"id": ["cannot cancel after the start; tell the station"]})
+        begun = _l("It has already begun and can no longer be cancelled; please tell the station.")
+        raise Conflict(begun, {"id": [begun]}, code="already_started")
     lock_row(ServiceSlot, booking.slot_id, load=False)
     booking = db.session.scalar(select(Booking).where(Booking.id == booking_id)
                                 .execution_options(populate_existing=True))
     if booking.status == BookingStatus.cancelled:
-        raise Conflict("Already cancelled", {"id": ["already cancelled"]})
+        raise _already_cancelled()
     held = booking.status == BookingStatus.booked
     booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, now(), reason
     db.session.flush()

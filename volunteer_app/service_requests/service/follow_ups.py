@@ -1,4 +1,5 @@
 """Follow-ups (回访): a low rating opens one for the coordinators, who call and close it."""
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, select
 
@@ -9,6 +10,10 @@ from ...extensions import db
 from ...notifications.service import Note, coordinators_of, notify
 from ..models import FollowUp, FollowUpStatus, ServiceRequest
 from .common import is_staff, lock_row, now
+
+
+def _not_found(follow_up_id: int) -> NotFound:
+    return NotFound(_l("Follow-up No. %(id)s not found.", id=follow_up_id))
 
 
 def open_follow_up(request: ServiceRequest, code: str, reason: str) -> FollowUp:
@@ -32,9 +37,10 @@ def follow_ups_query(args: dict) -> Select:
 def close_follow_up(follow_up_id: int, note: str, user: User) -> FollowUp:
     follow_up = lock_row(FollowUp, follow_up_id)
     if follow_up is None or not current_scope().allows(follow_up.community_id, follow_up.grid_id):
-        raise NotFound(f"follow-up {follow_up_id} not found")
+        raise _not_found(follow_up_id)
     if follow_up.status == FollowUpStatus.closed:
-        raise Conflict("Already closed", {"id": ["already closed"]})
+        closed = _l("Already closed.")
+        raise Conflict(closed, {"id": [closed]}, code="already_closed")
     follow_up.status, follow_up.closed_at, follow_up.closed_by_id, follow_up.note = (
         FollowUpStatus.closed, now(), user.id, note)
     db.session.flush()
@@ -46,5 +52,5 @@ def get_follow_up(follow_up_id: int) -> FollowUp:
     follow_up = db.session.get(FollowUp, follow_up_id)
     if follow_up is None or not is_staff(current_user) or not current_scope().allows(
             follow_up.community_id, follow_up.grid_id):
-        raise NotFound(f"follow-up {follow_up_id} not found")
+        raise _not_found(follow_up_id)
     return follow_up

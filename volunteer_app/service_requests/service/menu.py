@@ -2,6 +2,7 @@
 they are the business clock of a request's deadlines and the frame an event must fit."""
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ...accounts.scoping import current_scope
@@ -42,20 +43,20 @@ class ServiceTypeService(ResourceService):
         return self.apply(ServiceType(community_id=data["community_id"]), data)
 
     def update(self, obj: ServiceType, data: dict) -> ServiceType:
-        require_staff_in(obj.community_id, what="this menu")
+        require_staff_in(obj.community_id, what=_l("this menu"))
         if data.get("community_id", obj.community_id) != obj.community_id:
-            raise InvalidInput("A service type stays in its community",
-                               {"community_id": ["cannot move to another community; create it there"]})
+            stays = _l("A service stays in its community: create it in the other community instead.")
+            raise InvalidInput(stays, {"community_id": [stays]}, code="community_fixed")
         return self.apply(obj, data)
 
     def delete(self, obj: ServiceType) -> None:
-        require_staff_in(obj.community_id, what="this menu")
+        require_staff_in(obj.community_id, what=_l("this menu"))
         used = db.session.scalar(select(func.count()).select_from(ServiceEvent).where(
             ServiceEvent.service_type_id == obj.id)) or db.session.scalar(select(func.count()).select_from(
                 ServiceRequest).where(ServiceRequest.service_type_id == obj.id))
         if used:
-            raise Conflict(f"service type {obj.code} has events or requests",
-                           {"id": ["in use: set active to false instead"]})
+            in_use = _l("This service has events or requests: stop offering it instead of deleting it.")
+            raise Conflict(in_use, {"id": [in_use]}, code="service_type_in_use")
         super().delete(obj)
 
     def apply(self, service_type: ServiceType, data: dict) -> ServiceType:
@@ -65,15 +66,15 @@ class ServiceTypeService(ResourceService):
             existing = db.session.scalar(select(ServiceType).where(
                 ServiceType.community_id == service_type.community_id, ServiceType.code == code))
             if existing is not None and existing.id != service_type.id:
-                raise Conflict(f"service type {code} already exists in this community",
-                               {"code": [f"already used by id {existing.id}"]}, existing={"id": existing.id})
+                raise Conflict(_l("The code %(code)s is already used in this community.", code=code),
+                               {"code": [_l("Already used by record No. %(id)s.", id=existing.id)]},
+                               code="duplicate_code", existing={"id": existing.id})
         if "skills" in data:
             data["skills"] = [s.code for s in skills_by_code(data["skills"])]
         if data.get("station_id") is not None:
             station = db.session.get(Station, data["station_id"])
             if station is None or station.community_id != service_type.community_id:
-                raise InvalidInput("Unknown station",
-                                   {"station_id": [f"no station {data['station_id']} in this community"]})
+                raise unknown_station()
         for key, value in data.items():
             setattr(service_type, key, value)
         db.session.add(service_type)
@@ -89,10 +90,11 @@ def type_for(service_type_id: int, staff_only: bool = False) -> ServiceType:
     service_type = db.session.get(ServiceType, service_type_id)
     if service_type is None or not can_read(service_type.community_id) or (
             staff_only and not current_scope().allows(service_type.community_id)):
-        raise InvalidInput(f"Unknown service type {service_type_id}",
-                           {"service_type_id": [f"no service type {service_type_id} on your community's menu"]})
+        unknown = _l("Not on your community's menu.")
+        raise InvalidInput(unknown, {"service_type_id": [unknown]}, code="unknown_service_type")
     if not service_type.active:
-        raise InvalidInput("Service no longer offered", {"service_type_id": [f"{service_type.name} is not offered now"]})
+        gone = _l("%(name)s is not offered now.", name=service_type.name)
+        raise InvalidInput(gone, {"service_type_id": [gone]}, code="service_not_offered")
     return service_type
 
 
@@ -102,17 +104,30 @@ def clock_for(service_type: ServiceType) -> BusinessClock:
     return BusinessClock(OpeningHours.of_station(station) if station is not None else OFFICE_HOURS)
 
 
-def _opening_problem(station: Station, starts_at: datetime, ends_at: datetime) -> str | None:
-    """Why the event does not fit the station's opening hours, or None when it does."""
+def unknown_station() -> InvalidInput:
+    unknown = _l("This station is not in the service's community.")
+    return InvalidInput(unknown, {"station_id": [unknown]}, code="unknown_station")
+
+
+def _opening_problem(station: Station, starts_at: datetime, ends_at: datetime, window: int | None = None):
+    """Why the time does not fit the station's opening hours (a lazy text; of the resident's
+    ``window``-th preferred time if given), or None when it does."""
     if not station.opening_hours:
         return None  # the station states no hours: nothing to hold the event to
     clock = BusinessClock(OpeningHours.of_station(station))
     if clock.within_opening(starts_at, ends_at):
         return None
     spans = clock.open_spans(starts_at.date())
+    day = f"{starts_at:%Y-%m-%d}"
     if not spans:
-        status = clock.status_of(starts_at.date())
-        why = f" ({status.holiday_name})" if status.holiday_name else ""
-        return f"{station.name} is closed on {starts_at:%Y-%m-%d}{why}"
+        holiday = clock.status_of(starts_at.date()).holiday_name
+        day = f"{day} ({holiday})" if holiday else day
+        if window:
+            return _l("Time %(n)s: %(station)s is closed on %(day)s.", n=window, station=station.name, day=day)
+        return _l("%(station)s is closed on %(day)s.", station=station.name, day=day)
     hours = ", ".join(f"{s:%H:%M}-{e:%H:%M}" for s, e in spans)
-    return f"outside the opening hours of {station.name} on {starts_at:%Y-%m-%d}: {hours}"
+    if window:
+        return _l("Time %(n)s is outside the opening hours of %(station)s on %(day)s (%(hours)s).", n=window,
+                  station=station.name, day=day, hours=hours)
+    return _l("Outside the opening hours of %(station)s on %(day)s (%(hours)s).", station=station.name, day=day,
+              hours=hours)

@@ -4,6 +4,7 @@ import hashlib
 import json
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,9 @@ from ...places.service import parent_in_scope
 from ...points import service as points
 from ..deadlines import effective_limits
 from ..models import RequestEvent, RequestState, ServiceLocation, ServiceRequest, ServiceType
-from .common import MINUTE, home_community, is_priority, is_staff, now, price_for, resident_for, users_of_residents
+from .common import (
+    MINUTE, home_community, is_priority, is_staff, now, paying, price_for, resident_for, users_of_residents,
+)
 from .menu import _opening_problem, clock_for, type_for
 
 
@@ -43,9 +46,11 @@ def _by_key(user_id: int, key: str) -> ServiceRequest | None:
 
 def _replay(existing: ServiceRequest, digest: str) -> tuple[ServiceRequest, bool]:
     if existing.payload_digest != digest:
-        raise Conflict("This idempotency key was used for a different request", {
-            "Idempotency-Key": [f"already used for request {existing.id} with other content; use a new key"]},
-            existing={"id": existing.id})
+        raise Conflict(_l("This key was already used for request No. %(id)s with other content: use a new key.",
+                          id=existing.id),
+                       {"Idempotency-Key": [_l("This form was already used for request No. %(id)s. "
+                                               "Reload the form to file another.", id=existing.id)]},
+                       code="idempotency_key_reused", existing={"id": existing.id})
     return existing, True
 
 
@@ -54,7 +59,8 @@ def _building_for(user: User, building_id: int) -> Building:
         return parent_in_scope(Building, building_id, "building_id")
     building = db.session.get(Building, building_id)
     if building is None or building.community_id != home_community(user):
-        raise InvalidInput(f"Unknown building_id {building_id}", {"building_id": ["no such building in your community"]})
+        unknown = _l("Not a building of your community.")
+        raise InvalidInput(unknown, {"building_id": [unknown]}, code="unknown_building")
     return building
 
 
@@ -62,14 +68,16 @@ def _check_windows(windows: list[dict], service_type: ServiceType) -> list[dict]
     at, need = now(), timedelta(minutes=service_type.duration_min)
     for number, window in enumerate(windows, start=1):
         if window["start"] <= at:
-            raise InvalidInput("Time window in the past", {"preferred_windows": [f"window {number} starts in the past"]})
+            past = _l("Time %(n)s starts in the past.", n=number)
+            raise InvalidInput(past, {"preferred_windows": [past]}, code="window_in_past")
         if window["end"] - window["start"] < need:
-            raise InvalidInput("Time window too short", {"preferred_windows": [
-                f"window {number} is shorter than the {service_type.duration_min} minutes {service_type.name} takes"]})
+            short = _l("Time %(n)s is shorter than the %(minutes)s minutes %(name)s takes.", n=number,
+                       minutes=service_type.duration_min, name=service_type.name)
+            raise InvalidInput(short, {"preferred_windows": [short]}, code="window_too_short")
         if service_type.location == ServiceLocation.station and service_type.station is not None:
-            problem = _opening_problem(service_type.station, window["start"], window["start"] + need)
+            problem = _opening_problem(service_type.station, window["start"], window["start"] + need, number)
             if problem:
-                raise InvalidInput("Outside opening hours", {"preferred_windows": [f"window {number}: {problem}"]})
+                raise InvalidInput(problem, {"preferred_windows": [problem]}, code="outside_opening_hours")
     return [{"start": w["start"].strftime(MINUTE), "end": w["end"].strftime(MINUTE)}
             for w in sorted(windows, key=lambda w: w["start"])]
 
@@ -97,17 +105,20 @@ def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceReques
     if user.role == Role.resident or data.get("resident_id") is not None:
         resident = resident_for(user, data.get("resident_id"), volunteers_may=True)
     elif not is_staff(user) and user.volunteer_id is None:
-        raise Forbidden("Your account may not file requests")
+        raise Forbidden(_l("Your account may not file requests."), code="may_not_file")
     if data.get("building_id") is not None:
         building = _building_for(user, data["building_id"])
     elif resident is not None:
         building = db.session.get(Building, resident.building_id)
     else:
-        raise InvalidInput("Where is it?", {"building_id": ["give a building or a resident"]})
+        where = _l("Choose a building.")
+        raise InvalidInput(where, {"building_id": [where]}, code="building_required")
     if resident is not None and building.community_id != resident.community_id:
-        raise InvalidInput("Building in another community", {"building_id": ["not in the resident's community"]})
+        elsewhere = _l("Not in the resident's community.")
+        raise InvalidInput(elsewhere, {"building_id": [elsewhere]}, code="building_elsewhere")
     if service_type.community_id != building.community_id:
-        raise InvalidInput("Not on this menu", {"service_type_id": ["not on the menu of the building's community"]})
+        off_menu = _l("Not on the menu of that building's community.")
+        raise InvalidInput(off_menu, {"service_type_id": [off_menu]}, code="not_on_menu")
     windows = _check_windows(data.get("preferred_windows", []), service_type)
     request = ServiceRequest(
         community_id=building.community_id, grid_id=building.grid_id, building_id=building.id,
@@ -129,7 +140,7 @@ def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceReques
         return _replay(existing, digest)
     if resident is not None and request.price_points:
         request.charge = points.charge_service(
-            points.service_payer(resident), request.price_points, request.community_id,
+            paying(resident, request.price_points, "service_type_id"), request.price_points, request.community_id,
             f"{service_type.name} 工单 {request.id}", {"request_id": request.id}, field="service_type_id")
         request.charge_transfer_id = request.charge.id
         db.session.flush()

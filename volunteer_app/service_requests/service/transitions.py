@@ -7,6 +7,7 @@ Wishes keep a table of the same kind (``Move``, ``check_move``).
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ...accounts.models import User
@@ -15,6 +16,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...points import service as points
 from ...resources import check_version
+from ..labels import label_of
 from ..models import RequestState, ServiceRequest
 from .common import MINUTE, is_staff, lock_row, now
 from .dispatch import _dispatch, _dispatch_at_once
@@ -61,19 +63,24 @@ def next_states(state, table: dict = TRANSITIONS) -> list:
     return [target for source, target in table if source == state]
 
 
-def check_move(table: dict, source, target, roles: set[str], data: dict, what: str) -> None:
-    """409 for a move the table does not have, 403 for the wrong person, 422 naming missing fields."""
+def check_move(table: dict, source, target, roles: set[str], data: dict, kind: str) -> None:
+    """409 for a move the table does not have, 403 for the wrong person, 422 naming missing fields.
+
+    ``kind`` names the states' labels (``request``, ``wish``), so a refusal names them as pages do.
+    """
     rule = table.get((source, target))
     if rule is None:
         allowed = [s.value for s in next_states(source, table)]
-        raise Conflict(f"A {source.value} {what} cannot become {target.value}", {"to": [
-            f"from {source.value}: {', '.join(allowed) if allowed else 'no further change (closed)'}"]},
-            state=source.value, allowed=allowed)
+        state, wanted = label_of(kind, source), label_of(kind, target)
+        refusal = (_l("It is “%(state)s” now and cannot become “%(target)s”.", state=state, target=wanted) if allowed
+                   else _l("It is “%(state)s” now: no further change is possible.", state=state))
+        raise Conflict(refusal, {"to": [refusal]}, code="invalid_transition", state=source.value, allowed=allowed)
     if not roles & rule.by:
-        raise Forbidden(f"You may not make this {what} {target.value}")
-    missing = {field: [f"required to make it {target.value}"] for field in rule.needs if data.get(field) in (None, "")}
+        raise Forbidden(_l("You may not make it “%(target)s”.", target=label_of(kind, target)), code="not_your_move")
+    missing = {field: [_l("Required for this step.")] for field in rule.needs if data.get(field) in (None, "")}
     if missing:
-        raise InvalidInput(f"Missing information to make it {target.value}", missing)
+        raise InvalidInput(_l("Missing information for this step: %(fields)s.", fields=", ".join(missing)), missing,
+                           code="missing_for_step")
 
 
 def roles_in(request: ServiceRequest, user: User) -> set[str]:
@@ -91,7 +98,7 @@ def get_request(request_id: int, lock: bool = False) -> ServiceRequest:
     """Coordinators see their scope, residents their own, volunteers what they filed or were given."""
     request = lock_row(ServiceRequest, request_id) if lock else db.session.get(ServiceRequest, request_id)
     if request is None or not roles_in(request, current_user):
-        raise NotFound(f"service request {request_id} not found")
+        raise NotFound(_l("Request No. %(id)s not found.", id=request_id))
     return request
 
 
@@ -118,7 +125,8 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
         request.rejection_reason = reason
     elif target == S.escalated:
         if data["department_due_at"] <= at:
-            raise InvalidInput("Deadline in the past", {"department_due_at": ["must be in the future"]})
+            future = _l("Choose a time in the future.")
+            raise InvalidInput(future, {"department_due_at": [future]}, code="deadline_in_past")
         request.department, request.department_due_at = data["department"], data["department_due_at"]
         details = {"department": data["department"], "due_at": data["department_due_at"].strftime(MINUTE)}
     elif target == S.rated:

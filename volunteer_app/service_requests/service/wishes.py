@@ -1,5 +1,6 @@
 """Micro-wishes (微心愿): residents post, volunteers and party members of the community
 claim and fulfil, the resident confirms: a transition table like a request's."""
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
@@ -67,7 +68,7 @@ def wishes_query(args: dict) -> Select:
 def get_wish(wish_id: int, lock: bool = False) -> Wish:
     wish = lock_row(Wish, wish_id) if lock else db.session.get(Wish, wish_id)
     if wish is None or not can_read(wish.community_id):
-        raise NotFound(f"wish {wish_id} not found")
+        raise NotFound(_l("Wish No. %(id)s not found.", id=wish_id))
     return wish
 
 

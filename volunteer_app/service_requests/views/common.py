@@ -1,7 +1,7 @@
 """What every service page shares: the blueprint, for whom a page acts (代办), rendering,
 and a refusal shown as form problems."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -14,7 +14,7 @@ from ...validation import MAX_ID
 from ...views import STAFF, FormProblems
 from .. import service
 from ..labels import move_key
-from .labels import iso_moment, moment, say, span_of
+from .labels import iso_moment, moment, span_of
 
 bp = Blueprint("services_pages", __name__)
 
@@ -27,12 +27,12 @@ def service_helpers():
 
 
 def explained(problems: FormProblems | None, fields=()) -> FormProblems | None:
-    """Translate the service's messages; those naming no field of this form go to the banner."""
+    """The service's messages naming no field of this form go to the banner."""
     if problems is not None:
         errors: dict[str, list[str]] = {}
         for key, messages in problems.errors.items():
             shown = key if key == "_form" or key in fields or key.split(".")[0] in fields else "_form"
-            errors.setdefault(shown, []).extend(say(m) for m in messages)
+            errors.setdefault(shown, []).extend(messages)
         problems.errors = errors
     return problems
 
@@ -60,7 +60,7 @@ def acting_resident() -> Resident | None:
             chosen = request.values.get("resident_id", "").strip()
             if chosen:
                 if not chosen.isdigit() or not 0 < int(chosen) <= MAX_ID:
-                    raise NotFound(f"resident {chosen} not found")
+                    raise NotFound(_l("Resident No. %(id)s not found.", id=chosen))
                 found = people.residents.get(int(chosen))
         g.acting_resident = found
     return found
