@@ -2,6 +2,7 @@
 from flask import Response, url_for
 from flask.views import MethodView
 from flask_login import current_user
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -76,10 +77,7 @@ class Job(MethodView):
     @blp.response(200, schemas.JobSchema)
     def get(self, job_id):
         """Progress of a plan: stage, best coverage so far, elapsed seconds"""
-        job = db.session.get(PlanJob, job_id)
-        if job is None or not current_scope().allows(job.week.community_id):
-            raise NotFound(f"job {job_id} not found")
-        service.refresh_job(job)
+        job = service.refresh_job(service.get_job(job_id))
         commit()
         return job
 
@@ -307,7 +305,7 @@ class SwapDecision(MethodView):
         require_role(*COORDINATORS)
         swap = db.session.get(SwapRequest, swap_id)
         if swap is None:
-            raise NotFound(f"swap {swap_id} not found")
+            raise NotFound(_l("Swap %(id)s not found.", id=swap_id))
         service.get_week(swap.assignment.week_id)  # 404 outside the scope
         urgent.decide_swap(swap, data["approve"], current_user)
         commit()
@@ -320,7 +318,7 @@ class CalendarFeedUrl(MethodView):
     def post(self):
         """Create (or replace) your secret iCalendar feed URL"""
         if current_user.volunteer_id is None:
-            raise NotFound("you have no volunteer record")
+            raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
         from ..people.models import Volunteer
 
         token = exports.rotate_feed(db.session.get(Volunteer, current_user.volunteer_id))

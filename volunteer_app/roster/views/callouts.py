@@ -18,7 +18,7 @@ from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_requi
 from .. import schemas, service, urgent
 from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
 from . import bp
-from .common import RECENT, Names, plannable_communities, skill_names, station_options
+from .common import RECENT, plannable_communities, skill_names, station_options
 
 #: How far ahead a call-out may start when "now or soon" is chosen (minutes).
 START_OPTIONS = (0, 15, 30, 60, 120)
@@ -88,7 +88,7 @@ def callouts():
     recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
                                 .order_by(CallOut.id.desc()).limit(RECENT)).all()
     return render_template(
-        "roster/callouts.html", values=values, problems=Names().problems(problems), recent=recent,
+        "roster/callouts.html", values=values, problems=problems, recent=recent,
         communities=plannable_communities(), stations=station_options(),
         skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
         duration_options=DURATION_OPTIONS,

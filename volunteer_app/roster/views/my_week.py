@@ -18,7 +18,7 @@ from .. import exports, schemas, service, urgent
 from ..hooks import my_week_sections
 from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
-from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404
+from .common import community_volunteers, iso_week, shifted, today, week_or_404
 
 # --- volunteers: my week ---------------------------------------------------------------------
 
@@ -52,9 +52,6 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
             has_feed=db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.volunteer_id == volunteer.id))
             is not None,
         )
-        if problems is not None:
-            names = Names(volunteers={v.id: v.name for v in colleagues})
-            names.problems(problems)
     status = problems.status if problems else 200
     response = make_response(render_template("roster/my_week.html", **context), status)
     if feed_url:
