@@ -75,7 +75,7 @@ def roster_plan():
 def failure_words(job: PlanJob):
     """Why a job failed, in the page's language with names (a job failed before codes were kept: its English)."""
     failure = service.failure_of(job)
-    if job.status != JobStatus.failed or failure is None:
+    if failure is None:
         return job.error
     return words(failure, week_names(job.week, community_volunteers(job.week.community_id)), job.error)
 
