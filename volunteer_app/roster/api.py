@@ -16,7 +16,7 @@ from ..extensions import db
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
 from ..people.service import skills_by_code
 from . import exports, schemas, service, urgent
-from .models import Assignment, PairRuleKind, PlanJob, RosterWeek, SwapRequest
+from .models import Assignment, PairRuleKind, PlanJob, RosterWeek
 from .problem import build_problem
 
 blp = Blueprint("roster", __name__, description="Duty templates, weekly planning, review, publish, answers")
@@ -303,9 +303,7 @@ class SwapDecision(MethodView):
     def post(self, data, swap_id):
         """Approve (hands the place over, a new version) or reject a swap"""
         require_role(*COORDINATORS)
-        swap = db.session.get(SwapRequest, swap_id)
-        if swap is None:
-            raise NotFound(_l("Swap %(id)s not found.", id=swap_id))
+        swap = urgent.get_swap(swap_id)
         service.get_week(swap.assignment.week_id)  # 404 outside the scope
         urgent.decide_swap(swap, data["approve"], current_user)
         commit()

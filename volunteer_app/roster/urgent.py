@@ -408,6 +408,13 @@ def request_swap(user: User, assignment_id: int, to_volunteer_id: int, note: str
     return swap
 
 
+def get_swap(swap_id: int) -> SwapRequest:
+    swap = db.session.get(SwapRequest, swap_id)
+    if swap is None:
+        raise NotFound(_l("Swap %(id)s not found.", id=swap_id))
+    return swap
+
+
 def decide_swap(swap: SwapRequest, approve: bool, user: User) -> SwapRequest:
     """Approving hands the place over (a new published version) if the colleague can take it."""
     if swap.status != SwapStatus.requested:

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -142,7 +143,7 @@ def my_invite(callout_id: int) -> CallOutInvite:
         invite = db.session.scalar(select(CallOutInvite).where(CallOutInvite.callout_id == callout_id,
                                                                CallOutInvite.volunteer_id == current_user.volunteer_id))
     if invite is None:
-        raise NotFound(f"call-out {callout_id} not found")
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
     return invite
 
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -129,7 +130,7 @@ def my_calendar_feed():
     """A new secret iCalendar link (the old one stops working), shown once on the page."""
     volunteer = my_volunteer()
     if volunteer is None:
-        raise NotFound("you have no volunteer record")
+        raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
     try:  # the week the page was showing; never lose the new link over a bad one
         week = week_or_404(request.form.get("week", ""))
     except NotFound:

@@ -8,7 +8,6 @@ from marshmallow import Schema
 from sqlalchemy import select
 
 from ...accounts.models import User
-from ...errors import NotFound
 from ...extensions import db
 from ...holidays.service import day_statuses, unknown_years
 from ...people.models import VolunteerStatus
@@ -23,7 +22,6 @@ from ..models import (
     PairRuleKind,
     PlanJob,
     RosterWeek,
-    SwapRequest,
     SwapStatus,
 )
 from . import bp
@@ -223,9 +221,7 @@ def roster_publish(week_id: int):
 @bp.post(f"/roster/swaps/<{RECORD_ID}:swap_id>/decision")
 @staff_required
 def roster_swap_decision(swap_id: int):
-    swap = db.session.get(SwapRequest, swap_id)
-    if swap is None:
-        raise NotFound(f"swap {swap_id} not found")
+    swap = urgent.get_swap(swap_id)
     week = service.get_week(swap.assignment.week_id)  # 404 outside the scope
     service.templates.require_writer()
     data = {"approve": request.form.get("approve", "").strip() or None}
