@@ -5,7 +5,8 @@ the skills, who of them is available, who of those lives within reach, who
 declined, whose limits the demand alone exceeds, and for everyone left, what
 kept them from this demand in the roster (other demands at the same time,
 pinned pairs, load limits). Every reason has a machine-readable `code` and
-`params` next to its English text; the solution JSON carries the text only.
+`params` next to its English text; the solution JSON carries the text only
+(a caller may ask for the codes too: `solution_to_dict(..., reason_codes=True)`).
 """
 
 from __future__ import annotations
@@ -102,7 +103,8 @@ def _supply_reasons(pools: _Pools, di: int) -> tuple[list[Reason], list[Voluntee
         if nobody:
             return [Reason(f"no volunteer has {_skill_list(nobody)}", "no_skill", {"skills": nobody})], []
         wanted = sorted(d.required_skills)
-        return [Reason(f"no volunteer has all of {', '.join(wanted)} together", "no_skill", {"skills": wanted})], []
+        text = f"no volunteer has all of {', '.join(wanted)} together"
+        return [Reason(text, "no_skill", {"skills": wanted, "together": True})], []
     available = [problem.volunteers[vi] for vi in indices if vi in pools.available[di]]
     in_reach = [v for v in available if constraints.reach(problem, v, d)]
     far = [v for v in available if not constraints.reach(problem, v, d)]
@@ -157,7 +159,8 @@ def _unavailable(d: Demand, n: int, available: int, skills: list[str]) -> Reason
         text = f"{_people(n)} {_verb(n, 'has', 'have')} the {_skill_list(skills)} but none is available {when}"
     else:
         text = f"none of the {_people(n)} is available {when}"
-    return Reason(text, "unavailable", {"volunteers": n, "available": available, "start": d.start, "end": d.end})
+    params = {"volunteers": n, "available": available, "skills": skills, "start": d.start, "end": d.end}
+    return Reason(text, "unavailable", params)
 
 
 def _too_far(problem: Problem, d: Demand, a: int, far: list[Volunteer], skills: list[str]) -> Reason | None:
@@ -221,7 +224,7 @@ def _candidate_reasons(roster: _Roster, demand: Demand, allowed: list[Volunteer]
             ending = "could take it without breaking a rule"
         else:
             ending = "could still take it; the solver stopped before finding that"
-        out.append(Reason(f"{_names(free)} {ending}", "not_found", {"volunteers": free}))
+        out.append(Reason(f"{_names(free)} {ending}", "not_found", {"volunteers": free, "complete": complete}))
     return out
 
 

@@ -541,20 +541,29 @@ def problem_to_dict(problem: Problem) -> dict:
     )
 
 
-def solution_to_dict(solution: Solution) -> dict:
-    """The roster-solution/1 document: exactly the spec's fields."""
+def solution_to_dict(solution: Solution, *, reason_codes: bool = False) -> dict:
+    """The roster-solution/1 document: exactly the spec's fields.
+
+    `reason_codes` adds, next to each unfilled demand's English `reasons`, a
+    `reason_codes` list of `{"code", "params"}` in the same order: for a caller
+    that words the reasons itself (the web app, in its readers' languages).
+    The spec's document, and so the CLI's output, never has it."""
     return {
         "format": solution.format,
         "status": solution.status,
         "assignments": _pairs_to_list(solution.assignments),
-        "unfilled": [
-            {"demand": u.demand, "missing": u.missing, "reasons": [r.text for r in u.reasons]}
-            for u in solution.unfilled
-        ],
+        "unfilled": [_unfilled_to_dict(u, reason_codes) for u in solution.unfilled],
         "scores": dict(zip(SCORE_NAMES, solution.scores.as_tuple())),
         "bound": {"coverage": solution.bound_coverage},
         "solve_seconds": round(solution.solve_seconds, 3),
     }
+
+
+def _unfilled_to_dict(unfilled: Unfilled, reason_codes: bool) -> dict:
+    out = {"demand": unfilled.demand, "missing": unfilled.missing, "reasons": [r.text for r in unfilled.reasons]}
+    if reason_codes:
+        out["reason_codes"] = [{"code": r.code, "params": dict(r.params)} for r in unfilled.reasons]
+    return out
 
 
 def solution_from_dict(raw: object) -> Solution:

@@ -19,20 +19,28 @@ from solver.model import Problem, Solution, problem_from_dict, solution_to_dict
 from solver.repair import repair
 
 
-def solve_dict(problem_dict: dict, **solve_kwargs: Any) -> dict:
-    """Solve a roster-problem/1 dict and return the roster-solution/1 dict.
+def solve_dict(problem_dict: dict, *, reason_codes: bool = False, **solve_kwargs: Any) -> dict:
+    """Solve a roster-problem/1 dict and return the roster-solution/1 dict
+    (with the reasons' codes too if asked: see `solution_to_dict`).
 
     A refused problem raises ProblemError before anything is solved."""
-    return solution_to_dict(solve(problem_from_dict(problem_dict), **solve_kwargs))
+    return solution_to_dict(solve(problem_from_dict(problem_dict), **solve_kwargs), reason_codes=reason_codes)
 
 
-def repair_dict(problem_dict: dict, time_limit_s: float, workers: int, progress: Progress | None = None) -> dict:
+def repair_dict(
+    problem_dict: dict,
+    time_limit_s: float,
+    workers: int,
+    progress: Progress | None = None,
+    *,
+    reason_codes: bool = False,
+) -> dict:
     """`repair` for a roster-problem/1 dict whose `previous` is the published
     roster and whose `forbidden` holds the declined pairs; the
-    roster-solution/1 dict back. A refused problem raises ProblemError."""
-    return solution_to_dict(
-        repair(problem_from_dict(problem_dict), time_limit_s=time_limit_s, workers=workers, progress=progress)
-    )
+    roster-solution/1 dict back (`reason_codes` as in `solve_dict`).
+    A refused problem raises ProblemError."""
+    repaired = repair(problem_from_dict(problem_dict), time_limit_s=time_limit_s, workers=workers, progress=progress)
+    return solution_to_dict(repaired, reason_codes=reason_codes)
 
 
 def _solve(problem: Problem, solve_kwargs: dict) -> Solution:

@@ -4,6 +4,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from solver.model import parse_minute
+
 from tests.support.pages import csrf_token, logged_in, post, text_of
 from tests.support.roster import WEEK, district, make_template  # noqa: F401 (fixtures)
 from volunteer_app.extensions import db
@@ -506,35 +508,46 @@ def test_template_form_starts_at_the_chosen_station(district, coord):
 
 # --- the solver's explanations, in Chinese with names -----------------------------------------
 
-@pytest.mark.parametrize("text, shown", [
-    ("no volunteer has skill legal", "没有志愿者具备法律咨询。"),
-    ("no volunteer has all of legal, nursing together", "没有志愿者同时具备法律咨询、护理。"),
-    ("only 1 volunteer has the skill nursing", "只有 1 位志愿者具备护理。"),
-    ("only 1 volunteer in all", "总共只有 1 位志愿者。"),
-    ("only 2 of the 5 volunteers are available 2026-11-30 18:00-20:00",
+_SPAN = {"start": parse_minute("2026-11-30T18:00"), "end": parse_minute("2026-11-30T20:00")}
+
+
+@pytest.mark.parametrize("code, params, shown", [
+    ("no_skill", {"skills": ["legal"]}, "没有志愿者具备法律咨询。"),
+    ("no_skill", {"skills": ["legal", "nursing"], "together": True}, "没有志愿者同时具备法律咨询、护理。"),
+    ("few_skilled", {"volunteers": 1, "skills": ["nursing"]}, "只有 1 位志愿者具备护理。"),
+    ("few_skilled", {"volunteers": 1, "skills": []}, "总共只有 1 位志愿者。"),
+    ("unavailable", {"volunteers": 5, "available": 2, "skills": [], **_SPAN},
      "5 位合适的志愿者中,只有 2 位在 2026-11-30 18:00-20:00 有空。"),
-    ("only 1 of the 3 volunteers with the skill nursing is available 2026-11-30 18:00-20:00",
-     "3 位合适的志愿者中,只有 1 位在 2026-11-30 18:00-20:00 有空。"),
-    ("2 volunteers have the skill nursing but none is available 2026-11-30 18:00-20:00",
+    ("unavailable", {"volunteers": 2, "available": 0, "skills": ["nursing"], **_SPAN},
      "2 位志愿者具备护理,但在 2026-11-30 18:00-20:00 都没空。"),
-    ("none of the 5 volunteers is available 2026-11-30 18:00-20:00", "5 位志愿者在 2026-11-30 18:00-20:00 都没空。"),
-    ("the 2 available volunteers all live farther than 2 km (the nearest is 2.5 km away)",
+    ("unavailable", {"volunteers": 5, "available": 0, "skills": [], **_SPAN},
+     "5 位志愿者在 2026-11-30 18:00-20:00 都没空。"),
+    ("too_far", {"available": 2, "too_far": 2, "nearest_m": 2500, "limits_m": [2000]},
      "有空的志愿者住得太远(超出 2 km,最近的也有 2.5 km)。"),
-    ("v1, v2 declined this demand", "王芳, 李强 不能参加这个岗位。"),
-    ("v1 is pinned to d7 at the same time", "王芳 同一时间已固定在 周一 18:00 晚间值守。"),
-    ("candidates v1, v2 were needed for higher-priority demands: d7",
-     "王芳, 李强 同一时间要去更优先的岗位:周一 18:00 晚间值守。"),
-    ("v2 reached max_minutes", "李强 已达到每周服务时长上限。"),
-    ("v1, v2, v3, v4, v5 and 2 more could take it without breaking a rule",
-     "王芳, 李强, v3, v4, v5 等另外 2 个 可以承担且不违反任何规则。"),
-    ("pin of volunteer 1 on demand 7 dropped: rule 1 (skills): v1 lacks legal",
+    ("declined", {"volunteers": ["v1", "v2"]}, "王芳、李强 不能参加这个岗位。"),
+    ("pinned_elsewhere", {"volunteers": ["v1"], "demands": ["d7"]}, "王芳 同一时间已固定在 周一 18:00 晚间值守。"),
+    ("busy", {"volunteers": ["v1", "v2"], "demands": ["d7"], "higher_priority": True},
+     "王芳、李强 同一时间要去更优先的岗位:周一 18:00 晚间值守。"),
+    ("max_minutes", {"volunteers": ["v2"]}, "李强 已达到每周服务时长上限。"),
+    ("not_found", {"volunteers": ["v1", "v2", "v3", "v4", "v5", "v6", "v7"], "complete": True},
+     "王芳、李强、v3、v4、v5 等另外 2 个 可以承担且不违反任何规则。"),
+    ("pin_dropped", {"volunteer": "v1", "demand": "d7", "broken": [
+        {"code": "lacks_skills", "params": {"volunteer": "v1", "skills": ["legal"]}}]},
      "已取消 王芳 在 周一 18:00 晚间值守 的固定安排:王芳缺少技能:法律咨询。"),
-    ("something new about v1 and d7", "something new about 王芳 and 周一 18:00 晚间值守"),
 ])
-def test_solver_texts_are_shown_in_chinese_with_names(app_ctx, text, shown):
-    from volunteer_app.roster.views.common import Names
+def test_solver_reasons_are_worded_from_their_codes_in_chinese_with_names(app_ctx, code, params, shown):
+    from volunteer_app.roster.reasons import Names, words
 
     names = Names(volunteers={1: "王芳", 2: "李强"}, demands={7: "周一 18:00 晚间值守"},
                   skills={"legal": "法律咨询", "nursing": "护理"})
     with app_ctx.test_request_context():
-        assert names.say(text) == shown
+        assert str(words({"code": code, "params": params}, names)) == shown
+
+
+def test_reasons_stored_before_codes_were_kept_show_their_english(app_ctx):
+    from volunteer_app.roster.reasons import Names, stored_words
+
+    with app_ctx.test_request_context():
+        assert stored_words(["no volunteer has skill legal"], None, Names()) == ["no volunteer has skill legal"]
+        unknown = stored_words(["something new"], [{"code": "new_rule", "params": {}}], Names())
+        assert unknown == ["something new"]

@@ -1,7 +1,7 @@
 """家门口 jiamenkou: volunteer and service-exchange scheduling for urban communities."""
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 from sqlalchemy import text
 
@@ -18,8 +18,11 @@ def select_locale() -> str:
 
     The API answers its messages in the language its client asks for
     (``Accept-Language``), English when it names none: clients test the
-    stable ``error`` code, people read the message.
+    stable ``error`` code, people read the message. Outside a request
+    (the command line, job workers) texts are English, like the logs.
     """
+    if not has_request_context():
+        return "en"
     if request.path.startswith("/api/"):
         asked = request.accept_languages.best_match(["en", "zh-CN", "zh"])
         return "zh_CN" if asked in ("zh-CN", "zh") else "en"

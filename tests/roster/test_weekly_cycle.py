@@ -131,7 +131,8 @@ def test_pin_forbid_move_and_resolve(district):
     legal = next(d for d in week["demands"] if d["skills"] == ["legal"])
     refused = api.post(f"/roster/weeks/{week_id}/rules",
                        json={"demand_id": legal["id"], "volunteer_id": district["volunteer_ids"][1], "kind": "pinned"})
-    assert refused.status_code == 422 and "legal" in " ".join(refused.json["errors"]["volunteer_id"])
+    assert refused.status_code == 422 and refused.json["error"] == "pin_refused"
+    assert "Legal advice" in " ".join(refused.json["errors"]["volunteer_id"])  # the skill lacking, by its name
     pair = week["draft"][0]
     undrafted = next(v for v in district["volunteer_ids"]
                      if (pair["demand_id"], v) not in {(p["demand_id"], p["volunteer_id"]) for p in week["draft"]})

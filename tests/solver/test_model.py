@@ -220,6 +220,16 @@ def test_solution_json_has_exactly_the_spec_fields():
     json.dumps(out)  # plain JSON
 
 
+def test_reason_codes_are_added_only_when_asked():
+    """The web app words the reasons itself; the spec's document (and the CLI's) stays as it is."""
+    out = solution_to_dict(sample_solution(), reason_codes=True)
+    assert out["unfilled"] == [{"demand": "d2", "missing": 2, "reasons": ["no volunteer has skill haircut"],
+                                "reason_codes": [{"code": "no_skill", "params": {"skills": ["haircut"]}}]}]
+    assert {key: value for key, value in out.items() if key != "unfilled"} == {
+        key: value for key, value in solution_to_dict(sample_solution()).items() if key != "unfilled"}
+    json.dumps(out)
+
+
 def test_solution_comes_back_from_its_json():
     back = solution_from_dict(solution_to_dict(sample_solution()))
     assert (back.status, back.assignments, back.scores, back.bound_coverage) == (

@@ -2,6 +2,7 @@
 from flask import Response, url_for
 from flask.views import MethodView
 from flask_login import current_user
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
@@ -15,7 +16,7 @@ from ..extensions import db
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
 from ..people.service import skills_by_code
 from . import exports, schemas, service, urgent
-from .models import Assignment, PairRuleKind, PlanJob, RosterWeek, SwapRequest
+from .models import Assignment, PairRuleKind, PlanJob, RosterWeek
 from .problem import build_problem
 
 blp = Blueprint("roster", __name__, description="Duty templates, weekly planning, review, publish, answers")
@@ -76,10 +77,7 @@ class Job(MethodView):
     @blp.response(200, schemas.JobSchema)
     def get(self, job_id):
         """Progress of a plan: stage, best coverage so far, elapsed seconds"""
-        job = db.session.get(PlanJob, job_id)
-        if job is None or not current_scope().allows(job.week.community_id):
-            raise NotFound(f"job {job_id} not found")
-        service.refresh_job(job)
+        job = service.refresh_job(service.get_job(job_id))
         commit()
         return job
 
@@ -305,9 +303,7 @@ class SwapDecision(MethodView):
     def post(self, data, swap_id):
         """Approve (hands the place over, a new version) or reject a swap"""
         require_role(*COORDINATORS)
-        swap = db.session.get(SwapRequest, swap_id)
-        if swap is None:
-            raise NotFound(f"swap {swap_id} not found")
+        swap = urgent.get_swap(swap_id)
         service.get_week(swap.assignment.week_id)  # 404 outside the scope
         urgent.decide_swap(swap, data["approve"], current_user)
         commit()
@@ -320,7 +316,7 @@ class CalendarFeedUrl(MethodView):
     def post(self):
         """Create (or replace) your secret iCalendar feed URL"""
         if current_user.volunteer_id is None:
-            raise NotFound("you have no volunteer record")
+            raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
         from ..people.models import Volunteer
 
         token = exports.rotate_feed(db.session.get(Volunteer, current_user.volunteer_id))

@@ -9,7 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 
 from solver import constraints
-from solver.model import problem_from_dict
+from solver.geo import distance_m
+from solver.model import Demand as DemandSpec
+from solver.model import Problem, Reason, problem_from_dict
+from solver.model import Volunteer as VolunteerSpec
 
 from ..extensions import db
 from ..holidays.service import day_statuses
@@ -18,6 +21,7 @@ from ..people.models import ClaimedPost, PartyMemberReport, ServiceLog, Voluntee
 from ..places.models import Community
 from .hooks import task_sources
 from .models import BARRING, Assignment, AssignmentStatus, Demand, PairRule, PairRuleKind, RosterWeek
+from .reasons import as_data
 
 FAIRNESS_WEEKS = 4  # history minutes: what each volunteer served in the weeks before
 
@@ -80,8 +84,8 @@ def live_pairs(week: RosterWeek) -> set[tuple[int, int]]:
     ).all())
 
 
-def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None) -> tuple[dict, list[str]]:
-    """The week's problem as a spec document, and warnings about pins we had to drop.
+def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None) -> tuple[dict, list[Reason]]:
+    """The week's problem as a spec document, and warnings about pins we had to drop (see ``valid_pins``).
 
     ``previous`` is the plan being repaired (kept where possible: the
     ``changes`` score); party members' claimed posts are added to it, which
@@ -153,7 +157,8 @@ def build_problem(week: RosterWeek, previous: set[tuple[int, int]] | None = None
                                 + _task_pins(week, {v["id"] for v in volunteer_docs}))
     document["pinned"] = [{"demand": d, "volunteer": v} for d, v in pins]
     for d, v in sorted(wanted_pins - set(in_problem(wanted_pins))):
-        warnings.append(f"pin of volunteer {v} on demand {d} dropped: the volunteer is not available or not active")
+        unplannable = Reason("the volunteer is not available or not active", "unplannable")
+        warnings.append(_pin_dropped(demand_key(d), volunteer_key(v), [unplannable]))
     return document, warnings
 
 
@@ -169,24 +174,47 @@ def _task_pins(week: RosterWeek, planned: set[str]) -> list[tuple[str, str]]:
             for p in source.pinned(week.community_id, week.week) if p["volunteer"] in planned]
 
 
-def valid_pins(document: dict, pins: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[str]]:
+def valid_pins(document: dict, pins: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[Reason]]:
     """Keep the pins that each obey rules 1, 2, 3 and 5 on their own (the spec refuses others).
 
     Data can change after a confirmation (a volunteer edits their hours); we
-    warn the coordinator instead of refusing the whole week.
+    warn the coordinator instead of refusing the whole week. A warning is a
+    ``Reason`` (code ``pin_dropped``): English text for logs and the CLI, code
+    and params for the pages to word.
     """
     problem = problem_from_dict(document)
     volunteers, demands = problem.volunteer_by_id, problem.demand_by_id
     kept, warnings = [], []
     for d, v in pins:
-        volunteer, demand = volunteers[v], demands[d]
-        broken = constraints.pair_rules(problem, volunteer, demand) + constraints.load_violations(volunteer, [demand])
+        broken = _broken_rules(problem, volunteers[v], demands[d])
         if broken:
-            demand = d[1:] if d.startswith("d") else f"request {d[1:]}"
-            warnings.append(f"pin of volunteer {v[1:]} on demand {demand} dropped: {'; '.join(map(str, broken))}")
+            warnings.append(_pin_dropped(d, v, broken))
         else:
             kept.append((d, v))
     return kept, warnings
+
+
+#: Code and params of each rule one pair can break on its own, for ``reasons.WORDS``.
+_RULE_PARAMS = {
+    1: lambda p, v, d: ("lacks_skills", {"volunteer": v.id, "skills": sorted(d.required_skills - v.skills)}),
+    2: lambda p, v, d: ("not_available", {"volunteer": v.id, "start": d.start, "end": d.end}),
+    3: lambda p, v, d: ("out_of_reach", {"volunteer": v.id, "distance_m": distance_m(v.home, d.location),
+                                         "limit_m": p.reach_m(v)}),
+    5: lambda p, v, d: ("over_load", {"volunteer": v.id}),
+}
+
+
+def _broken_rules(problem: Problem, volunteer: VolunteerSpec, demand: DemandSpec) -> list[Reason]:
+    """Rules 1, 2, 3 and 5 the pair breaks on its own, as reasons."""
+    violations = constraints.pair_rules(problem, volunteer, demand) + constraints.load_violations(volunteer, [demand])
+    return [Reason(str(violation), *_RULE_PARAMS[violation.rule](problem, volunteer, demand))
+            for violation in violations]
+
+
+def _pin_dropped(demand: str, volunteer: str, broken: list[Reason]) -> Reason:
+    shown = demand[1:] if demand.startswith("d") else f"request {demand[1:]}"
+    text = f"pin of volunteer {volunteer[1:]} on demand {shown} dropped: {'; '.join(map(str, broken))}"
+    return Reason(text, "pin_dropped", {"volunteer": volunteer, "demand": demand, "broken": [as_data(b) for b in broken]})
 
 
 def solution_pairs(solution: dict) -> set[tuple[int, int]]:

@@ -1,4 +1,5 @@
 """API shapes of templates, weeks, demands, assignments and plan jobs."""
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
@@ -7,9 +8,10 @@ from .models import (
     AssignmentStatus, CallOutStatus, DemandKind, HolidayRule, InviteStatus, JobStatus, PairRuleKind, SwapStatus,
     WeekStatus,
 )
+from .service import END_AFTER_START, ISO_WEEK
 from .urgent import MAX_RADIUS_M, shortfall
 
-WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error="use an ISO week such as 2026-W49")
+WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error=ISO_WEEK)
 Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
 Needed = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=50), **kw)  # noqa: E731
 
@@ -59,7 +61,7 @@ class DemandIn(Schema):
     @validates_schema
     def end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("must be after start", "end")
+            raise ValidationError(END_AFTER_START, "end")
 
 
 class DemandCreate(DemandIn):
@@ -121,6 +123,8 @@ class UnfilledSchema(Schema):
     demand_id = fields.Integer()
     missing = fields.Integer()
     reasons = fields.List(fields.String())
+    reason_codes = fields.List(fields.Dict(), metadata={
+        "description": "each reason as {code, params}, in the order of reasons (absent on plans made before codes were kept)"})
 
 
 class WeekSchema(Schema):
@@ -238,13 +242,13 @@ class CallOutIn(Schema):
     @validates_schema
     def end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("must be after start", "end")
+            raise ValidationError(END_AFTER_START, "end")
 
     @validates_schema(skip_on_field_errors=False)
     def somewhere(self, data, **kwargs):
         missing = [key for key in ("lat", "lon") if key not in data]
         if "station_id" not in data and missing:
-            raise ValidationError({key: ["required without a station_id"] for key in missing})
+            raise ValidationError({key: [_l("Give a station or a position.")] for key in missing})
 
 
 class CallOutWidenIn(Schema):

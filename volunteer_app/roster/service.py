@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select, update
 
 from ..accounts.models import User
 from ..accounts.scoping import current_scope
 from ..clock import today_local
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, DomainError, InvalidInput, NotFound
 from ..events import duty_served, duty_unserved, week_published
 from ..extensions import db
 from ..holidays.service import day_statuses
@@ -22,13 +24,21 @@ from ..people.service import skills_by_code
 from ..places.models import Community, Station
 from ..places.service import parent_in_scope
 from ..resources import ResourceService, check_version
+from .labels import roster_label
 from .models import (
     BARRING, Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
     PairRuleKind, PlanJob, RosterVersion, RosterWeek, ShiftTemplate, WeekStatus,
 )
 from .problem import build_problem, live_pairs, parse_key, request_pairs, solution_pairs, volunteer_key, week_bounds
+from .reasons import Names, as_data, skill_names, words
 
 ACTIVE = (AssignmentStatus.assigned, AssignmentStatus.confirmed)
+
+ISO_WEEK = _l("Enter an ISO week such as 2026-W49.")
+END_AFTER_START = _l("The end must be after the start.")
+
+#: Notes the app writes on the versions it publishes itself (a coordinator's note is their own text).
+VERSION_NOTES = {"repair": _l("Re-planned automatically after a decline"), "swap_approved": _l("Swap approved")}
 
 
 # --- weeks and their shifts ---------------------------------------------------------
@@ -38,7 +48,7 @@ def normalise_week(week: str) -> str:
     try:
         monday, _ = week_bounds(week)
     except (ValueError, AttributeError):
-        raise InvalidInput("Bad week", {"week": ["use an ISO week such as 2026-W49"]}) from None
+        raise InvalidInput(ISO_WEEK, {"week": [ISO_WEEK]}, code="bad_week") from None
     year, number, _ = monday.isocalendar()
     return f"{year}-W{number:02d}"
 
@@ -47,12 +57,12 @@ def week_for(community_id: int, week: str, create: bool = True) -> RosterWeek:
     """The community's week, created with shifts from its templates on first use."""
     community = db.session.get(Community, community_id)
     if community is None or not current_scope().allows(community.id):
-        raise NotFound(f"community {community_id} not found")
+        raise NotFound(_l("Community %(id)s not found.", id=community_id))
     week = normalise_week(week)
     row = db.session.scalar(select(RosterWeek).where(RosterWeek.community_id == community_id, RosterWeek.week == week))
     if row is None:
         if not create:
-            raise NotFound(f"no roster for {week}")
+            raise NotFound(_l("No roster for %(week)s.", week=week))
         row = RosterWeek(community_id=community_id, week=week)
         db.session.add(row)
         db.session.flush()
@@ -63,7 +73,7 @@ def week_for(community_id: int, week: str, create: bool = True) -> RosterWeek:
 def get_week(week_id: int) -> RosterWeek:
     week = db.session.get(RosterWeek, week_id)
     if week is None or not current_scope().allows(week.community_id):
-        raise NotFound(f"roster week {week_id} not found")
+        raise NotFound(_l("Roster week %(id)s not found.", id=week_id))
     return week
 
 
@@ -105,11 +115,19 @@ def request_plan(week: RosterWeek, user: User | None, purpose: str = "plan") -> 
     running = db.session.scalar(select(PlanJob).where(
         PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])))
     if running is not None and not job_is_stale(running):
-        raise Conflict(f"a plan for {week.week} is already running (job {running.id})", {"week": ["busy"]},
+        raise Conflict(_l("A plan for %(week)s is already running.", week=week.week),
+                       {"week": [_l("A plan for this week is already running.")]}, code="plan_running",
                        job_id=running.id)
     job = PlanJob(week_id=week.id, purpose=purpose, requested_by_id=user.id if user else None)
     db.session.add(job)
     db.session.flush()
+    return job
+
+
+def get_job(job_id: int) -> PlanJob:
+    job = db.session.get(PlanJob, job_id)
+    if job is None or not current_scope().allows(job.week.community_id):
+        raise NotFound(_l("Plan job %(id)s not found.", id=job_id))
     return job
 
 
@@ -122,9 +140,21 @@ def job_is_stale(job: PlanJob) -> bool:
 
 def refresh_job(job: PlanJob) -> PlanJob:
     if job_is_stale(job):
-        job.status, job.error, job.finished_at = JobStatus.failed, "worker lost: no result within the time limit", utcnow()
+        job.status, job.finished_at = JobStatus.failed, utcnow()
+        _record_failure(job, "worker lost: no result within the time limit", "worker_lost")
         db.session.flush()
     return job
+
+
+def _record_failure(job: PlanJob, text: str, code: str, **params) -> None:
+    """Why the job failed: English ``error`` for logs and programs, code and params (``reasons.WORDS``) for pages."""
+    job.error = text
+    job.summary = {"failure": {"code": code, "params": params}}
+
+
+def failure_of(job: PlanJob) -> dict | None:
+    """The stored ``{"code", "params"}`` of a failed job; jobs failed before codes were kept have none."""
+    return (job.summary or {}).get("failure")
 
 
 PLAN_JOB = "roster.plan"  # the job queue's name for run_plan_job
@@ -162,14 +192,19 @@ def run_plan_job(job_id: int) -> None:
         # A repair after a decline moves as few people as it can; a plan or re-solve optimises freely.
         solve = repair_dict if job.purpose == "repair" else solve_dict
         solution = solve(document, time_limit_s=current_app.config["ROSTER_TIME_LIMIT_S"],
-                         workers=current_app.config["ROSTER_SOLVER_WORKERS"], progress=progress)
+                         workers=current_app.config["ROSTER_SOLVER_WORKERS"], progress=progress, reason_codes=True)
         if solution["status"] == "INFEASIBLE":
-            raise InvalidInput("The pinned assignments cannot all hold together: " +
-                               "; ".join(r for u in solution["unfilled"] for r in u["reasons"][:1]))
+            first = []  # each demand's first reason, once: demands that share a clash share its reason
+            for u in solution["unfilled"]:
+                if u["reasons"] and (u["reasons"][0], u["reason_codes"][0]) not in first:
+                    first.append((u["reasons"][0], u["reason_codes"][0]))
+            raise InvalidInput(_l("The pinned assignments cannot all hold together: %(reasons)s",
+                                  reasons="; ".join(text for text, _ in first)),
+                               code="pins_clash", reasons=[code for _, code in first])
         pairs = solution_pairs(solution)
         week.draft_requests = {str(r): v for r, v in request_pairs(solution).items()}
         if job.purpose == "repair":
-            publish_pairs(week, pairs, None, note="re-plan after a decline")
+            publish_pairs(week, pairs, None, note="repair")
         else:
             set_draft(week, pairs)
         record_outcome(week, solution, warnings)
@@ -178,14 +213,20 @@ def run_plan_job(job_id: int) -> None:
         job.best_coverage = solution["scores"]["coverage"]
         job.elapsed_s = round(clock.monotonic() - started, 2)
         job.summary = {"status": solution["status"], "scores": solution["scores"], "bound": solution["bound"],
-                       "unfilled": len(solution["unfilled"]), "assignments": len(pairs), "warnings": warnings,
+                       "unfilled": len(solution["unfilled"]), "assignments": len(pairs),
+                       "warnings": [w.text for w in warnings], "warning_codes": [as_data(w) for w in warnings],
                        "solve_seconds": solution["solve_seconds"]}
         db.session.commit()
     except Exception as exc:  # any failure: the job says why, the data is as before
         db.session.rollback()
         job = db.session.get(PlanJob, job_id)
         job.status, job.finished_at = JobStatus.failed, utcnow()
-        job.error = getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}"
+        with force_locale("en"):  # the stored error is English: for logs and programs
+            if isinstance(exc, DomainError) and exc.code == "pins_clash":
+                _record_failure(job, str(exc.message), exc.code, reasons=exc.extra["reasons"])
+            else:  # unforeseen: as raised, for whoever fixes it
+                detail = str(getattr(exc, "message", None) or f"{exc.__class__.__name__}: {exc}")
+                _record_failure(job, detail, "error", detail=detail)
         job.elapsed_s = round(clock.monotonic() - started, 2)
         db.session.commit()
         current_app.logger.warning("plan job %s failed: %s", job_id, job.error)
@@ -205,12 +246,14 @@ def set_draft(week: RosterWeek, pairs: set[tuple[int, int]]) -> None:
     db.session.flush()
 
 
-def record_outcome(week: RosterWeek, solution: dict, warnings: list[str]) -> None:
-    """What the last solve could not fill, and why; shown beside the draft."""
-    week.draft_unfilled = [{"demand_id": parse_key(u["demand"]), "missing": u["missing"], "reasons": u["reasons"]}
-                           for u in solution["unfilled"]]
+def record_outcome(week: RosterWeek, solution: dict, warnings: list) -> None:
+    """What the last solve could not fill, and why, shown beside the draft: the reasons and the
+    dropped pins (``warnings``) as English text for programs, and as codes for the page to word."""
+    week.draft_unfilled = [{"demand_id": parse_key(u["demand"]), "missing": u["missing"], "reasons": u["reasons"],
+                            "reason_codes": u["reason_codes"]} for u in solution["unfilled"]]
     week.draft_scores = {**solution["scores"], "status": solution["status"],
-                         "bound_coverage": solution["bound"]["coverage"], "warnings": list(warnings)}
+                         "bound_coverage": solution["bound"]["coverage"], "warnings": [w.text for w in warnings],
+                         "warning_codes": [as_data(w) for w in warnings]}
     db.session.flush()
 
 
@@ -253,7 +296,7 @@ def draft_summary(week: RosterWeek) -> DraftSummary:
 def _demand_in(week: RosterWeek, demand_id: int) -> Demand:
     demand = db.session.get(Demand, demand_id)
     if demand is None or demand.week_id != week.id:
-        raise InvalidInput("Unknown demand", {"demand_id": [f"no demand {demand_id} in this week"]})
+        raise InvalidInput(_l("Unknown duty."), {"demand_id": [_l("Not a duty of this week.")]}, code="unknown_demand")
     return demand
 
 
@@ -262,7 +305,8 @@ def _volunteer_in(week: RosterWeek, volunteer_id: int):
 
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None or volunteer.community_id != week.community_id:
-        raise InvalidInput("Unknown volunteer", {"volunteer_id": [f"no volunteer {volunteer_id} in this community"]})
+        raise InvalidInput(_l("Unknown volunteer."), {"volunteer_id": [_l("Not a volunteer of this community.")]},
+                           code="unknown_volunteer")
     return volunteer
 
 
@@ -272,8 +316,8 @@ def set_rule(week: RosterWeek, demand_id: int, volunteer_id: int, kind: PairRule
     _volunteer_in(week, volunteer_id)
     rule = _rule(demand_id, volunteer_id)
     if rule is not None and rule.kind == PairRuleKind.declined:
-        raise Conflict("The volunteer declined this duty", {"volunteer_id": [
-            "declined this duty; re-ask them if they should be asked again"]})
+        raise Conflict(_l("The volunteer declined this duty."), {"volunteer_id": [
+            _l("Declined this duty; re-ask them if they should be asked again.")]}, code="declined")
     if kind is None:
         if rule is not None:
             db.session.delete(rule)
@@ -301,7 +345,8 @@ def reask(week: RosterWeek, demand_id: int, volunteer_id: int, actor: User) -> P
     _volunteer_in(week, volunteer_id)
     rule = _rule(demand_id, volunteer_id)
     if rule is None or rule.kind != PairRuleKind.declined:
-        raise InvalidInput("Nothing to re-ask", {"volunteer_id": ["has not declined this duty"]})
+        raise InvalidInput(_l("Nothing to re-ask."), {"volunteer_id": [_l("Has not declined this duty.")]},
+                           code="not_declined")
     _check_pin(week, demand_id, volunteer_id)
     db.session.delete(rule)
     db.session.flush()
@@ -319,16 +364,22 @@ def _check_pin(week: RosterWeek, demand_id: int, volunteer_id: int) -> None:
 
     document, _ = build_problem(week)
     if volunteer_key(volunteer_id) not in {v["id"] for v in document["volunteers"]}:
-        raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": ["not active or not available this week"]})
-    _, problems = valid_pins(document, [(demand_key(demand_id), volunteer_key(volunteer_id))])
-    if problems:
-        raise InvalidInput("Volunteer cannot be pinned", {"volunteer_id": problems})
+        broken = [{"code": "unplannable"}]
+    else:
+        _, dropped = valid_pins(document, [(demand_key(demand_id), volunteer_key(volunteer_id))])
+        broken = dropped[0].params["broken"] if dropped else []
+    if broken:
+        volunteer = _volunteer_in(week, volunteer_id)
+        names = Names(volunteers={volunteer.id: volunteer.name}, skills=skill_names())
+        raise InvalidInput(_l("%(name)s cannot be pinned to this duty.", name=volunteer.name),
+                           {"volunteer_id": [words(b, names) for b in broken]}, code="pin_refused")
 
 
 def move(week: RosterWeek, demand_id: int, from_volunteer_id: int, to_volunteer_id: int) -> None:
     """Give a drafted place to someone else: ban the first, pin the second."""
     if (demand_id, from_volunteer_id) not in draft_pairs(week):
-        raise InvalidInput("Not in the draft", {"from_volunteer_id": ["is not drafted on this demand"]})
+        raise InvalidInput(_l("Not in the draft."), {"from_volunteer_id": [_l("Is not drafted on this duty.")]},
+                           code="not_drafted")
     set_rule(week, demand_id, to_volunteer_id, PairRuleKind.pinned, "moved by coordinator")
     set_rule(week, demand_id, from_volunteer_id, PairRuleKind.forbidden, "moved by coordinator")
 
@@ -447,7 +498,7 @@ def own_assignment(user: User, assignment_id: int) -> Assignment:
     """Volunteers see and answer only their own assignments (others: 404)."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or user.volunteer_id is None or assignment.volunteer_id != user.volunteer_id:
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(_l("Assignment %(id)s not found.", id=assignment_id))
     return assignment
 
 
@@ -456,15 +507,17 @@ def answer(user: User, assignment_id: int, expected_version: int, confirm: bool,
     assignment = own_assignment(user, assignment_id)
     check_version(assignment, expected_version)
     if assignment.status not in ACTIVE:
-        raise Conflict(f"assignment is {assignment.status.value}; it can no longer be answered",
-                       {"status": [assignment.status.value]})
+        raise Conflict(_l("This duty is %(state)s; it can no longer be answered.",
+                          state=roster_label("assignment", assignment.status)),
+                       {"status": [assignment.status.value]}, code="not_answerable")
     assignment.answered_at = utcnow()
     if confirm:
         assignment.status, assignment.reason = AssignmentStatus.confirmed, ""
         db.session.flush()
         return None
     if not reason.strip():
-        raise InvalidInput("Say why you cannot come", {"reason": ["required when declining"]})
+        raise InvalidInput(_l("Say why you cannot come."), {"reason": [_l("Say why you cannot come.")]},
+                           code="reason_required")
     assignment.status, assignment.reason = AssignmentStatus.declined, reason.strip()[:200]
     week = db.session.get(RosterWeek, assignment.week_id)
     rule = _rule(assignment.demand_id, assignment.volunteer_id)
@@ -485,15 +538,18 @@ def mark_served(assignment_id: int, served: bool, today: date) -> Assignment:
     """考勤: record (or take back) that a duty was done: service hours and points, exactly once."""
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None or not current_scope().allows(db.session.get(RosterWeek, assignment.week_id).community_id):
-        raise NotFound(f"assignment {assignment_id} not found")
+        raise NotFound(_l("Assignment %(id)s not found.", id=assignment_id))
     demand = assignment.demand
     if served == (assignment.served_at is not None):
         return assignment  # already so: marking twice changes nothing
     if served:
         if assignment.status not in ACTIVE:
-            raise Conflict(f"assignment is {assignment.status.value}", {"served": [assignment.status.value]})
+            raise Conflict(_l("This duty is %(state)s; it cannot be marked as served.",
+                              state=roster_label("assignment", assignment.status)),
+                           {"served": [assignment.status.value]}, code="not_servable")
         if demand.start.date() > today:
-            raise InvalidInput("Not yet", {"served": [f"the duty starts {demand.start:%Y-%m-%d %H:%M}"]})
+            starts = _l("Not yet: the duty starts %(start)s.", start=demand.start.strftime("%Y-%m-%d %H:%M"))
+            raise InvalidInput(starts, {"served": [starts]}, code="not_started")
         assignment.served_at = utcnow()
         db.session.add(ServiceLog(volunteer_id=assignment.volunteer_id, served_on=demand.start.date(),
                                   minutes=int((demand.end - demand.start).total_seconds() // 60),
@@ -538,7 +594,7 @@ class TemplateService(ResourceService):
         for key, value in data.items():
             setattr(template, key, value)
         if template.end <= template.start:
-            raise InvalidInput("Bad time band", {"end": ["must be after start"]})
+            raise InvalidInput(END_AFTER_START, {"end": [END_AFTER_START]}, code="end_before_start")
         db.session.add(template)
         db.session.flush()
         return template
@@ -571,7 +627,8 @@ class DemandService(ResourceService):
         if data.get("station_id") is not None:
             station = parent_in_scope(Station, data["station_id"], "station_id")
             if station.community_id != week.community_id:
-                raise InvalidInput("Station is in another community", {"station_id": ["not in this community"]})
+                raise InvalidInput(_l("This station is in another community."),
+                                   {"station_id": [_l("Not a station of this community.")]}, code="station_elsewhere")
             data.setdefault("lat", station.lat)
             data.setdefault("lon", station.lon)
         if "skills" in data:
@@ -580,11 +637,13 @@ class DemandService(ResourceService):
             setattr(demand, key, value)
         monday, sunday = week_bounds(week.week)
         if demand.lat is None or demand.lon is None:
-            raise InvalidInput("Where does it happen?", {"station_id": ["give a station or lat/lon"]})
+            raise InvalidInput(_l("Where does it happen?"), {"station_id": [_l("Give a station or a position.")]},
+                               code="no_place")
         if not (monday <= demand.start.date() <= sunday):
-            raise InvalidInput("Outside the week", {"start": [f"must fall in {week.week}"]})
+            outside = _l("The duty must fall in %(week)s.", week=week.week)
+            raise InvalidInput(outside, {"start": [outside]}, code="outside_week")
         if demand.end <= demand.start:
-            raise InvalidInput("Bad time", {"end": ["must be after start"]})
+            raise InvalidInput(END_AFTER_START, {"end": [END_AFTER_START]}, code="end_before_start")
         db.session.add(demand)
         db.session.flush()
         return demand

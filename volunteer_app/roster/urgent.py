@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from solver import suggest
@@ -49,6 +50,7 @@ from ..people.availability import away_during, windows_for
 from ..people.models import Volunteer, VolunteerStatus
 from ..places.models import Community, Station
 from ..places.service import parent_in_scope
+from .labels import roster_label
 from .models import (
     Assignment,
     AssignmentStatus,
@@ -64,7 +66,7 @@ from .models import (
     SwapStatus,
 )
 from .problem import build_problem, demand_key, history_minutes, live_pairs, parse_key
-from .service import ACTIVE, own_assignment, publish_pairs, week_for
+from .service import ACTIVE, END_AFTER_START, own_assignment, publish_pairs, week_for
 
 MAX_RADIUS_M = 20_000
 RADIUS_STEP_M = 500  # a wider radius is offered in these steps
@@ -272,10 +274,11 @@ def create_callout(community_id: int, data: dict, user: User, now: datetime | No
     """Create the urgent demand, at a station or an address, and call the first wave at once."""
     start, end = data["start"], data["end"]
     if end <= start:
-        raise InvalidInput("Bad time", {"end": ["must be after start"]})
+        raise InvalidInput(END_AFTER_START, {"end": [END_AFTER_START]}, code="end_before_start")
     station = parent_in_scope(Station, data["station_id"], "station_id") if data.get("station_id") else None
     if station is not None and station.community_id != community_id:
-        raise InvalidInput("Station of another community", {"station_id": ["not a station of this community"]})
+        raise InvalidInput(_l("This station is in another community."),
+                           {"station_id": [_l("Not a station of this community.")]}, code="station_elsewhere")
     week = week_for(community_id, "{}-W{:02d}".format(*start.isocalendar()[:2]))
     demand = Demand(week_id=week.id, week=week, kind=DemandKind.task, title=data["title"], start=start, end=end,
                     needed=data["needed"], skills=list(data.get("skills", [])), priority=10,
@@ -296,20 +299,24 @@ def widen_callout(callout: CallOut, data: dict, now: datetime | None = None) -> 
     """Call more people: a wider radius, or the skills as a ranking only; the wave goes at once."""
     radius_m = data.get("radius_m", callout.radius_m)
     if radius_m < callout.radius_m:
-        raise InvalidInput("A call-out only widens", {"radius_m": [f"must be at least {callout.radius_m}"]})
+        raise InvalidInput(_l("A call-out only widens."),
+                           {"radius_m": [_l("Must be at least %(radius)s m.", radius=callout.radius_m)]},
+                           code="only_widens")
     skills_required = data.get("skills_required", callout.skills_required)
     if skills_required and not callout.skills_required:
-        raise InvalidInput("A call-out only widens", {"skills_required": ["the skills were dropped already"]})
+        raise InvalidInput(_l("A call-out only widens."),
+                           {"skills_required": [_l("The skills were dropped already.")]}, code="only_widens")
     now = now or utcnow()
     if not _claim_wave(callout, now, radius_m=radius_m, skills_required=skills_required):
-        raise Conflict(f"call-out {callout.status.value}", {"status": [callout.status.value]})
+        raise Conflict(_l("The call-out is %(state)s.", state=roster_label("callout", callout.status)),
+                       {"status": [callout.status.value]}, code="callout_not_open")
     return _call_wave(callout, now)
 
 
 def get_callout(callout_id: int) -> CallOut:
     callout = db.session.get(CallOut, callout_id)
     if callout is None:
-        raise NotFound(f"call-out {callout_id} not found")
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
     return callout
 
 
@@ -317,7 +324,7 @@ def callout_in_scope(callout_id: int) -> CallOut:
     """A call-out of the communities the current user works for."""
     callout = get_callout(callout_id)
     if not current_scope().allows(callout.community_id):
-        raise NotFound(f"call-out {callout_id} not found")
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
     return callout
 
 
@@ -331,13 +338,14 @@ def answer_callout(user: User, callout_id: int, accept: bool) -> CallOutInvite:
     callout = get_callout(callout_id)
     invite = next((i for i in callout.invites if user.volunteer_id and i.volunteer_id == user.volunteer_id), None)
     if invite is None:
-        raise NotFound(f"call-out {callout_id} not found")
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
     answered = InviteStatus.accepted if accept else InviteStatus.declined
     if db.session.execute(update(CallOutInvite).where(
             CallOutInvite.id == invite.id, CallOutInvite.status == InviteStatus.invited)
             .values(status=answered, answered_at=utcnow())).rowcount != 1:
         db.session.refresh(invite)
-        raise Conflict(f"you already answered ({invite.status.value})", {"accept": [invite.status.value]})
+        raise Conflict(_l("You already answered this call-out."), {"accept": [invite.status.value]},
+                       code="already_answered")
     needed = callout.demand.needed
     if accept and db.session.execute(update(CallOut).where(
             CallOut.id == callout.id, CallOut.status == CallOutStatus.open, CallOut.accepted < needed)
@@ -379,15 +387,18 @@ def close_callout(callout: CallOut) -> None:
 def request_swap(user: User, assignment_id: int, to_volunteer_id: int, note: str) -> SwapRequest:
     assignment = own_assignment(user, assignment_id)
     if assignment.status not in ACTIVE:
-        raise Conflict("only a current assignment can be handed over", {"assignment_id": [assignment.status.value]})
+        raise Conflict(_l("Only a current duty can be handed over."), {"assignment_id": [assignment.status.value]},
+                       code="not_current")
     if to_volunteer_id == assignment.volunteer_id:
-        raise InvalidInput("Choose someone else", {"to_volunteer_id": ["that is you"]})
+        raise InvalidInput(_l("Choose someone else."), {"to_volunteer_id": [_l("Choose someone other than yourself.")]},
+                           code="swap_to_self")
     week = db.session.get(RosterWeek, assignment.week_id)
     from ..people.models import Volunteer
 
     target = db.session.get(Volunteer, to_volunteer_id)
     if target is None or target.community_id != week.community_id:
-        raise InvalidInput("Unknown colleague", {"to_volunteer_id": ["no such volunteer in your community"]})
+        raise InvalidInput(_l("Unknown colleague."), {"to_volunteer_id": [_l("Not a volunteer of your community.")]},
+                           code="unknown_colleague")
     swap = SwapRequest(assignment_id=assignment.id, to_volunteer_id=to_volunteer_id, note=note)
     db.session.add(swap)
     db.session.flush()
@@ -397,10 +408,18 @@ def request_swap(user: User, assignment_id: int, to_volunteer_id: int, note: str
     return swap
 
 
+def get_swap(swap_id: int) -> SwapRequest:
+    swap = db.session.get(SwapRequest, swap_id)
+    if swap is None:
+        raise NotFound(_l("Swap %(id)s not found.", id=swap_id))
+    return swap
+
+
 def decide_swap(swap: SwapRequest, approve: bool, user: User) -> SwapRequest:
     """Approving hands the place over (a new published version) if the colleague can take it."""
     if swap.status != SwapStatus.requested:
-        raise Conflict(f"swap already {swap.status.value}", {"status": [swap.status.value]})
+        raise Conflict(_l("This swap is already %(state)s.", state=roster_label("swap", swap.status)),
+                       {"status": [swap.status.value]}, code="swap_decided")
     assignment = swap.assignment
     week = db.session.get(RosterWeek, assignment.week_id)
     swap.decided_by_id = user.id
@@ -409,14 +428,16 @@ def decide_swap(swap: SwapRequest, approve: bool, user: User) -> SwapRequest:
         db.session.flush()
         return swap
     if assignment.status not in ACTIVE:
-        raise Conflict("the assignment changed meanwhile", {"assignment_id": [assignment.status.value]})
+        raise Conflict(_l("The duty changed meanwhile."), {"assignment_id": [assignment.status.value]},
+                       code="assignment_changed")
     able = {parse_key(s.volunteer) for s in candidates(week, assignment.demand, k=10_000)}
     if swap.to_volunteer_id not in able:
-        raise InvalidInput("The colleague cannot take it", {"to_volunteer_id": [
-            "not available, lacks a skill, too far, over their hours, or busy at that time"]})
+        raise InvalidInput(_l("The colleague cannot take it."), {"to_volunteer_id": [
+            _l("They cannot take it: not available, lacking a skill, too far, over their hours, or busy then.")]},
+            code="cannot_take")
     pairs = live_pairs(week) - {(assignment.demand_id, assignment.volunteer_id)}
     pairs.add((assignment.demand_id, swap.to_volunteer_id))
-    publish_pairs(week, pairs, user, note=f"swap {swap.id} approved")
+    publish_pairs(week, pairs, user, note="swap_approved")
     swap.status = SwapStatus.approved
     db.session.flush()
     return swap

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_requi
 from .. import schemas, service, urgent
 from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
 from . import bp
-from .common import RECENT, Names, plannable_communities, skill_names, station_options
+from .common import RECENT, plannable_communities, skill_names, station_options
 
 #: How far ahead a call-out may start when "now or soon" is chosen (minutes).
 START_OPTIONS = (0, 15, 30, 60, 120)
@@ -88,7 +89,7 @@ def callouts():
     recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
                                 .order_by(CallOut.id.desc()).limit(RECENT)).all()
     return render_template(
-        "roster/callouts.html", values=values, problems=Names().problems(problems), recent=recent,
+        "roster/callouts.html", values=values, problems=problems, recent=recent,
         communities=plannable_communities(), stations=station_options(),
         skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
         duration_options=DURATION_OPTIONS,
@@ -142,7 +143,7 @@ def my_invite(callout_id: int) -> CallOutInvite:
         invite = db.session.scalar(select(CallOutInvite).where(CallOutInvite.callout_id == callout_id,
                                                                CallOutInvite.volunteer_id == current_user.volunteer_id))
     if invite is None:
-        raise NotFound(f"call-out {callout_id} not found")
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
     return invite
 
 

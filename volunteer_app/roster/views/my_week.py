@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +19,7 @@ from .. import exports, schemas, service, urgent
 from ..hooks import my_week_sections
 from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
-from .common import Names, community_volunteers, iso_week, shifted, today, week_or_404
+from .common import community_volunteers, iso_week, shifted, today, week_or_404
 
 # --- volunteers: my week ---------------------------------------------------------------------
 
@@ -52,9 +53,6 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
             has_feed=db.session.scalar(select(CalendarFeed.id).where(CalendarFeed.volunteer_id == volunteer.id))
             is not None,
         )
-        if problems is not None:
-            names = Names(volunteers={v.id: v.name for v in colleagues})
-            names.problems(problems)
     status = problems.status if problems else 200
     response = make_response(render_template("roster/my_week.html", **context), status)
     if feed_url:
@@ -132,7 +130,7 @@ def my_calendar_feed():
     """A new secret iCalendar link (the old one stops working), shown once on the page."""
     volunteer = my_volunteer()
     if volunteer is None:
-        raise NotFound("you have no volunteer record")
+        raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
     try:  # the week the page was showing; never lose the new link over a bad one
         week = week_or_404(request.form.get("week", ""))
     except NotFound:

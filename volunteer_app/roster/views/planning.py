@@ -15,10 +15,12 @@ from ...places.models import Community
 from ...resources import commit
 from ...views import RECORD_ID, blank_to_none, names_by_id, save, staff_required
 from .. import schemas, service
+from ..labels import ROSTER_LABELS
 from ..models import JobStatus, PlanJob, RosterWeek
 from ..problem import week_bounds
 from . import bp
-from .common import RECENT, ROSTER_LABELS, Names, iso_week, plannable_communities, today, week_or_404
+from ..reasons import words
+from .common import RECENT, community_volunteers, iso_week, plannable_communities, today, week_names, week_or_404
 
 # --- plan a week, follow the job ------------------------------------------------------------
 
@@ -65,23 +67,24 @@ def roster_plan():
         unknown = unknown_years(*week_bounds(week_or_404(values.get("week", ""))))
     except NotFound:
         unknown = []
-    return render_template("roster/plan.html", values=values, problems=Names().problems(problems),
+    return render_template("roster/plan.html", values=values, problems=problems,
                            communities=communities,
                            weeks=weeks, names=names, unknown_years=unknown), (problems.status if problems else 200)
 
 
-def job_in_scope(job_id: int) -> PlanJob:
-    job = db.session.get(PlanJob, job_id)
-    if job is None or not current_scope().allows(job.week.community_id):
-        raise NotFound(f"job {job_id} not found")
-    return job
+def failure_words(job: PlanJob):
+    """Why a job failed, in the page's language with names (a job failed before codes were kept: its English)."""
+    failure = service.failure_of(job)
+    if failure is None:
+        return job.error
+    return words(failure, week_names(job.week, community_volunteers(job.week.community_id)), job.error)
 
 
 @bp.get(f"/roster/jobs/<{RECORD_ID}:job_id>")
 @staff_required
 def roster_job(job_id: int):
     """Progress of a plan; the page polls the API and moves on to the review when it is done."""
-    job = service.refresh_job(job_in_scope(job_id))
+    job = service.refresh_job(service.get_job(job_id))
     commit()
     if job.status == JobStatus.succeeded:
         summary = job.summary or {}
@@ -91,7 +94,7 @@ def roster_job(job_id: int):
         return redirect(url_for("roster_pages.roster_week", week_id=job.week_id))
     community = db.session.get(Community, job.week.community_id)
     return render_template(
-        "roster/job.html", job=job, week=job.week, community=community,
+        "roster/job.html", job=job, week=job.week, community=community, failure=failure_words(job),
         stage_labels={key: str(text) for key, text in ROSTER_LABELS["stage"].items()},
         status_labels={key: str(text) for key, text in ROSTER_LABELS["job"].items()},
     )

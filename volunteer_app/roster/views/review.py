@@ -8,7 +8,6 @@ from marshmallow import Schema
 from sqlalchemy import select
 
 from ...accounts.models import User
-from ...errors import NotFound
 from ...extensions import db
 from ...holidays.service import day_statuses, unknown_years
 from ...people.models import VolunteerStatus
@@ -23,11 +22,11 @@ from ..models import (
     PairRuleKind,
     PlanJob,
     RosterWeek,
-    SwapRequest,
     SwapStatus,
 )
 from . import bp
-from .common import Names, community_volunteers, week_dates, week_names
+from ..reasons import Names, stored_words
+from .common import community_volunteers, week_dates, week_names
 from .planning import follow, start_job
 
 # --- review ----------------------------------------------------------------------------------
@@ -48,7 +47,8 @@ def review_context(week: RosterWeek, names: Names) -> dict:
     rules_by_demand: dict[int, list[PairRule]] = defaultdict(list)
     for rule in rules.values():
         rules_by_demand[rule.demand_id].append(rule)
-    reasons = {u["demand_id"]: [names.say(r) for r in u.get("reasons", [])] for u in week.draft_unfilled or []}
+    reasons = {u["demand_id"]: stored_words(u.get("reasons", []), u.get("reason_codes"), names)
+               for u in week.draft_unfilled or []}
     short = {d.id: d.needed - len(drafted[d.id]) for d in demands if not d.cancelled and len(drafted[d.id]) < d.needed}
 
     station_ids = sorted({d.station_id for d in demands if d.station_id})
@@ -78,11 +78,17 @@ def review_context(week: RosterWeek, names: Names) -> dict:
         "live_by_demand": live_by_demand, "has_live": bool(live), "versions": history, "publishers": publishers,
         "summary": summary, "draft_changed": summary.changes_to_publish > 0,
         "swaps": urgent.swaps_for_week(week), "scores": scores,
-        "warnings": [names.say(w) for w in scores.get("warnings", [])],
+        "warnings": stored_words(scores.get("warnings", []), scores.get("warning_codes"), names),
         "unknown_years": unknown_years(days[0], days[-1]),
         "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
-        "names": names, "running": running if running is not None and not service.job_is_stale(running) else None,
+        "names": names, "version_note": version_note, "running": running if running is not None and not service.job_is_stale(running) else None,
     }
+
+
+def version_note(note: str):
+    """A version's note: the app's own in the page's language, a coordinator's as written (and so the
+    English notes of versions published before the app's notes had codes)."""
+    return service.VERSION_NOTES.get(note, note)
 
 
 def render_review(week: RosterWeek, problems: FormProblems | None = None, target: str | None = None,
@@ -90,7 +96,7 @@ def render_review(week: RosterWeek, problems: FormProblems | None = None, target
     names = names or week_names(week, community_volunteers(week.community_id))
     context = review_context(week, names)
     status = problems.status if problems else 200
-    return render_template("roster/review.html", problems=names.problems(problems), target=target,
+    return render_template("roster/review.html", problems=problems, target=target,
                            publish_conflict=publish_conflict, **context), status
 
 
@@ -215,9 +221,7 @@ def roster_publish(week_id: int):
 @bp.post(f"/roster/swaps/<{RECORD_ID}:swap_id>/decision")
 @staff_required
 def roster_swap_decision(swap_id: int):
-    swap = db.session.get(SwapRequest, swap_id)
-    if swap is None:
-        raise NotFound(f"swap {swap_id} not found")
+    swap = urgent.get_swap(swap_id)
     week = service.get_week(swap.assignment.week_id)  # 404 outside the scope
     service.templates.require_writer()
     data = {"approve": request.form.get("approve", "").strip() or None}
