@@ -129,7 +129,7 @@ def test_plan_page_defaults_to_next_week_and_names_bad_input(district, coord):
     assert re.search(r'name="week" type="week" value="\d{4}-W\d{2}"', page)
     for week in ("next week", "2026-W99"):
         bad = post(coord, "/roster/plan", {"community_id": district["community_id"], "week": week}, "/roster/plan")
-        assert bad.status_code == 422 and 'id="week-error">请输入 ISO 周' in text_of(bad), week
+        assert bad.status_code == 422 and 'id="week-error">请按周填写' in text_of(bad), week
     later = text_of(coord.get("/roster/plan"))
     assert "2027 年的法定节假日" not in later
     unknown = post(coord, "/roster/plan", {"community_id": "", "week": "2031-W02"}, "/roster/plan")
