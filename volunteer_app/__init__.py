@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .people import transfer_views
     from .people.transfer_api import blp as transfer_api
     from .notifications.api import blp as notifications_api
+    from .notifications import setup as notifications_setup
     from .places.api import blp as places_api
     from .points import cli as points_cli
     from .points.api import blp as points_api
@@ -70,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(transfer_views.bp)
     cli.init_app(app)
     service_reactions.init_app(app)
+    notifications_setup.init_app(app)  # channels, outbox and group-robot pages, to-do items, reactions
     points_cli.init_app(app)
 
     @app.get("/healthz")

@@ -51,6 +51,47 @@ def _deliver() -> int:
     return sent
 
 
+def _delivery_loop(app: Flask, wake: threading.Event) -> None:
+    """Embedded mode's sender: deliver, sleep until the next retry is due or a commit wakes it, repeat."""
+    from .extensions import db
+    from .notifications.service import seconds_until_due
+
+    while True:
+        wake.clear()
+        with app.app_context():
+            try:
+                _deliver()
+                wait = seconds_until_due()
+            except Exception:  # a broken sender must not end the loop
+                app.logger.exception("in-process delivery failed")
+                db.session.rollback()
+                wait = 60.0
+        wake.wait(timeout=None if wait is None else min(max(wait, 1.0), 60.0))
+
+
+def deliver_soon(app: Flask) -> None:
+    """New messages were committed: send them now rather than at the next beat.
+
+    With Celery a delivery task is queued (rows are locked, so concurrent
+    tasks never send one twice). Without it one thread per process delivers,
+    then waits for the next retry or the next wake-up, so a laptop
+    installation with a channel configured delivers too;
+    ``NOTIFY_IN_BACKGROUND=0`` turns the thread off (tests call
+    ``deliver_pending`` themselves).
+    """
+    if app.config.get("REDIS_URL"):
+        app.extensions["celery"].send_task(DELIVER)
+        return
+    if not app.config.get("NOTIFY_IN_BACKGROUND"):
+        return
+    with app.extensions["delivery_lock"]:
+        wake = app.extensions.get("delivery_wake")
+        if wake is None:
+            wake = app.extensions["delivery_wake"] = threading.Event()
+            threading.Thread(target=_delivery_loop, args=(app, wake), name="outbox-delivery", daemon=True).start()
+    wake.set()
+
+
 def _overdue() -> int:
     from .extensions import db
     from .service_requests.service import flag_overdue
@@ -92,6 +133,7 @@ def init_app(app: Flask) -> Celery:
                            (CALLOUT_WAVES, _callout_waves)):
         celery.task(name=name)(function)
     app.extensions["celery"] = celery
+    app.extensions["delivery_lock"] = threading.Lock()
     return celery
 
 
