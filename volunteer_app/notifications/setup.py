@@ -38,7 +38,7 @@ def notifications_todo(user: User) -> list[TodoItem]:
     items = []
     if user.role == Role.admin and not configured_channels():
         items.append(TodoItem("no-channels", 1, gettext(
-            "No SMS, 企业微信 or e-mail sender is configured: messages stay in the inbox."),
+            "No SMS, WeCom or e-mail sender is configured: messages stay in the inbox."),
             url_for("notify_pages.outbox")))
     failed = db.session.scalar(select(func.count()).select_from(undelivered(current_scope()).subquery()))
     items.append(TodoItem("undelivered", failed, ngettext(
@@ -76,5 +76,5 @@ def init_app(app: Flask) -> None:
     register_provider(app, notifications_todo)
     register_nav(app, "notify_pages.outbox", _l("Outgoing messages"), STAFF, order=91,
                  active_prefix="notify_pages.outbox")
-    register_nav(app, "notify_pages.group_webhooks", _l("企业微信 groups"), STAFF, order=92,
+    register_nav(app, "notify_pages.group_webhooks", _l("WeCom groups"), STAFF, order=92,
                  active_prefix="notify_pages.group_webhook")

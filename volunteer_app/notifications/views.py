@@ -19,7 +19,7 @@ from .api import OutboxQuery, WebhookSchema
 
 bp = Blueprint("notify_pages", __name__)
 
-CHANNEL_LABELS = {"sms": _l("SMS"), "wecom": _l("企业微信"), "email": _l("E-mail"), "inbox": _l("Inbox")}
+CHANNEL_LABELS = {"sms": _l("SMS"), "wecom": _l("WeCom"), "email": _l("E-mail"), "inbox": _l("Inbox")}
 STATUS_LABELS = {"pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed"), "inbox": _l("Inbox only")}
 
 
