@@ -80,7 +80,10 @@ def deliver_soon(app: Flask) -> None:
     ``deliver_pending`` themselves).
     """
     if app.config.get("REDIS_URL"):
-        app.extensions["celery"].send_task(DELIVER)
+        try:
+            app.extensions["celery"].send_task(DELIVER)
+        except Exception:  # the change is committed; the next beat delivers it
+            app.logger.exception("could not queue a delivery run")
         return
     if not app.config.get("NOTIFY_IN_BACKGROUND"):
         return

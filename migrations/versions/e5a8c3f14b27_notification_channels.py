@@ -63,7 +63,7 @@ def upgrade():
             batch_op.alter_column(name, server_default=None)
 
     with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('notify_channels', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('notify_channels', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('email', sa.String(length=254), nullable=True))
 
 

@@ -152,5 +152,6 @@ def make_person(make_volunteer, make_user):
     """A volunteer with a login, a phone and (optionally) their own choice of channels."""
     def make(grid=None, phone=None, chosen=None, **fields):
         volunteer = make_volunteer(grid=grid, phone=phone)
-        return make_user(role=Role.volunteer, volunteer_id=volunteer.id, notify_channels=chosen, **fields)
+        return make_user(role=Role.volunteer, volunteer_id=volunteer.id,
+                         notify_channels=None if chosen is None else ",".join(chosen), **fields)
     return make

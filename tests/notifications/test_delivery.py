@@ -96,7 +96,7 @@ def test_each_person_chooses_their_channels_on_the_profile(tencent, channels, ma
     assert person.notify_channels is None  # e-mail without an address is refused
     post(client, "/me/channels", {"channels": ["email"], "email": "zhang@example.cn"}, "/me")
     db.session.refresh(person)
-    assert (person.notify_channels, person.email) == (["email"], "zhang@example.cn")
+    assert (person.notify_channels, person.email) == ("email", "zhang@example.cn")
     api = api_as(person)
     assert api.get("/me/notify-channels").json == {"channels": ["email"], "email": "zhang@example.cn",
                                                    "configured": ["sms"]}

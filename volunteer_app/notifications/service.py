@@ -145,7 +145,9 @@ def phone_of(user: User) -> str | None:
 
 
 def chosen_channels(user: User) -> tuple[str, ...]:
-    return tuple(user.notify_channels) if user.notify_channels is not None else DEFAULT_CHOICE
+    if user.notify_channels is None:
+        return DEFAULT_CHOICE
+    return tuple(name for name in user.notify_channels.split(",") if name)
 
 
 def channels_for(user: User, message: OutboxMessage) -> list[tuple[Channel, str]]:
@@ -298,7 +300,7 @@ def choose_channels(user: User, channels: list[str], email: str | None) -> None:
     """The person's own choice; e-mail needs an address to go to."""
     if "email" in channels and not (email or "").strip():
         raise InvalidInput("Give an e-mail address to get messages by e-mail", {"email": ["required for e-mail"]})
-    user.notify_channels = [name for name in CHOOSABLE if name in channels]
+    user.notify_channels = ",".join(name for name in CHOOSABLE if name in channels)
     user.email = (email or "").strip() or None
     db.session.flush()
 
