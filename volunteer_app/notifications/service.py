@@ -164,12 +164,12 @@ def channels_for(user: User, message: OutboxMessage) -> list[tuple[Channel, str]
     return pairs
 
 
-def route(message: OutboxMessage, user: User | None) -> list[OutboxMessage]:
+def route(message: OutboxMessage, user: User | None) -> None:
     """Turn an unrouted row into one row per channel (the row itself becomes the first)."""
     pairs = channels_for(user, message) if user is not None else []
     if not pairs:
         message.status = "inbox"
-        return []
+        return
     community_id, grid_id = place_of(user)
     rows = [message]
     for channel, address in pairs[1:]:
@@ -179,7 +179,6 @@ def route(message: OutboxMessage, user: User | None) -> list[OutboxMessage]:
         rows.append(copy)
     for row, (channel, address) in zip(rows, pairs):
         row.channel, row.recipient, row.community_id, row.grid_id = channel.name, address, community_id, grid_id
-    return rows
 
 
 # --- delivery ----------------------------------------------------------------------------------
