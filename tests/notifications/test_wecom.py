@@ -110,3 +110,22 @@ def test_coordinators_set_the_robots_of_their_own_scope_only(wecom, make_grid, m
     assert mine.status_code == 201
     assert own.patch(f"/group-webhooks/{created.json['id']}", json={"label": "永安志愿者群"}).json["label"] == \
         "永安志愿者群"
+
+
+def test_the_group_robot_page_adds_shows_masked_and_removes(wecom, make_grid, make_user, app_ctx):
+    from tests.support.pages import logged_in, post, text_of
+
+    grid = make_grid()
+    make_user(communities=[grid.community], username="coord")
+    client = logged_in(app_ctx, "coord")
+    refused = post(client, "/group-webhooks", {"community_id": grid.community_id, "url": "https://example.cn/x"},
+                   "/group-webhooks")
+    assert refused.status_code == 422 and db.session.query(GroupWebhook).count() == 0
+    added = post(client, "/group-webhooks", {"community_id": grid.community_id, "grid_id": grid.id,
+                                             "url": wecom.prefix + "good-key", "label": "一网格群"}, "/group-webhooks")
+    assert added.status_code == 302
+    page = text_of(client.get("/group-webhooks"))
+    assert "一网格群" in page and "good-key" not in page and "key=…-key" in page
+    hook = db.session.query(GroupWebhook).one()
+    assert post(client, f"/group-webhooks/{hook.id}/delete", {}, "/group-webhooks").status_code == 302
+    assert db.session.query(GroupWebhook).count() == 0
