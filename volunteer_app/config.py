@@ -3,6 +3,7 @@
 The embedded default is a SQLite file in the instance folder; a city
 deployment only changes ``DATABASE_URL`` and ``REDIS_URL``.
 """
+import json
 import os
 import secrets
 from pathlib import Path
@@ -38,6 +39,41 @@ def instance_secret_key(instance_path: str) -> str:
     return key
 
 
+def env_list(name: str) -> list[str]:
+    """A comma-separated list, e.g. ``NOTIFY_CHANNELS=sms,wecom``."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def notification_settings() -> dict:
+    """The outside channels (see the README and docs/deploy.md); none is on unless ``NOTIFY_CHANNELS`` names it."""
+    env = os.environ.get
+    return {
+        "NOTIFY_CHANNELS": env_list("NOTIFY_CHANNELS"),
+        "NOTIFY_MAX_ATTEMPTS": int(env("NOTIFY_MAX_ATTEMPTS", "6")),
+        "NOTIFY_RETRY_BASE_S": int(env("NOTIFY_RETRY_BASE_S", "60")),
+        "NOTIFY_HTTP_TIMEOUT_S": float(env("NOTIFY_HTTP_TIMEOUT_S", "10")),
+        "NOTIFY_IN_BACKGROUND": env_bool("NOTIFY_IN_BACKGROUND", True),
+        "PUBLIC_BASE_URL": env("PUBLIC_BASE_URL", ""),
+        "WECOM_WEBHOOK_PREFIX": env("WECOM_WEBHOOK_PREFIX", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key="),
+        "WECOM_PER_MINUTE": int(env("WECOM_PER_MINUTE", "20")),
+        "TENCENT_SMS_SECRET_ID": env("TENCENT_SMS_SECRET_ID"),
+        "TENCENT_SMS_SECRET_KEY": env("TENCENT_SMS_SECRET_KEY"),
+        "TENCENT_SMS_SDK_APP_ID": env("TENCENT_SMS_SDK_APP_ID"),
+        "TENCENT_SMS_SIGN_NAME": env("TENCENT_SMS_SIGN_NAME"),
+        "TENCENT_SMS_REGION": env("TENCENT_SMS_REGION", "ap-guangzhou"),
+        "TENCENT_SMS_ENDPOINT": env("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+        "SMS_TEMPLATES": json.loads(env("SMS_TEMPLATES") or "{}"),
+        "SMS_PER_MINUTE": int(env("SMS_PER_MINUTE", "1")),
+        "SMS_PER_DAY": int(env("SMS_PER_DAY", "10")),
+        "SMTP_HOST": env("SMTP_HOST"),
+        "SMTP_PORT": int(env("SMTP_PORT", "587")),
+        "SMTP_USER": env("SMTP_USER"),
+        "SMTP_PASSWORD": env("SMTP_PASSWORD"),
+        "SMTP_FROM": env("SMTP_FROM"),
+        "SMTP_STARTTLS": env_bool("SMTP_STARTTLS", True),
+    }
+
+
 def settings_from_env(instance_path: str) -> dict:
     default_db = "sqlite:///" + str(Path(instance_path) / "jiamenkou.db")
     redis_url = os.environ.get("REDIS_URL") or None
@@ -61,6 +97,7 @@ def settings_from_env(instance_path: str) -> dict:
         "CALLOUT_RADIUS_M": int(os.environ.get("CALLOUT_RADIUS_M", "3000")),
         "CALLOUT_WAVE_MINUTES": int(os.environ.get("CALLOUT_WAVE_MINUTES", "10")),
         "CALLOUT_INVITES_PER_PLACE": int(os.environ.get("CALLOUT_INVITES_PER_PLACE", "3")),
+        **notification_settings(),
     }
 
 
@@ -84,7 +121,6 @@ class BaseConfig:
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
     LANGUAGES = {"zh_CN": "中文", "en": "English"}
     ROSTER_JOB_GRACE_S = 120  # after time limit + this, a job with no result is marked failed
-    NOTIFY_CHANNELS: list[str] = []  # outside senders, e.g. ["sms"]; the outbox table always keeps a copy
     MAX_CONTENT_LENGTH = 8 * 1024 * 1024
     RATELIMIT_HEADERS_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

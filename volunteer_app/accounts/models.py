@@ -31,6 +31,10 @@ class User(UserMixin, Audited, VersionedMixin, db.Model):
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL", use_alter=True))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL", use_alter=True))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The outside channels this person wants messages on, comma-separated ("sms,wecom,email"; "" for the inbox
+    # only); None: not chosen yet. Text, not JSON: PostgreSQL cannot compare JSON, and users are selected DISTINCT.
+    notify_channels: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))  # for the email channel (partners, work units)
 
     scopes: Mapped[list["CoordinatorScope"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"

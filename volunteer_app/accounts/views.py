@@ -127,6 +127,23 @@ def ranking_consent():
     return redirect(url_for("views.profile"))
 
 
+@bp.post("/me/channels")
+@login_required
+def notify_channels():
+    """The person's own choice of channels (短信 / 企业微信 / e-mail); the inbox always keeps a copy."""
+    from ..notifications import service as notifications
+    from ..notifications.api import ChannelsSchema
+
+    data = {"channels": request.form.getlist("channels"), "email": request.form.get("email", "").strip() or None}
+    problems = save(ChannelsSchema(), data, lambda loaded: notifications.choose_channels(
+        current_user, loaded["channels"], loaded["email"]))[1]
+    if problems is not None:
+        flash(_("Not saved: to get messages by e-mail, give a valid e-mail address."), "error")
+    else:
+        flash(_("Your choice of channels is saved."), "success")
+    return redirect(url_for("views.profile", _anchor="channels"))
+
+
 @bp.get("/me")
 @login_required
 def profile():
@@ -141,5 +158,9 @@ def profile():
     report = volunteer.party_report if volunteer is not None else None
     progress = people.yearly_progress(report) if report is not None else None
     stations = names_by_id(Station, [p.station_id for p in report.claimed_posts]) if report is not None else {}
+    from ..notifications import service as notifications
+
     return render_template("profile.html", volunteer=volunteer, resident=resident, places=places_by_id,
-                           report=report, progress=progress, stations=stations)
+                           report=report, progress=progress, stations=stations,
+                           configured=[c.name for c in notifications.configured_channels()],
+                           chosen=notifications.chosen_channels(current_user))

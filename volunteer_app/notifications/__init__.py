@@ -6,7 +6,8 @@ def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
     from .. import jobs
-    from . import api, service
+    from . import api, sender, service, setup
 
     register_api(app, api.blp)
-    jobs.register(app, jobs.JobKind("notifications.deliver", service.deliver_pending, every_s=60))
+    jobs.register(app, jobs.JobKind(sender.DELIVER_JOB, service.deliver_pending, every_s=60))
+    setup.init_app(app)  # channels, outbox and group-robot pages, to-do items, reactions

@@ -1,14 +1,19 @@
-"""The in-app inbox over the API."""
+"""The in-app inbox, each person's channels, the group robots and the outbox over the API."""
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..resources import PageArgs, commit, page_schema, paginate
+from ..accounts.auth import require_role
+from ..accounts.models import Role
+from ..accounts.scoping import current_scope
+from ..resources import ID_IN_URL, PageArgs, commit, page_schema, paginate
 from ..validation import Id
-from . import service
+from . import service, webhooks
 
-blp = Blueprint("notifications", __name__, description="In-app inbox")
+STAFF = (Role.admin, Role.coordinator)
+
+blp = Blueprint("notifications", __name__, description="Inbox, channels, group robots and the outbox")
 
 
 class NotificationSchema(Schema):
@@ -51,3 +56,125 @@ class MarkRead(MethodView):
         marked = service.mark_read(current_user, data["ids"])
         commit()
         return {"marked": marked}
+
+
+# --- outside channels ----------------------------------------------------------------------
+
+class ChannelsSchema(Schema):
+    channels = fields.List(fields.String(validate=validate.OneOf(service.CHOOSABLE)), required=True,
+                           validate=validate.Length(max=len(service.CHOOSABLE)))
+    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+
+
+class ChannelsOut(ChannelsSchema):
+    configured = fields.List(fields.String())
+
+
+@blp.route("/me/notify-channels")
+class MyChannels(MethodView):
+    @blp.response(200, ChannelsOut)
+    def get(self):
+        """The outside channels you get messages on (the inbox always has them too)"""
+        return {"channels": list(service.chosen_channels(current_user)), "email": current_user.email,
+                "configured": [c.name for c in service.configured_channels()]}
+
+    @blp.arguments(ChannelsSchema)
+    @blp.response(200, ChannelsOut)
+    def put(self, data):
+        """Choose your channels: sms, wecom (your grid's work group), email; [] keeps messages in the inbox"""
+        service.choose_channels(current_user, data["channels"], data["email"])
+        commit()
+        return self.get()
+
+
+class WebhookSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    community_id = Id(required=True)
+    grid_id = Id(allow_none=True, load_default=None)
+    url = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=300))
+    masked_url = fields.Function(lambda hook: webhooks.masked_url(hook.url), dump_only=True)
+    label = fields.String(load_default="", validate=validate.Length(max=64))
+    broken_at = fields.DateTime(dump_only=True, allow_none=True)
+    last_error = fields.String(dump_only=True)
+
+
+class WebhookPatch(Schema):
+    url = fields.String(validate=validate.Length(min=1, max=300))
+    label = fields.String(validate=validate.Length(max=64))
+
+
+@blp.route("/group-webhooks")
+class GroupWebhooks(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, page_schema(WebhookSchema))
+    def get(self, args):
+        """The 企业微信 group robots of your communities and grids"""
+        require_role(*STAFF)
+        return paginate(webhooks.in_scope(), args["page"], args["per_page"])
+
+    @blp.arguments(WebhookSchema)
+    @blp.response(201, WebhookSchema)
+    def post(self, data):
+        """Add the group robot of a community (no grid) or of one grid"""
+        require_role(*STAFF)
+        hook = webhooks.create(data["community_id"], data["grid_id"], data["url"], data["label"])
+        commit()
+        return hook
+
+
+@blp.route(f"/group-webhooks/<{ID_IN_URL}:webhook_id>")
+class GroupWebhookItem(MethodView):
+    @blp.arguments(WebhookPatch)
+    @blp.response(200, WebhookSchema)
+    def patch(self, data, webhook_id):
+        """Change a group robot's URL (clears its invalid-key flag) or label"""
+        require_role(*STAFF)
+        hook = webhooks.update(webhooks.get(webhook_id), data)
+        commit()
+        return hook
+
+    @blp.response(204)
+    def delete(self, webhook_id):
+        require_role(*STAFF)
+        webhooks.delete(webhooks.get(webhook_id))
+        commit()
+
+
+class OutboxSchema(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    kind = fields.String()
+    subject = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class OutboxQuery(PageArgs):
+    status = fields.String(validate=validate.OneOf(("pending", "sent", "failed", "inbox", "undelivered")))
+
+
+@blp.route("/outbox")
+class Outbox(MethodView):
+    @blp.arguments(OutboxQuery, location="query")
+    @blp.response(200, page_schema(OutboxSchema))
+    def get(self, args):
+        """Messages to outside channels in your scope, newest first: channel, attempts, last error, delivered time;
+        ``status=undelivered``: failed ones the person got no other way"""
+        require_role(*STAFF)
+        return paginate(service.outbox_in_scope(current_scope(), args.get("status")), args["page"], args["per_page"])
+
+
+@blp.route(f"/outbox/<{ID_IN_URL}:message_id>/retry")
+class OutboxRetry(MethodView):
+    @blp.response(200, OutboxSchema)
+    def post(self, message_id):
+        """Try a failed message again from its first attempt (after fixing a number or a webhook)"""
+        require_role(*STAFF)
+        message = service.get_message(current_scope(), message_id)
+        service.retry(message)
+        commit()
+        return message

@@ -1,11 +1,11 @@
-"""In-app inbox and the outbox of messages for outside channels (SMS, WeChat …)."""
+"""In-app inbox, the outbox of messages for outside channels (SMS, 企业微信, email), and group webhooks."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import TimestampMixin, utcnow
 
 
 class Notification(db.Model):
@@ -22,18 +22,54 @@ class Notification(db.Model):
 
 
 class OutboxMessage(db.Model):
-    """A message waiting for (or sent by) an outside channel; nothing is lost without a sender."""
+    """One message for one channel and recipient; nothing is lost without a sender.
+
+    ``notify`` writes a row on channel ``outbox`` (not yet routed) per person;
+    delivery routes it to the channels that person gets, one row each, so a
+    rate limit or failure of one channel never holds back another.
+    ``status``: pending | sent | failed | inbox (routed to no outside channel: the inbox copy is all).
+    """
 
     __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),
+                      Index("ix_outbox_recipient_sent", "channel", "recipient", "delivered_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16), default="outbox", index=True)
     user_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    recipient: Mapped[str] = mapped_column(String(64), default="")
+    notification_id: Mapped[int | None] = mapped_column(ForeignKey("notifications.id", ondelete="SET NULL"),
+                                                        index=True)
+    # Where the message belongs, for the coordinators' to-do list of failures (group messages and routed rows).
+    community_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    recipient: Mapped[str] = mapped_column(String(254), default="")  # phone, e-mail, webhook id, username
+    kind: Mapped[str] = mapped_column(String(24), default="")
     subject: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)  # pending | sent | failed
+    link: Mapped[str] = mapped_column(String(200), default="")
+    params: Mapped[list] = mapped_column(JSON, default=list)  # SMS template parameters
+    status: Mapped[str] = mapped_column(String(8), default="pending", index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(300), default="")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GroupWebhook(TimestampMixin, db.Model):
+    """The 企业微信 group robot of a community (``grid_id`` empty) or of one of its grids.
+
+    The URL holds the robot's key, a secret: the API shows only its end.
+    ``broken_at`` is set when WeCom says the key is invalid; saving a new URL clears it.
+    """
+
+    __tablename__ = "group_webhooks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(300))
+    label: Mapped[str] = mapped_column(String(64), default="")
+    broken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str] = mapped_column(String(200), default="")

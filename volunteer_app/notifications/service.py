@@ -1,26 +1,62 @@
-"""Notify users: an inbox row for each, and a message for every configured channel.
+"""Notify users: an inbox row for each, and outbox messages that channels deliver with retries.
 
-A channel is anything with ``name`` and ``deliver(message)``; SMS or WeChat
-senders plug in through ``register_channel``. The outbox table is always
-written first, so a message survives a sender that is down or not configured.
+A channel is anything with ``name``, ``address(user, message)`` (where this
+person is reached on it, or None) and ``deliver(message, user)``; the SMS,
+企业微信 and e-mail senders plug in through ``register_channel`` and the
+setting ``NOTIFY_CHANNELS`` turns them on. The outbox table is always written
+first, so a message survives a sender that is down or not configured.
+
+``notify`` writes one unrouted row (channel ``outbox``) per person; delivery
+routes it to that person's channels, one row each (so a rate limit on one
+never holds back another), then sends the rows that are due. A failure is
+retried with exponential backoff; after ``NOTIFY_MAX_ATTEMPTS`` the row is
+failed and shows on the coordinators' to-do list unless the person got the
+message some other way.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Role, User
+from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models_base import utcnow
-from .models import Notification, OutboxMessage
+from .models import GroupWebhook, Notification, OutboxMessage
+
+UNROUTED = "outbox"
+#: Channels a person chooses on their profile; any other registered channel reaches everyone.
+CHOOSABLE = ("sms", "wecom", "email")
+#: What a person gets before choosing: the group robot posts in a shared group, so it is opt-in.
+DEFAULT_CHOICE = ("sms", "email")
+#: Kinds that go by SMS whatever the person chose, when SMS is configured.
+URGENT_KINDS = frozenset({"callout"})
+RETRY_CAP = timedelta(hours=6)
 
 
 class Channel(Protocol):
     name: str
 
-    def deliver(self, message: OutboxMessage, user: User) -> None:
-        """Send the message; raise to leave it pending for a retry."""
+    def address(self, user: User, message: OutboxMessage) -> str | None:
+        """Where ``user`` gets ``message`` on this channel, or None when they cannot."""
+
+    def deliver(self, message: OutboxMessage, user: User | None) -> None:
+        """Send the message; raise ``RetryLater``, ``Undeliverable`` or any error to leave it for a retry."""
+
+
+class RetryLater(Exception):
+    """A rate limit: the message waits ``seconds`` without counting as a failed attempt."""
+
+    def __init__(self, reason: str, seconds: float):
+        super().__init__(reason)
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """Retrying cannot help (a wrong number, a revoked webhook key): the row fails now."""
 
 
 _channels: dict[str, Channel] = {}
@@ -30,12 +66,20 @@ def register_channel(channel: Channel) -> None:
     _channels[channel.name] = channel
 
 
+def configured_channels() -> list[Channel]:
+    """The registered channels ``NOTIFY_CHANNELS`` names whose own settings are complete, in that order."""
+    chosen = [_channels[name] for name in current_app.config.get("NOTIFY_CHANNELS", []) if name in _channels]
+    return [c for c in chosen if not getattr(c, "missing_settings", lambda _config: [])(current_app.config)]
+
+
 @dataclass
 class Note:
     kind: str
     title: str
     body: str = ""
     link: str = ""
+    #: The SMS template's parameters, in its order (SMS in China sends approved templates only); default: the title.
+    params: list[str] = field(default_factory=list)
 
 
 def notify(users: list[User], note: Note, dedupe: str | None = None) -> list[Notification]:
@@ -45,38 +89,229 @@ def notify(users: list[User], note: Note, dedupe: str | None = None) -> list[Not
         key = f"{dedupe}:{user.id}" if dedupe else None
         if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
             continue
-        rows.append(Notification(user_id=user.id, kind=note.kind, title=note.title, body=note.body, link=note.link))
-        db.session.add(OutboxMessage(user_id=user.id, recipient=user.username, subject=note.title, body=note.body,
-                                     dedupe_key=key))
-    db.session.add_all(rows)
+        row = Notification(user_id=user.id, kind=note.kind, title=note.title, body=note.body, link=note.link)
+        db.session.add(row)
+        db.session.flush()
+        rows.append(row)
+        db.session.add(OutboxMessage(user_id=user.id, notification_id=row.id, recipient=user.username,
+                                     kind=note.kind, subject=note.title, body=note.body, link=note.link,
+                                     params=list(note.params), dedupe_key=key))
     db.session.flush()
     return rows
 
 
+def webhook_for(community_id: int, grid_id: int | None = None) -> GroupWebhook | None:
+    """The grid's group robot if it has one, else the community's."""
+    candidates = db.session.scalars(select(GroupWebhook).where(
+        GroupWebhook.community_id == community_id,
+        or_(GroupWebhook.grid_id.is_(None), GroupWebhook.grid_id == grid_id))).all()
+    return min(candidates, key=lambda hook: hook.grid_id is None, default=None)
+
+
+def post_to_group(community_id: int, grid_id: int | None, note: Note) -> OutboxMessage | None:
+    """Queue a message to the 企业微信 group of a grid (or its community); None when there is no group robot."""
+    hook = webhook_for(community_id, grid_id)
+    if hook is None:
+        return None
+    message = OutboxMessage(channel="wecom", recipient=str(hook.id), community_id=community_id, grid_id=grid_id,
+                            kind=note.kind, subject=note.title, body=note.body, link=note.link,
+                            params=list(note.params))
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+def place_of(user: User) -> tuple[int | None, int | None]:
+    """The community and grid of the person's volunteer or resident record."""
+    from ..people.models import Resident, Volunteer
+
+    for model, record_id in ((Volunteer, user.volunteer_id), (Resident, user.resident_id)):
+        record = db.session.get(model, record_id) if record_id else None
+        if record is not None:
+            return record.community_id, record.grid_id
+    return None, None
+
+
+def phone_of(user: User) -> str | None:
+    from ..people.models import Resident, Volunteer
+
+    for model, record_id in ((Volunteer, user.volunteer_id), (Resident, user.resident_id)):
+        record = db.session.get(model, record_id) if record_id else None
+        if record is not None and record.phone:
+            return record.phone
+    return None
+
+
+def chosen_channels(user: User) -> tuple[str, ...]:
+    if user.notify_channels is None:
+        return DEFAULT_CHOICE
+    return tuple(name for name in user.notify_channels.split(",") if name)
+
+
+def channels_for(user: User, message: OutboxMessage) -> list[tuple[Channel, str]]:
+    """(channel, address) pairs this message goes to: the person's choice, and SMS for urgent kinds."""
+    chosen = chosen_channels(user)
+    pairs = []
+    for channel in configured_channels():
+        wanted = channel.name not in CHOOSABLE or channel.name in chosen or (
+            channel.name == "sms" and message.kind in URGENT_KINDS)
+        locate = getattr(channel, "address", None)  # a channel without addresses reaches everyone by username
+        address = (locate(user, message) if locate else user.username) if wanted else None
+        if address:
+            pairs.append((channel, address))
+    return pairs
+
+
+def route(message: OutboxMessage, user: User | None) -> None:
+    """Turn an unrouted row into one row per channel (the row itself becomes the first)."""
+    pairs = channels_for(user, message) if user is not None else []
+    if not pairs:
+        message.status = "inbox"
+        return
+    community_id, grid_id = place_of(user)
+    rows = [message]
+    for channel, address in pairs[1:]:
+        copy = OutboxMessage(user_id=message.user_id, notification_id=message.notification_id, kind=message.kind,
+                             subject=message.subject, body=message.body, link=message.link, params=message.params)
+        db.session.add(copy)
+        rows.append(copy)
+    for row, (channel, address) in zip(rows, pairs):
+        row.channel, row.recipient, row.community_id, row.grid_id = channel.name, address, community_id, grid_id
+
+
+# --- delivery ----------------------------------------------------------------------------------
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive values (stored in UTC)."""
+    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: base, 2×base, 4×base …, at most six hours."""
+    base = timedelta(seconds=current_app.config.get("NOTIFY_RETRY_BASE_S", 60))
+    return min(base * 2 ** (attempts - 1), RETRY_CAP)
+
+
+def _due(now: datetime):
+    statement = select(OutboxMessage).where(
+        OutboxMessage.status == "pending",
+        or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now))
+    if db.engine.dialect.name == "postgresql":  # two workers never send the same row
+        statement = statement.with_for_update(skip_locked=True)
+    return statement
+
+
 def deliver_pending(limit: int = 200) -> int:
-    """Hand pending outbox messages to the configured channels (run by a periodic job)."""
-    names = current_app.config.get("NOTIFY_CHANNELS", [])
-    channels = [_channels[n] for n in names if n in _channels]
+    """Route new messages and send those due through their channels; answers how many were sent."""
+    channels = {channel.name: channel for channel in configured_channels()}
     if not channels:
         return 0
+    now = utcnow()
+    unrouted = db.session.scalars(_due(now).where(OutboxMessage.channel == UNROUTED)
+                                  .order_by(OutboxMessage.id).limit(limit)).all()
+    for message in unrouted:
+        route(message, db.session.get(User, message.user_id) if message.user_id else None)
+    db.session.flush()
     sent = 0
-    pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")
-                                 .order_by(OutboxMessage.id).limit(limit)).all()
-    for message in pending:
+    due = db.session.scalars(_due(now).where(OutboxMessage.channel.in_(list(channels)))
+                             .order_by(OutboxMessage.id).limit(limit)).all()
+    for message in due:
         user = db.session.get(User, message.user_id) if message.user_id else None
-        message.attempts += 1
-        try:
-            for channel in channels:
-                channel.deliver(message, user)
-        except Exception as exc:  # a sender's failure must not lose the message
-            current_app.logger.warning("delivery of message %s failed: %s", message.id, exc)
-            message.status = "failed" if message.attempts >= 5 else "pending"
-            continue
-        message.status, message.sent_at, message.channel = "sent", utcnow(), ",".join(c.name for c in channels)
-        sent += 1
+        sent += attempt(channels[message.channel], message, user)
     db.session.flush()
     return sent
 
+
+def attempt(channel: Channel, message: OutboxMessage, user: User | None) -> int:
+    """One try of one row; answers 1 when it was delivered."""
+    try:
+        channel.deliver(message, user)
+    except RetryLater as later:
+        message.next_attempt_at = utcnow() + timedelta(seconds=later.seconds)
+        message.last_error = str(later)[:300]
+        return 0
+    except Undeliverable as exc:
+        message.attempts += 1
+        message.status, message.last_error, message.next_attempt_at = "failed", str(exc)[:300], None
+        return 0
+    except Exception as exc:  # a sender's failure must not lose the message
+        current_app.logger.warning("delivery of message %s by %s failed: %s", message.id, channel.name, exc)
+        message.attempts += 1
+        message.last_error = f"{exc.__class__.__name__}: {exc}"[:300]
+        if message.attempts >= current_app.config.get("NOTIFY_MAX_ATTEMPTS", 6):
+            message.status, message.next_attempt_at = "failed", None
+        else:
+            message.next_attempt_at = utcnow() + backoff(message.attempts)
+        return 0
+    message.attempts += 1
+    message.status, message.delivered_at, message.last_error, message.next_attempt_at = "sent", utcnow(), "", None
+    return 1
+
+
+def sent_since(channel: str, recipient: str, since: datetime) -> list[datetime]:
+    """When this recipient was last sent messages on ``channel`` (the rate limits count these), oldest first."""
+    return [as_utc(at) for at in db.session.scalars(select(OutboxMessage.delivered_at).where(
+        OutboxMessage.channel == channel, OutboxMessage.recipient == recipient,
+        OutboxMessage.status == "sent", OutboxMessage.delivered_at >= since).order_by(OutboxMessage.delivered_at))]
+
+
+def seconds_until_due() -> float | None:
+    """How long until the next message a configured channel can send is due (0: now); None when none waits."""
+    names = [UNROUTED, *(channel.name for channel in configured_channels())]
+    row = db.session.execute(select(OutboxMessage.next_attempt_at).where(
+        OutboxMessage.status == "pending", OutboxMessage.channel.in_(names))
+        .order_by(OutboxMessage.next_attempt_at.is_not(None), OutboxMessage.next_attempt_at).limit(1)).first()
+    if row is None:
+        return None
+    return max((as_utc(row[0]) - utcnow()).total_seconds(), 0.0) if row[0] is not None else 0.0
+
+
+def undelivered(scope):
+    """Failed rows the person did not get any other way (no sibling sent, inbox copy unread), inside ``scope``."""
+    sibling = aliased(OutboxMessage)
+    return select(OutboxMessage).where(
+        OutboxMessage.status == "failed", scope.clause(OutboxMessage),
+        ~exists().where(sibling.notification_id == OutboxMessage.notification_id, sibling.status == "sent"),
+        ~exists().where(and_(Notification.id == OutboxMessage.notification_id, Notification.read_at.is_not(None))),
+    )
+
+
+def outbox_in_scope(scope, status: str | None = None):
+    """Routed and group messages inside ``scope``, newest first; ``undelivered``: see :func:`undelivered`."""
+    if status == "undelivered":
+        return undelivered(scope).order_by(OutboxMessage.id.desc())
+    statement = select(OutboxMessage).where(OutboxMessage.channel != UNROUTED, scope.clause(OutboxMessage))
+    if status:
+        statement = statement.where(OutboxMessage.status == status)
+    return statement.order_by(OutboxMessage.id.desc())
+
+
+def get_message(scope, message_id: int) -> OutboxMessage:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.channel == UNROUTED or not scope.allows(message.community_id, message.grid_id):
+        raise NotFound("message not found")
+    return message
+
+
+def choose_channels(user: User, channels: list[str], email: str | None) -> None:
+    """The person's own choice; e-mail needs an address to go to."""
+    if "email" in channels and not (email or "").strip():
+        raise InvalidInput("Give an e-mail address to get messages by e-mail", {"email": ["required for e-mail"]})
+    user.notify_channels = ",".join(name for name in CHOOSABLE if name in channels)
+    user.email = (email or "").strip() or None
+    db.session.flush()
+
+
+def retry(message: OutboxMessage) -> None:
+    """A coordinator's "try again" (after fixing a number or a webhook): a fresh row of attempts."""
+    if message.status != "failed":
+        raise Conflict("Only a failed message can be sent again", {"status": [message.status]})
+    message.status, message.attempts, message.next_attempt_at, message.last_error = "pending", 0, None, ""
+
+
+# --- who is told ----------------------------------------------------------------------------
 
 def users_of_volunteers(volunteer_ids) -> list[User]:
     if not volunteer_ids:

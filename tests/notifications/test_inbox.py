@@ -1,5 +1,6 @@
 """The inbox, and the outbox that keeps messages until a channel has sent them."""
 from volunteer_app.extensions import db
+from volunteer_app.models_base import utcnow
 from volunteer_app.notifications import service
 from volunteer_app.notifications.models import OutboxMessage
 
@@ -29,9 +30,14 @@ def test_outbox_keeps_messages_until_a_channel_delivers(app_ctx, make_user, monk
     assert service.deliver_pending() == 0
     message = db.session.query(OutboxMessage).one()
     assert message.status == "pending" and message.attempts == 1
+    assert message.channel == "recorder" and "SMS gateway down" in message.last_error
+    waited = (service.as_utc(message.next_attempt_at) - utcnow()).total_seconds()
+    assert 50 < waited <= 60  # backs off before the next try
 
     working = Recorder()
     service.register_channel(working)
+    assert service.deliver_pending() == 0  # not due yet
+    message.next_attempt_at = utcnow()
     assert service.deliver_pending() == 1
     assert working.sent == [("vol", "新的值守安排")]
     assert db.session.query(OutboxMessage).one().status == "sent"
