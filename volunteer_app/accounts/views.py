@@ -132,7 +132,7 @@ def ranking_consent():
 def notify_channels():
     """The person's own choice of channels (短信 / 企业微信 / e-mail); the inbox always keeps a copy."""
     from ..notifications import service as notifications
-    from ..notifications.api import ChannelsSchema
+    from ..notifications.schemas import ChannelsSchema
 
     data = {"channels": request.form.getlist("channels"), "email": request.form.get("email", "").strip() or None}
     problems = save(ChannelsSchema(), data, lambda loaded: notifications.choose_channels(

@@ -2,40 +2,20 @@
 from flask.views import MethodView
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
 
 from ..accounts.auth import require_role
 from ..accounts.models import Role
 from ..accounts.scoping import current_scope
 from ..resources import ID_IN_URL, PageArgs, commit, page_schema, paginate
-from ..validation import Id
 from . import service, webhooks
+from .schemas import (
+    ChannelsOut, ChannelsSchema, InboxQuery, NotificationSchema, OutboxQuery, OutboxSchema, ReadIn, ReadOut, WebhookPatch,
+    WebhookSchema,
+)
 
 STAFF = (Role.admin, Role.coordinator)
 
 blp = Blueprint("notifications", __name__, description="Inbox, channels, group robots and the outbox")
-
-
-class NotificationSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    title = fields.String()
-    body = fields.String()
-    link = fields.String()
-    created_at = fields.DateTime()
-    read_at = fields.DateTime(allow_none=True)
-
-
-class InboxQuery(PageArgs):
-    unread = fields.Boolean(load_default=False)
-
-
-class ReadIn(Schema):
-    ids = fields.List(Id(), required=True, validate=validate.Length(min=1, max=500))
-
-
-class ReadOut(Schema):
-    marked = fields.Integer()
 
 
 @blp.route("/notifications")
@@ -60,15 +40,6 @@ class MarkRead(MethodView):
 
 # --- outside channels ----------------------------------------------------------------------
 
-class ChannelsSchema(Schema):
-    channels = fields.List(fields.String(validate=validate.OneOf(service.CHOOSABLE)), required=True,
-                           validate=validate.Length(max=len(service.CHOOSABLE)))
-    email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
-
-
-class ChannelsOut(ChannelsSchema):
-    configured = fields.List(fields.String())
-
 
 @blp.route("/me/notify-channels")
 class MyChannels(MethodView):
@@ -85,22 +56,6 @@ class MyChannels(MethodView):
         service.choose_channels(current_user, data["channels"], data["email"])
         commit()
         return self.get()
-
-
-class WebhookSchema(Schema):
-    id = fields.Integer(dump_only=True)
-    community_id = Id(required=True)
-    grid_id = Id(allow_none=True, load_default=None)
-    url = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=300))
-    masked_url = fields.Function(lambda hook: webhooks.masked_url(hook.url), dump_only=True)
-    label = fields.String(load_default="", validate=validate.Length(max=64))
-    broken_at = fields.DateTime(dump_only=True, allow_none=True)
-    last_error = fields.String(dump_only=True)
-
-
-class WebhookPatch(Schema):
-    url = fields.String(validate=validate.Length(min=1, max=300))
-    label = fields.String(validate=validate.Length(max=64))
 
 
 @blp.route("/group-webhooks")
@@ -138,23 +93,6 @@ class GroupWebhookItem(MethodView):
         require_role(*STAFF)
         webhooks.delete(webhooks.get(webhook_id))
         commit()
-
-
-class OutboxSchema(Schema):
-    id = fields.Integer()
-    channel = fields.String()
-    kind = fields.String()
-    subject = fields.String()
-    status = fields.String()
-    attempts = fields.Integer()
-    last_error = fields.String()
-    next_attempt_at = fields.DateTime(allow_none=True)
-    delivered_at = fields.DateTime(allow_none=True)
-    created_at = fields.DateTime()
-
-
-class OutboxQuery(PageArgs):
-    status = fields.String(validate=validate.OneOf(("pending", "sent", "failed", "inbox", "undelivered")))
 
 
 @blp.route("/outbox")

@@ -1,4 +1,4 @@
-"""Wires the notifications domain into the app: its channels, pages, menu entries, to-do items and reactions."""
+"""Wires the notifications domain into the app: its channels, pages, menu entries and to-do items."""
 from flask import Flask, current_app, has_app_context, url_for
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
@@ -9,7 +9,6 @@ from ..accounts.models import Role, User
 from ..accounts.scoping import current_scope
 from ..extensions import db
 from ..todo import TodoItem, register_provider
-from . import reactions  # noqa: F401  (connects its receivers)
 from .mail import SmtpMail
 from .models import OutboxMessage
 from .sender import deliver_soon
@@ -67,13 +66,16 @@ def _forget_new_messages(session) -> None:
 
 def init_app(app: Flask) -> None:
     from ..views import STAFF, register_nav
-    from .views import bp
+    from .views import bp, unread_count
 
     for channel in CHANNELS:
         register_channel(channel)
     check_settings(app)
     app.register_blueprint(bp)
     register_provider(app, notifications_todo)
+    everyone = {Role.admin, Role.coordinator, Role.volunteer, Role.resident}
+    register_nav(app, "notify_pages.inbox", _l("Inbox"), everyone, order=90, active_prefix="notify_pages.inbox",
+                 badge=unread_count)
     register_nav(app, "notify_pages.outbox", _l("Outgoing messages"), STAFF, order=91,
                  active_prefix="notify_pages.outbox")
     register_nav(app, "notify_pages.group_webhooks", _l("WeCom groups"), STAFF, order=92,

@@ -5,7 +5,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
 
 from ..accounts.scoping import current_scope
 from ..errors import Conflict
@@ -15,7 +16,7 @@ from ..places.models import Community, Grid
 from ..resources import commit, paginate
 from ..views import OPTION_LIMIT, RECORD_ID, load_query, save, staff_required
 from . import service, webhooks
-from .api import OutboxQuery, WebhookSchema
+from .schemas import InboxQuery, OutboxQuery, ReadIn, WebhookSchema
 
 bp = Blueprint("notify_pages", __name__)
 
@@ -104,3 +105,34 @@ def group_webhook_delete(webhook_id: int):
     commit()
     flash(_("Group robot removed."), "success")
     return redirect(url_for("notify_pages.group_webhooks"))
+
+
+# --- everyone's inbox ----------------------------------------------------------------------
+
+def local_link(link: str) -> str | None:
+    """Only links inside this site are followed from a notification."""
+    return link if link.startswith("/") and not link.startswith("//") else None
+
+
+@bp.get("/inbox")
+@login_required
+def inbox():
+    args = load_query(InboxQuery())
+    page = paginate(service.inbox(current_user, args["unread"]), args["page"], args["per_page"])
+    return render_template("notifications/inbox.html", page=page, args=args, local_link=local_link)
+
+
+@bp.post("/inbox/read")
+@login_required
+def inbox_read():
+    data = {"ids": [value for value in request.form.getlist("ids") if value.strip()]}
+    marked, problems = save(ReadIn(), data, lambda loaded: service.mark_read(current_user, loaded["ids"]))
+    if problems is None:
+        flash(_("%(count)s messages marked as read.", count=marked), "success")
+    back = "1" if request.form.get("unread") == "1" else None
+    return redirect(url_for("notify_pages.inbox", unread=back))
+
+
+def unread_count(user) -> int:
+    """The menu's badge beside 消息."""
+    return db.session.scalar(select(func.count()).select_from(service.inbox(user, unread_only=True).subquery()))

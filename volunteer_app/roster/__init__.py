@@ -6,7 +6,7 @@ def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
     from .. import jobs
-    from . import api, feeds, service, urgent, views
+    from . import announcements, api, feeds, service, urgent, views  # noqa: F401  (announcements connects)
 
     register_api(app, api.blp)
     app.register_blueprint(feeds.bp)

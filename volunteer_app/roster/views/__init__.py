@@ -1,6 +1,5 @@
 """Roster pages: duty templates, plan → review → publish, emergency call-outs
-(coordinators); my week with answers, swaps and the calendar feed (volunteers);
-and the inbox (everyone).
+(coordinators); my week with answers, swaps and the calendar feed (volunteers).
 
 Thin like the registry pages: a form becomes the dict the roster API's
 marshmallow schema loads, the same service runs, the request commits once, and
@@ -13,21 +12,19 @@ from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("roster_pages", __name__)
 
-from . import callouts, duty_templates, inbox, my_week, planning, review  # noqa: E402,F401  (routes)
+from . import callouts, duty_templates, my_week, planning, review  # noqa: E402,F401  (routes)
 
 # --- registration ----------------------------------------------------------------------------
 
 def register(app) -> None:
-    """The blueprint and its menu entries (called from ``views.init_app``)."""
+    """The blueprint and its menu entries (called from the roster's ``init_app``)."""
     from ...accounts.models import Role
     from ...todo import register_provider
     from ...views import STAFF, register_nav
-    from .inbox import unread_count
     from .todo import roster_todo
 
     app.register_blueprint(bp)
     register_provider(app, roster_todo)
-    everyone = {Role.admin, Role.coordinator, Role.volunteer, Role.resident}
     register_nav(app, "roster_pages.roster_plan", _l("Rosters"), STAFF, order=45, active_prefix="roster_pages.roster_",
                  group="roster")
     register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46, group="roster",
@@ -36,5 +33,3 @@ def register(app) -> None:
                  group="roster")
     register_nav(app, "roster_pages.my_week_now", _l("My week"), {Role.volunteer}, order=-10,
                  active_prefix="roster_pages.my_")
-    register_nav(app, "roster_pages.inbox", _l("Inbox"), everyone, order=90, active_prefix="roster_pages.inbox",
-                 badge=unread_count)

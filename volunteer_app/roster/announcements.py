@@ -1,5 +1,5 @@
-"""What the notifications domain does when others' events happen: a published week's duty list
-goes to its community's 企业微信 group. Connected when this module is imported (at start-up)."""
+"""A published week's duty list goes to its community's 企业微信 group (the roster tells the group;
+notifications only carry the message). Connected when this module is imported (at start-up)."""
 from collections import defaultdict
 
 from flask_babel import force_locale, gettext
@@ -7,17 +7,16 @@ from sqlalchemy import select
 
 from ..events import week_published
 from ..extensions import db
-from .service import Note, post_to_group
+from ..notifications.service import Note, post_to_group
+from ..people.models import Volunteer
+from ..views import WEEKDAYS
+from .models import Assignment, AssignmentStatus, Demand
 
 GROUP_LOCALE = "zh_CN"  # the work group reads Chinese whoever pressed "publish"
 
 
 def duty_lines(week) -> list[str]:
     """One line per duty of the live week, in time order: "周一 12-07 08:00–10:00 红色驿站：张伟、李娜"."""
-    from ..people.models import Volunteer
-    from ..roster.models import Assignment, AssignmentStatus, Demand
-    from ..views import WEEKDAYS
-
     rows = db.session.execute(
         select(Demand, Volunteer.name).join(Assignment, Assignment.demand_id == Demand.id)
         .join(Volunteer, Volunteer.id == Assignment.volunteer_id)
