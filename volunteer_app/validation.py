@@ -15,7 +15,9 @@ class FieldText(LazyString, str):
     It is a ``str`` (its English msgid), so marshmallow wraps and stores it as it
     does its own messages; ``format`` (marshmallow's way to fill in ``{min}``,
     ``{max}`` …) answers another lazy text that fills those values in as named
-    parameters (``%(min)s``) when it is shown, in the reader's language.
+    parameters (``%(min)s``) when it is shown, in the reader's language. It is
+    immutable, so copies (flask-smorest deep-copies the schemas' docs) are itself,
+    and no language is asked for before there is a reader.
     """
 
     def __new__(cls, msgid: str, **values):
@@ -28,10 +30,19 @@ class FieldText(LazyString, str):
     def format(self, *args, **values):
         return FieldText(self.msgid, **{**self.values, **values})
 
+    def __copy__(self):
+        return self
 
-def _l(msgid: str, **values) -> FieldText:
-    """``lazy_gettext`` for marshmallow (and extracted like it): see :class:`FieldText`."""
+    def __deepcopy__(self, memo):
+        return self
+
+
+def lazy_gettext(msgid: str, **values) -> FieldText:
+    """Flask-Babel's ``lazy_gettext`` for the texts schemas and validators raise: see :class:`FieldText`."""
     return FieldText(msgid, **values)
+
+
+_l = lazy_gettext
 
 
 def _use_our_words() -> None:

@@ -3,11 +3,11 @@
 Points are whole numbers: ``Points`` is a strict integer, so 1.5, "3" and
 true are refused with the field named, as are zero and negative amounts.
 """
-from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
 from ..validation import CODE, HourMinute, Id, Name
+from ..validation import lazy_gettext as _l
 from .models import AccountKind, Approval, EarningStatus, ItemKind, PartnerKind, RedemptionStatus, TransferKind
 
 MAX_POINTS = 1_000_000
@@ -261,7 +261,7 @@ class GiftIn(Schema):
     @validates_schema
     def one_recipient(self, data, **kwargs):
         if bool(data.get("resident_id")) == bool(data.get("to_pool")):
-            raise ValidationError([_l("Choose a resident or the community pool.")], "resident_id")
+            raise ValidationError(_l("Choose a resident or the community pool."), "resident_id")
 
 
 class GrantIn(Schema):
@@ -274,7 +274,7 @@ class GrantIn(Schema):
     @validates_schema
     def one_recipient(self, data, **kwargs):
         if (data.get("resident_id") is None) == (data.get("volunteer_id") is None):
-            raise ValidationError([_l("Choose one resident or one volunteer.")], "resident_id")
+            raise ValidationError(_l("Choose one resident or one volunteer."), "resident_id")
 
 
 # --- reports ----------------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ class MonthRange(Schema):
     @validates_schema
     def ordered(self, data, **kwargs):
         if data.get("from_month") and data.get("to_month") and data["to_month"] < data["from_month"]:
-            raise ValidationError([_l("The last month must not be before the first.")], "to_month")
+            raise ValidationError(_l("The last month must not be before the first."), "to_month")
 
 
 class ExportFormat(Schema):
