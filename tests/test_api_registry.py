@@ -176,7 +176,8 @@ def test_control_characters_are_refused_naming_the_field(make_grid, admin_api, c
     grid = make_grid()
     response = admin_api.post("/volunteers", json=volunteer_payload(grid, name=f"王{character}芳"))
     assert response.status_code == 422
-    assert response.json["errors"] == {"name": ["contains a control character (such as NUL or ESC)"]}
+    assert response.json["error"] == "control_character"
+    assert response.json["errors"] == {"name": ["Contains a control character (such as NUL or ESC)."]}
     assert admin_api.get(f"/volunteers?q={character}").status_code == 422
     assert db.session.query(Volunteer).count() == 0
     kept = admin_api.post("/volunteers", json=volunteer_payload(grid, name="王芳", phone="13800138077"))

@@ -70,7 +70,7 @@ def test_cookie_session_needs_csrf_token_to_write_through_api(client, make_user,
     assert client.get("/api/v1/me").json["username"] == "coord"
     payload = {"code": "GX", "name": "x", "community_id": community.id, "lat": 43.9, "lon": 125.3}
     refused = client.post("/api/v1/grids", json=payload)
-    assert refused.status_code == 403 and "csrf" in refused.json["message"].lower()
+    assert refused.status_code == 403 and refused.json["error"] == "csrf_failed" and "csrf_token" in refused.json["errors"]
     accepted = client.post("/api/v1/grids", json=payload, headers={"X-CSRFToken": token})
     assert accepted.status_code == 201
 

@@ -121,12 +121,12 @@ def test_errors_are_reported_row_by_row_and_nothing_is_written(district, admin_a
     assert response.status_code == 422
     body = response.json
     assert set(body) == {"code", "error", "message", "errors"} and body["code"] == 422
-    assert "nothing was imported" in body["message"]
+    assert body["error"] == "rows_have_errors" and "nothing was imported" in body["message"]
     found = {(e["row"], e["column"]) for e in body["errors"]["rows"]}
     assert found == {(3, "手机号"), (3, "可服务时间"), (4, "技能"), (4, "网格编码"), (5, "状态"), (5, "身份证号")}
     messages = {(e["row"], e["column"]): e["message"] for e in body["errors"]["rows"]}
     assert "杂技" in messages[(4, "技能")] and "nowhere" in messages[(4, "网格编码")]
-    assert "must be after start" in messages[(3, "可服务时间")]
+    assert "end must be after the start" in messages[(3, "可服务时间")]
     assert "text" in messages[(5, "身份证号")]
     assert count(Volunteer) == 0 and count(AuditLog) == before
 
@@ -137,7 +137,7 @@ def test_service_rules_apply_to_every_row(district, admin_api):
     response = upload(admin_api, xlsx(rows))
     assert response.status_code == 422
     assert response.json["errors"]["rows"] == [
-        {"row": 3, "column": "网格编码", "message": "not in the given community"}]
+        {"row": 3, "column": "网格编码", "message": "Not in the chosen community."}]
     assert count(Volunteer) == 0
 
 
@@ -148,8 +148,9 @@ def test_duplicates_name_both_rows_and_the_existing_record(district, admin_api, 
     response = upload(admin_api, xlsx(rows))
     assert response.status_code == 422
     assert response.json["errors"]["rows"] == [
-        {"row": 3, "column": "手机号", "message": "same phone as row 2 in the same community"},
-        {"row": 4, "column": "手机号", "message": f"already registered in this community: 赵磊 (id {existing.id})"},
+        {"row": 3, "column": "手机号", "message": "The same phone as row 2 in the same community."},
+        {"row": 4, "column": "手机号",
+         "message": f"This phone is already registered in this community: 赵磊 (No. {existing.id})."},
     ]
     assert count(Volunteer) == 1
 
@@ -164,7 +165,8 @@ def test_dry_run_checks_but_keeps_nothing(district, admin_api):
 def test_missing_required_column_and_bad_files(district, admin_api):
     response = upload(admin_api, xlsx([volunteer_row()], headers=[h for h in HEADERS if h != "手机号"]))
     assert response.status_code == 422
-    assert response.json["errors"]["rows"] == [{"row": 1, "column": "手机号", "message": "required column is missing"}]
+    assert response.json["error"] == "not_the_template"
+    assert response.json["errors"]["rows"] == [{"row": 1, "column": "手机号", "message": "A required column is missing."}]
     old_xls = upload(admin_api, b"\xd0\xcf\x11\xe0" + bytes(100), filename="old.xls")
     assert old_xls.status_code == 422 and "file" in old_xls.json["errors"]
     no_rows = upload(admin_api, xlsx([]))
@@ -179,7 +181,7 @@ def test_coordinator_cannot_import_outside_scope_and_volunteers_not_at_all(distr
     response = upload(api, xlsx([row]))
     assert response.status_code == 422
     assert {e["column"] for e in response.json["errors"]["rows"]} == {"社区编码", "网格编码", "楼栋编码"}
-    assert "in your scope" in response.json["errors"]["rows"][0]["message"]
+    assert "among the records you manage" in response.json["errors"]["rows"][0]["message"]
     volunteer_user = make_user(role=Role.volunteer)
     assert upload(api_as(volunteer_user), xlsx([volunteer_row()])).status_code == 403
     assert count(Volunteer) == 0

@@ -5,6 +5,7 @@ rules; ``register_crud`` wires one to a flask-smorest blueprint so every
 entity gets the same list/get/create/update/delete contract.
 """
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, select
@@ -54,9 +55,10 @@ def check_version(obj, version: int) -> None:
     """Refuse a write based on an older read, instead of dropping someone's edit."""
     if obj.version != version:
         raise Conflict(
-            f"{obj.__tablename__} {obj.id} was changed by someone else (now version {obj.version})",
-            {"version": [f"stale: you sent {version}, current is {obj.version}"]},
-            current_version=obj.version,
+            _l("Someone else changed this record meanwhile; reload it and make your change again."),
+            {"version": [_l("You sent version %(sent)s; the record is at version %(current)s.",
+                            sent=version, current=obj.version)]},
+            code="stale", current_version=obj.version,
         )
 
 
@@ -98,7 +100,7 @@ class ResourceService:
     def get(self, record_id) -> object:
         obj = db.session.get(self.model, record_id)
         if obj is None or not self.visible(obj):
-            raise NotFound(f"{self.what} {record_id} not found")
+            raise NotFound(_l("Not found among the records you manage."))
         return obj
 
     def visible(self, obj) -> bool:
@@ -108,7 +110,7 @@ class ResourceService:
         from flask_login import current_user
 
         if current_user.role != Role.admin and current_user.role not in self.writers:
-            raise Forbidden(f"Your role may not change {self.what} records")
+            raise Forbidden(_l("Your role may not change these records."), code="role_may_not_write")
 
     def create(self, data: dict):
         raise NotImplementedError

@@ -1,29 +1,95 @@
-"""Field validators shared by every domain's schemas."""
+"""Field validators shared by every domain's schemas, and marshmallow's own messages in words people read."""
 import re
 from datetime import time
 
-from marshmallow import ValidationError, fields, validate
+from flask_babel import gettext
+from flask_babel.speaklater import LazyString
+from marshmallow import Schema, ValidationError, fields, validate
 
 from .clock import CHINA_TIME
 
+
+class FieldText(LazyString, str):
+    """A lazily translated text that marshmallow carries like one of its own messages.
+
+    It is a ``str`` (its English msgid), so marshmallow wraps and stores it as it
+    does its own messages; ``format`` (marshmallow's way to fill in ``{min}``,
+    ``{max}`` …) answers another lazy text that fills those values in as named
+    parameters (``%(min)s``) when it is shown, in the reader's language. It is
+    immutable, so copies (flask-smorest deep-copies the schemas' docs) are itself,
+    and no language is asked for before there is a reader.
+    """
+
+    def __new__(cls, msgid: str, **values):
+        return str.__new__(cls, msgid)
+
+    def __init__(self, msgid: str, **values):
+        super().__init__(gettext, msgid, **values)
+        self.msgid, self.values = msgid, values
+
+    def format(self, *args, **values):
+        return FieldText(self.msgid, **{**self.values, **values})
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def lazy_gettext(msgid: str, **values) -> FieldText:
+    """Flask-Babel's ``lazy_gettext`` for the texts schemas and validators raise: see :class:`FieldText`."""
+    return FieldText(msgid, **values)
+
+
+_l = lazy_gettext
+
+
+def _use_our_words() -> None:
+    """marshmallow's messages, set once to the sentences the pages show (before any schema builds its fields).
+
+    The classes without a table of their own (``Time``, ``DateTime``) get one, so the shared parent's is untouched.
+    """
+    fields.Field.default_error_messages.update(required=_l("This field is required."),
+                                                null=_l("This field is required."))
+    fields.Integer.default_error_messages["invalid"] = _l("Enter a whole number.")
+    fields.Number.default_error_messages["invalid"] = _l("Enter a number.")
+    fields.Date.default_error_messages["invalid"] = _l("Enter a date as YYYY-MM-DD.")
+    fields.Time.default_error_messages = {"invalid": _l("Enter a time as HH:MM.")}
+    fields.DateTime.default_error_messages = {"invalid": _l("Enter a date and time.")}
+    fields.Boolean.default_error_messages["invalid"] = _l("Choose yes or no.")
+    fields.Enum.default_error_messages["unknown"] = _l("Choose one of the offered options.")
+    Schema._default_error_messages["unknown"] = _l("Unexpected field.")
+    validate.OneOf.default_message = _l("Choose one of the offered options.")
+    validate.Regexp.default_message = _l("The format is not right.")
+    validate.Length.message_min = _l("Enter at least %(min)s.")
+    validate.Length.message_max = _l("Enter at most %(max)s.")
+    validate.Length.message_all = _l("Enter %(min)s to %(max)s characters.")
+    validate.Range.message_min = _l("Enter at least %(min)s.")
+    validate.Range.message_max = _l("Enter at most %(max)s.")
+    validate.Range.message_all = _l("Enter a value from %(min)s to %(max)s.")
+
+
+_use_our_words()
+
 MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
-CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error="letters, digits, '-' or '_' (at most 32)")
+CODE = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$", error=_l("Use letters, digits, '-' or '_' (at most 32)."))
 
 
 def validate_mobile(value: str) -> None:
     if not MAINLAND_MOBILE.match(value or ""):
-        raise ValidationError("not a mainland mobile number (11 digits starting 13–19)")
+        raise ValidationError(_l("Not a mainland mobile number (11 digits starting with 13 to 19)."))
 
 
 def validate_id_number(value: str) -> None:
     """Mainland resident ID: 18 characters with the ISO 7064 MOD 11-2 check digit."""
     if not ID_NUMBER.match(value or ""):
-        raise ValidationError("not an 18-character resident ID number")
+        raise ValidationError(_l("Not an 18-character resident ID number."))
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
     check = "10X98765432"[sum(int(d) * w for d, w in zip(value[:17], weights)) % 11]
     if value[17].upper() != check:
-        raise ValidationError("resident ID check digit is wrong")
+        raise ValidationError(_l("The check digit of this ID number is wrong."))
 
 
 MAX_ID = 2**31 - 1  # PostgreSQL INTEGER; larger ids cannot exist
@@ -57,7 +123,7 @@ def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") 
     start: time | None = data.get(start_key)
     end: time | None = data.get(end_key)
     if start is not None and end is not None and end <= start:
-        raise ValidationError("must be after start", end_key)
+        raise ValidationError(_l("The end must be after the start."), end_key)
 
 
 
@@ -107,6 +173,6 @@ def reject_control_characters() -> None:
         sources.append(("", request.get_json(silent=True)))
     fields_with_controls = sorted({p for prefix, data in sources for p in _control_paths(data, prefix)})
     if fields_with_controls:
-        raise InvalidInput("Text may not contain control characters",
-                           {name: ["contains a control character (such as NUL or ESC)"]
-                            for name in fields_with_controls})
+        raise InvalidInput(_l("Text may not contain control characters."),
+                           {name: [_l("Contains a control character (such as NUL or ESC).")]
+                            for name in fields_with_controls}, code="control_character")

@@ -264,57 +264,9 @@ def counts_by_community(service, model, community_ids) -> dict[int, int]:
 
 # --- forms --------------------------------------------------------------------------------
 
-_ERROR_PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p), msg) for p, msg in (
-    (r"Missing data for required field\.", _l("This field is required.")),
-    (r"Field may not be null\.", _l("This field is required.")),
-    (r"Not a valid integer\.", _l("Enter a whole number.")),
-    (r"Not a valid number\.", _l("Enter a number.")),
-    (r"Not a valid date\.", _l("Enter a date as YYYY-MM-DD.")),
-    (r"Not a valid time\.", _l("Enter a time as HH:MM.")),
-    (r"Not a valid boolean\.", _l("Choose yes or no.")),
-    (r"Unknown field\.", _l("Unexpected field.")),
-    (r"Must be one of: .*", _l("Choose one of the offered options.")),
-    (r"Length must be between (?P<min>\d+) and (?P<max>\d+)\.", _l("Enter %(min)s to %(max)s characters.")),
-    (r"Shorter than minimum length (?P<min>\d+)\.", _l("Enter at least %(min)s.")),
-    (r"Longer than maximum length (?P<max>\d+)\.", _l("Enter at most %(max)s.")),
-    (r"Must be greater than or equal to (?P<min>\S+) and less than or equal to (?P<max>\S+)\.",
-     _l("Enter a value from %(min)s to %(max)s.")),
-    (r"Must be greater than or equal to (?P<min>\S+)\.", _l("Enter at least %(min)s.")),
-    (r"Must be less than or equal to (?P<max>\S+)\.", _l("Enter at most %(max)s.")),
-    (r"String does not match expected pattern\.", _l("The format is not right.")),
-    (r"must be after start", _l("The end must be after the start.")),
-    (r"give both start and end, or neither for the whole day", _l("Give both start and end, or neither.")),
-    (r"not a mainland mobile number.*", _l("Not a mainland mobile number (11 digits starting with 13 to 19).")),
-    (r"not an 18-character resident ID number", _l("Not an 18-character resident ID number.")),
-    (r"resident ID check digit is wrong", _l("The check digit of this ID number is wrong.")),
-    (r"letters, digits, '-' or '_' \(at most 32\)", _l("Use letters, digits, '-' or '_' (at most 32).")),
-    (r"no station \S+ in the community", _l("This station is not in the chosen community.")),
-    (r"no \w+ \S+ in your scope", _l("Not found among the records you manage.")),
-    (r"not in the given community", _l("Not in the chosen community.")),
-    (r"not in the given grid", _l("Not in the chosen grid.")),
-    (r"not in the station's community", _l("Not in the station's community.")),
-    (r"not in the catalogue: (?P<codes>.*)", _l("Not in the skill catalogue: %(codes)s")),
-    (r"already reported as id (?P<id>\d+)", _l("This volunteer has already reported (report No. %(id)s).")),
-    (r"(already registered|already used by) id (?P<id>\d+)", _l("Already used by record No. %(id)s.")),
-    (r"already exists", _l("Already exists.")),
-)]
-
-
-def translate_error(message: str, domain_texts: list[tuple[re.Pattern, object]] = ()) -> str:
-    """Schema and service messages are English API text; show them in the page's language.
-
-    A domain's own ``(pattern, text)`` table is tried before the shared one.
-    """
-    for table in (domain_texts, _ERROR_PATTERNS):
-        for pattern, text in table:
-            match = pattern.fullmatch(message)
-            if match:
-                return str(text) % match.groupdict() if match.groupdict() else str(text)
-    return message
-
-
 def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
-    """``{"availability": {0: {"end": [...]}}}`` → ``{"availability.0.end": [...]}``, translated."""
+    """``{"availability": {0: {"end": [...]}}}`` → ``{"availability.0.end": [...]}``, in the page's language
+    (every message is written where its rule is as a lazily translated text: ``str`` gives its words)."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
@@ -327,9 +279,9 @@ def flatten_errors(messages, prefix: str = "") -> dict[str, list[str]]:
                 for name, problems in flatten_errors(item, prefix).items():
                     flat.setdefault(name, []).extend(problems)
             else:
-                flat.setdefault(prefix or "_form", []).append(translate_error(str(item)))
+                flat.setdefault(prefix or "_form", []).append(str(item))
     else:
-        flat.setdefault(prefix or "_form", []).append(translate_error(str(messages)))
+        flat.setdefault(prefix or "_form", []).append(str(messages))
     return flat
 
 

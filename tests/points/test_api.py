@@ -169,7 +169,8 @@ def test_gifts_stay_within_the_community_limits(town, set_rule, make_resident, m
         assert response.status_code == status and field in response.json["errors"], (body, response.json)
     assert town.vol[0].post("/points/gifts", json={"amount": 30, "to_pool": True}).status_code == 201
     over = town.vol[0].post("/points/gifts", json={"amount": 21, "to_pool": True})
-    assert over.status_code == 422 and over.json["errors"]["amount"][0].startswith("at most 20 more this month")
+    assert over.status_code == 422 and over.json["error"] == "monthly_gift_limit" and "amount" in over.json["errors"]
+    assert over.json["errors"]["amount"] == ["At most 20 more points this month (the limit is 50 a month)."]
     set_rule(town.community, gift_priority_only=False)
     assert town.vol[0].post("/points/gifts", json={"amount": 5, "resident_id": town.other_resident.id}).status_code \
         == 201
@@ -180,7 +181,8 @@ def test_gifts_stay_within_the_community_limits(town, set_rule, make_resident, m
 def test_a_gift_cannot_exceed_the_balance(town):
     fund(town.volunteer_ids[0], town.community_id, 10)
     response = town.vol[0].post("/points/gifts", json={"amount": 11, "to_pool": True})
-    assert response.status_code == 422 and response.json["errors"]["amount"] == ["needs 11 points, the balance is 10"]
+    assert response.status_code == 422 and response.json["error"] == "insufficient_points"
+    assert response.json["errors"]["amount"] == ["Needs 11 points, but the balance is 10."]
 
 
 def test_grants_from_the_pool_and_corrections(town):
@@ -275,7 +277,7 @@ def test_partner_settlement_per_month_with_exports(town):
     assert rows[-1] == ("合计 total", None, None, None, 3, 4, 110)
     text = town.coordinator.get(f"/points/partners/{town.partner.id}/settlement/export",
                                 query_string={**args, "format": "csv"}).data.decode("utf-8-sig")
-    assert "2026-11,物业费抵扣10元,fee_discount,50,1,1,50" in text
+    assert "2026-11,物业费抵扣10元,物业费抵扣,50,1,1,50" in text
 
 
 def test_points_verify_command(town, app_ctx):

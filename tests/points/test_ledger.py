@@ -49,7 +49,8 @@ def test_no_account_but_issuance_goes_negative_and_nothing_is_half_written(accou
     with pytest.raises(ledger.InsufficientPoints) as error:
         ledger.post_transfer(volunteer, pool, 11, TransferKind.gift, issuance.community_id)
     db.session.rollback()
-    assert error.value.errors["amount"] == ["needs 11 points, the balance is 10"]
+    assert error.value.code == "insufficient_points" and list(error.value.errors) == ["amount"]
+    assert error.value.extra == {"balance": 10, "needed": 11}
     assert db.session.scalar(select(func.count(Transfer.id))) == 1
     assert db.session.get(PointAccount, volunteer.id).balance == 10
 

@@ -88,7 +88,8 @@ def test_more_than_the_balance_is_refused_and_nothing_is_written(town):
     account = fund(town.volunteer_ids[0], town.community_id, 59)
     response = order(town.vol[0], town.rice, quantity=2)
     assert response.status_code == 422
-    assert response.json["errors"]["quantity"] == ["needs 60 points, the balance is 59"]
+    assert response.json["error"] == "insufficient_points"
+    assert response.json["errors"]["quantity"] == ["Needs 60 points, but the balance is 59."]
     assert response.json["balance"] == 59 and response.json["needed"] == 60
     assert balance_of(account.id) == 59 and stock_of(town.rice) == 3
     assert db.session.scalar(select(func.count(Redemption.id))) == 0
@@ -97,10 +98,10 @@ def test_more_than_the_balance_is_refused_and_nothing_is_written(town):
 def test_more_than_the_stock_is_refused(town):
     fund(town.volunteer_ids[0], town.community_id, 500)
     response = order(town.vol[0], town.rice, quantity=4)
-    assert response.status_code == 422 and response.json["errors"]["quantity"] == ["only 3 in stock"]
+    assert response.status_code == 422 and response.json["error"] == "sold_out"
+    assert response.json["errors"]["quantity"] == ["Only 3 left in stock."] and response.json["stock"] == 3
     assert order(town.vol[0], town.rice, quantity=3, key="all-of-them").status_code == 201
-    assert order(town.vol[0], town.rice, quantity=1, key="one-more-please").json["errors"]["quantity"] == \
-        ["only 0 in stock"]
+    assert order(town.vol[0], town.rice, quantity=1, key="one-more-please").json["stock"] == 0
 
 
 def test_inactive_items_and_partners_cannot_be_ordered(town):
@@ -108,7 +109,8 @@ def test_inactive_items_and_partners_cannot_be_ordered(town):
     town.fee.active = False
     town.shop.active = False
     db.session.commit()
-    assert order(town.vol[0], town.fee).json["errors"] == {"item_id": ["no such item on offer"]}
+    refused = order(town.vol[0], town.fee).json
+    assert refused["error"] == "not_on_offer" and list(refused["errors"]) == ["item_id"]
     assert order(town.vol[0], town.rice, key="rice-key-01").status_code == 422
 
 

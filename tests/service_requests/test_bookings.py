@@ -76,7 +76,7 @@ def test_slot_in_the_past_and_unknown_slot_are_422(town, make_event, clock):
     assert past.status_code == 422 and past.json["error"] == "slot_started" and "slot_id" in past.json["errors"]
     unknown = resident.post("/bookings", json={"slot_id": 2_000_000})
     assert unknown.status_code == 422 and unknown.json["error"] == "unknown_slot" and "slot_id" in unknown.json["errors"]
-    assert resident.post("/bookings", json={}).json["errors"] == {"slot_id": ["Missing data for required field."]}
+    assert resident.post("/bookings", json={}).json["errors"] == {"slot_id": ["This field is required."]}
 
 
 def test_grid_worker_books_on_behalf_and_residents_see_only_their_own(town, make_event):

@@ -2,6 +2,7 @@
 from datetime import date
 
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -54,7 +55,7 @@ class TokenItem(MethodView):
         """Revoke a token (your own; admins any)"""
         record = db.session.get(ApiToken, token_id)
         if record is None or (record.user_id != current_user.id and current_user.role != Role.admin):
-            raise NotFound(f"token {token_id} not found")
+            raise NotFound(_l("No such token."))
         service.revoke_token(token_id)
         commit()
 
@@ -104,7 +105,8 @@ class Holidays(MethodView):
     def get(self, args):
         """Working days, public holidays and 调休 in a date range (at most a year)"""
         if args["end"] < args["start"] or (args["end"] - args["start"]).days > 366:
-            raise InvalidInput("Bad range", {"end": ["must be after start and within 366 days"]})
+            raise InvalidInput(_l("Choose a range of at most a year."),
+                               {"end": [_l("Must be after the start and within 366 days of it.")]}, code="bad_range")
         statuses = holidays.day_statuses(args["start"], args["end"])
         return {"days": list(statuses.values()),
                 "unknown_years": sorted({s.day.year for s in statuses.values() if not s.known})}
@@ -130,7 +132,7 @@ class HolidayOverrideItem(MethodView):
         require_role(Role.admin)
         override = db.session.get(HolidayOverride, _parse_day(day))
         if override is None:
-            raise NotFound(f"no override on {day}")
+            raise NotFound(_l("No override on %(day)s.", day=day))
         db.session.delete(override)
         commit()
 
@@ -139,4 +141,5 @@ def _parse_day(day: str) -> date:
     try:
         return date.fromisoformat(day)
     except ValueError:
-        raise InvalidInput("Bad date", {"day": ["use YYYY-MM-DD"]}) from None
+        raise InvalidInput(_l("Enter a date as YYYY-MM-DD."), {"day": [_l("Enter a date as YYYY-MM-DD.")]},
+                           code="bad_date") from None

@@ -1,5 +1,6 @@
 """How a request proves who it is: session cookie (pages) or bearer token (API)."""
 from flask import Flask, g, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -13,6 +14,7 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 class Unauthorized(DomainError):
     status = 401
+    code = "unauthorized"
 
 
 @login_manager.user_loader
@@ -44,14 +46,14 @@ def identify_request() -> None:
     if not request.path.startswith("/api/v1"):
         return
     if not current_user.is_authenticated:
-        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>' or log in")
+        raise Unauthorized(_l("Authentication required: send 'Authorization: Bearer <token>' or log in."))
     if request.method not in SAFE_METHODS and not g.get("token_auth"):
         csrf.protect()
 
 
 def require_role(*roles: Role) -> None:
     if current_user.role not in roles:
-        raise Forbidden("Your role may not do this")
+        raise Forbidden(_l("Your role may not do this."))
 
 
 def init_app(app: Flask) -> None:
@@ -63,4 +65,6 @@ def init_app(app: Flask) -> None:
     def csrf_failed(error: CSRFError):
         from ..errors import handle_domain_error
 
-        return handle_domain_error(Forbidden(f"CSRF check failed: {error.description}", {"csrf_token": [error.description]}))
+        return handle_domain_error(Forbidden(
+            _l("The form expired or was not sent from this site. Go back, reload the page and submit again."),
+            {"csrf_token": [error.description]}, code="csrf_failed"))

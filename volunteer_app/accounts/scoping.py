@@ -6,6 +6,7 @@ record exists elsewhere.
 from dataclasses import dataclass
 
 from flask import g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select, true
 
 from ..errors import NotFound
@@ -53,9 +54,9 @@ class Scope:
             return True
         return community_id in self.communities or (grid_id is not None and grid_id in self.grids)
 
-    def require(self, community_id: int | None, grid_id: int | None = None, what: str = "record") -> None:
+    def require(self, community_id: int | None, grid_id: int | None = None) -> None:
         if not self.allows(community_id, grid_id):
-            raise NotFound(f"{what} not found")
+            raise NotFound(_l("Not found among the records you manage."))
 
 
 def use_system_scope() -> None:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -25,8 +26,15 @@ MIN_PASSWORD_LENGTH = 8
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("Password too short", {"password": [f"at least {MIN_PASSWORD_LENGTH} characters"]})
+        raise InvalidInput(_l("The password is too short."),
+                           {"password": [_l("Use at least %(count)s characters.", count=MIN_PASSWORD_LENGTH)]},
+                           code="password_too_short")
     return _hasher.hash(password)
+
+
+def username_taken(username: str) -> Conflict:
+    return Conflict(_l("The username %(username)s is taken.", username=username),
+                    {"username": [_l("Already exists.")]}, code="username_taken")
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -56,7 +64,7 @@ def create_user(
     resident_id: int | None = None,
 ) -> User:
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"username {username} is taken", {"username": ["already exists"]})
+        raise username_taken(username)
     user = User(
         username=username,
         display_name=display_name or username,
@@ -69,12 +77,12 @@ def create_user(
     for code in communities:
         community = db.session.scalar(select(Community).where(Community.code == code))
         if community is None:
-            raise NotFound(f"community {code} not found", {"communities": [code]})
+            raise NotFound(_l("No community has the code %(code)s.", code=code), {"communities": [code]})
         user.scopes.append(CoordinatorScope(community_id=community.id))
     for code in grids:
         grid = db.session.scalar(select(Grid).where(Grid.code == code))
         if grid is None:
-            raise NotFound(f"grid {code} not found", {"grids": [code]})
+            raise NotFound(_l("No grid has the code %(code)s.", code=code), {"grids": [code]})
         user.scopes.append(CoordinatorScope(grid_id=grid.id))
     db.session.add(user)
     db.session.flush()
@@ -124,7 +132,7 @@ def user_for_token(plain: str) -> User | None:
 def revoke_token(token_id: int) -> None:
     record = db.session.get(ApiToken, token_id)
     if record is None:
-        raise NotFound(f"token {token_id} not found")
+        raise NotFound(_l("No such token."))
     record.revoked_at = utcnow()
 
 
@@ -152,16 +160,17 @@ class UserService(ResourceService):
 
     def create(self, data: dict) -> User:
         if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
-            raise Conflict(f"username {data['username']} is taken", {"username": ["already exists"]})
+            raise username_taken(data["username"])
         return self.update(User(display_name=data.get("display_name") or data["username"]), data)
 
     def update(self, user: User, data: dict) -> User:
         if user.id == current_user.id and (data.get("active") is False or data.get("role", user.role) != user.role):
-            raise Conflict("You cannot deactivate or demote your own account; ask another admin",
-                           {"role" if "role" in data else "active": ["not on your own account"]})
+            raise Conflict(_l("You cannot deactivate or demote your own account; ask another admin."),
+                           {"role" if "role" in data else "active": [_l("Not on your own account.")]},
+                           code="own_account")
         if "username" in data and data["username"] != user.username:
             if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
-                raise Conflict(f"username {data['username']} is taken", {"username": ["already exists"]})
+                raise username_taken(data["username"])
         if "password" in data:
             user.password_hash = hash_password(data.pop("password"))
         community_ids = data.pop("community_ids", None)
@@ -170,11 +179,12 @@ class UserService(ResourceService):
             scopes = []
             for community_id in community_ids or []:
                 if db.session.get(Community, community_id) is None:
-                    raise InvalidInput("Unknown community", {"community_ids": [f"no community {community_id}"]})
+                    raise InvalidInput(_l("No such community."), {"community_ids": [_l("No such community.")]},
+                                       code="unknown_community")
                 scopes.append(CoordinatorScope(community_id=community_id))
             for grid_id in grid_ids or []:
                 if db.session.get(Grid, grid_id) is None:
-                    raise InvalidInput("Unknown grid", {"grid_ids": [f"no grid {grid_id}"]})
+                    raise InvalidInput(_l("No such grid."), {"grid_ids": [_l("No such grid.")]}, code="unknown_grid")
                 scopes.append(CoordinatorScope(grid_id=grid_id))
             user.scopes = scopes
         for key, value in data.items():
@@ -186,7 +196,8 @@ class UserService(ResourceService):
 
     def delete(self, obj: User) -> None:
         if obj.id == current_user.id:
-            raise Conflict("You cannot delete your own account", {"id": ["your own account"]})
+            raise Conflict(_l("You cannot delete your own account."), {"id": [_l("Not on your own account.")]},
+                           code="own_account")
         super().delete(obj)
 
 

@@ -113,7 +113,7 @@ def home():
 def ranking_consent():
     """The one thing volunteers change on their own record: whether reports may name them."""
     if current_user.volunteer_id is None:
-        raise NotFound("Your user is not linked to a volunteer record")
+        raise NotFound(_("Your user is not linked to a volunteer record."))
     data = {"show_in_rankings": bool(request.form.get("show_in_rankings")),
             "version": request.form.get("version", "").strip() or None}
     problems = save(RankingConsentIn(), data, lambda loaded: people.set_ranking_consent(

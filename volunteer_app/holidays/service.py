@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import chinese_calendar
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, select
 
 from ..errors import InvalidInput
@@ -107,16 +108,16 @@ def import_overrides(text: str) -> int:
         try:
             day = date.fromisoformat(row[0].strip())
         except ValueError:
-            errors[f"line {number}"] = [f"invalid date {row[0]!r}"]
+            errors[f"line {number}"] = [_l("%(text)s is not a date: write it as YYYY-MM-DD.", text=repr(row[0]))]
             continue
         kind = row[1].strip().lower() if len(row) > 1 else ""
         if kind not in {"holiday", "workday", "假日", "班"}:
-            errors[f"line {number}"] = ["type must be holiday or workday"]
+            errors[f"line {number}"] = [_l("The type must be holiday or workday.")]
             continue
         name = row[2].strip() if len(row) > 2 else ""
         rows.append((day, kind in {"workday", "班"}, name))
     if errors:
-        raise InvalidInput("Holiday file has errors", errors)
+        raise InvalidInput(_l("The holiday file has errors; nothing was entered."), errors, code="bad_holiday_file")
     for day, is_workday, name in rows:
         override = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
         override.is_workday = is_workday

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..pii import MaskedIdNumber, MaskedPhone
 from ..resources import PageArgs
 from ..validation import CODE, HourMinute, Id, Latitude, LocalDateTime, Longitude, Name, check_time_band, validate_id_number, validate_mobile
+from ..validation import lazy_gettext as _l
 from .models import DaySelector, HolidayMode, PriorityGroup, VolunteerStatus
 
 
@@ -42,9 +43,9 @@ class AvailabilityExceptionSchema(Schema):
     @validates_schema
     def band_is_whole_or_valid(self, data, **kwargs):
         if (data.get("start") is None) != (data.get("end") is None):
-            raise ValidationError("give both start and end, or neither for the whole day", "end")
+            raise ValidationError(_l("Give both start and end, or neither."), "end")
         if data.get("available") and data.get("start") is None:
-            raise ValidationError("extra availability needs a start and an end", "start")
+            raise ValidationError(_l("Extra time needs a start and an end."), "start")
         check_time_band(data)
 
 

@@ -2,6 +2,7 @@
 homes inside the volunteer's grid, party reports tied to their volunteer."""
 from datetime import date
 
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import extract, func, or_, select
 
@@ -9,8 +10,7 @@ from ..accounts.scoping import current_scope
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..places.models import Building, Community, Grid, Station
-from ..places.service import parent_in_scope
-from ..pii import mask_phone
+from ..places.service import out_of_scope, parent_in_scope
 from ..resources import ResourceService, check_version
 from .availability import available_at_clause
 from .models import (
@@ -24,10 +24,10 @@ def ensure_unique_phone(model, community_id: int, phone: str, exclude_id: int | 
     existing = db.session.scalar(select(model).where(model.community_id == community_id, model.phone == phone))
     if existing is not None and existing.id != exclude_id:
         raise Conflict(
-            f"{model.__tablename__[:-1]} with phone {mask_phone(phone)} already exists in this community: "
-            f"{existing.name} (id {existing.id})",
-            {"phone": [f"already registered as id {existing.id}"]},
-            existing={"id": existing.id, "name": existing.name},
+            _l("This phone is already registered in this community: %(name)s (No. %(id)s).",
+               name=existing.name, id=existing.id),
+            {"phone": [_l("Already used by record No. %(id)s.", id=existing.id)]},
+            code="duplicate_phone", existing={"id": existing.id, "name": existing.name},
         )
 
 
@@ -35,7 +35,8 @@ def skills_by_code(codes: list[str]) -> list[Skill]:
     found = {s.code: s for s in db.session.scalars(select(Skill).where(Skill.code.in_(codes)))}
     unknown = sorted(set(codes) - set(found))
     if unknown:
-        raise InvalidInput("Unknown skill", {"skills": [f"not in the catalogue: {', '.join(unknown)}"]})
+        raise InvalidInput(_l("Unknown skill."), {"skills": [_l("Not in the skill catalogue: %(codes)s",
+                                                                codes=", ".join(unknown))]}, code="unknown_skill")
     return [found[c] for c in dict.fromkeys(codes)]
 
 
@@ -74,12 +75,14 @@ class VolunteerService(ResourceService):
         if "community_id" in data or "grid_id" in data:
             grid = parent_in_scope(Grid, grid_id, "grid_id")
             if grid.community_id != community_id:
-                raise InvalidInput("Grid is in another community", {"grid_id": ["not in the given community"]})
+                raise InvalidInput(_l("The grid is in another community."), {"grid_id": [_l("Not in the chosen community.")]},
+                                   code="other_community")
         building = None
         if data.get("building_id") is not None:
             building = parent_in_scope(Building, data["building_id"], "building_id")
             if building.grid_id != grid_id:
-                raise InvalidInput("Building is in another grid", {"building_id": ["not in the given grid"]})
+                raise InvalidInput(_l("The building is in another grid."), {"building_id": [_l("Not in the chosen grid.")]},
+                                   code="other_grid")
         if "phone" in data or "community_id" in data:
             ensure_unique_phone(Volunteer, community_id, data.get("phone", volunteer.phone), volunteer.id)
         skills = skills_by_code(data.pop("skills")) if "skills" in data else None
@@ -154,21 +157,24 @@ class PartyReportService(ResourceService):
             volunteer = parent_in_scope(Volunteer, data["volunteer_id"], "volunteer_id")
             existing = db.session.scalar(select(PartyMemberReport).where(PartyMemberReport.volunteer_id == volunteer.id))
             if existing is not None and existing.id != report.id:
-                raise Conflict(f"{volunteer.name} has already reported (report {existing.id})",
-                               {"volunteer_id": [f"already reported as id {existing.id}"]},
-                               existing={"id": existing.id})
+                raise Conflict(_l("This volunteer has already reported (report No. %(id)s).", id=existing.id),
+                               {"volunteer_id": [_l("This volunteer has already reported (report No. %(id)s).",
+                                                    id=existing.id)]},
+                               code="already_reported", existing={"id": existing.id})
             volunteer.is_party_member = True
         if "community_id" in data:
             community = db.session.get(Community, data["community_id"])
             if community is None or not current_scope().allows(community.id):
-                raise InvalidInput("Unknown community", {"community_id": [f"no community {data['community_id']} in your scope"]})
+                raise out_of_scope("community_id")
         posts = data.pop("claimed_posts", None)
         if posts is not None:
             community_id = data.get("community_id", report.community_id)
             for post in posts:
                 station = db.session.get(Station, post["station_id"])
                 if station is None or station.community_id != community_id:
-                    raise InvalidInput("Unknown station", {"claimed_posts": [f"no station {post['station_id']} in the community"]})
+                    raise InvalidInput(_l("This station is not in the chosen community."),
+                                       {"claimed_posts": [_l("This station is not in the chosen community.")]},
+                                       code="other_community")
         for key, value in data.items():
             setattr(report, key, value)
         if posts is not None:
@@ -229,8 +235,9 @@ class SkillService(ResourceService):
         if "code" in data:
             existing = db.session.scalar(select(Skill).where(Skill.code == data["code"]))
             if existing is not None and existing.id != skill.id:
-                raise Conflict(f"skill {data['code']} exists", {"code": [f"already used by id {existing.id}"]},
-                               existing={"id": existing.id})
+                raise Conflict(_l("The code %(code)s is already in use.", code=data["code"]),
+                               {"code": [_l("Already used by record No. %(id)s.", id=existing.id)]},
+                               code="duplicate_code", existing={"id": existing.id})
         for key, value in data.items():
             setattr(skill, key, value)
         db.session.add(skill)
@@ -242,7 +249,9 @@ def set_ranking_consent(volunteer_id: int, consent: bool, version: int) -> Volun
     """A volunteer's own choice to be named (or not) among top volunteers in published reports."""
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None:
-        raise InvalidInput("Not a volunteer", {"show_in_rankings": ["your account has no volunteer record"]})
+        raise InvalidInput(_l("Your user is not linked to a volunteer record."),
+                           {"show_in_rankings": [_l("Your user is not linked to a volunteer record.")]},
+                           code="not_a_volunteer")
     check_version(volunteer, version)
     volunteer.show_in_rankings = consent
     db.session.flush()

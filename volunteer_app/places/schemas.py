@@ -3,6 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..resources import PageArgs
 from ..validation import CODE, Id, Latitude, Longitude, Name
+from ..validation import lazy_gettext as _l
 from .models import StationType
 
 
@@ -64,7 +65,7 @@ class OpeningHours(Schema):
     @validates_schema
     def end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
-            raise ValidationError("must be after start", "end")
+            raise ValidationError(_l("The end must be after the start."), "end")
 
 
 class StationIn(Schema):

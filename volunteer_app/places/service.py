@@ -1,4 +1,5 @@
 """Rules of the place hierarchy: codes are unique, children live in their parent's scope."""
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..accounts.scoping import current_scope
@@ -12,9 +13,9 @@ def ensure_unique_code(model, code: str, exclude_id: int | None = None) -> None:
     existing = db.session.scalar(select(model).where(model.code == code))
     if existing is not None and existing.id != exclude_id:
         raise Conflict(
-            f"{model.__tablename__} code {code} already exists",
-            {"code": [f"already used by id {existing.id}"]},
-            existing={"id": existing.id, "code": existing.code, "name": existing.name},
+            _l("The code %(code)s is already in use.", code=code),
+            {"code": [_l("Already used by record No. %(id)s.", id=existing.id)]},
+            code="duplicate_code", existing={"id": existing.id, "code": existing.code, "name": existing.name},
         )
 
 
@@ -22,8 +23,14 @@ def parent_in_scope(model, record_id: int | None, field: str):
     """Resolve a parent id from input; unknown or out-of-scope ids name the field (422)."""
     obj = db.session.get(model, record_id) if record_id is not None else None
     if obj is None or not current_scope().allows(obj.community_id, getattr(obj, "grid_id", None)):
-        raise InvalidInput(f"Unknown {field} {record_id}", {field: [f"no {model.__tablename__[:-1]} {record_id} in your scope"]})
+        raise out_of_scope(field)
     return obj
+
+
+def out_of_scope(field: str) -> InvalidInput:
+    """An id in ``field`` that is unknown or outside the caller's scope (we never tell which)."""
+    return InvalidInput(_l("Not found among the records you manage."),
+                        {field: [_l("Not found among the records you manage.")]}, code="out_of_scope")
 
 
 def search(statement, model, text: str | None):
@@ -76,7 +83,8 @@ class SubdistrictService(PlaceService):
 
     def delete(self, obj) -> None:
         if obj.communities:
-            raise Conflict(f"subdistrict {obj.code} still has communities", {"id": ["has communities"]})
+            raise Conflict(_l("This subdistrict still has communities."), {"id": [_l("It still has communities.")]},
+                           code="has_children")
         super().delete(obj)
 
 
@@ -100,12 +108,13 @@ class CommunityService(PlaceService):
 
     def resolve(self, data):
         if "subdistrict_id" in data and db.session.get(Subdistrict, data["subdistrict_id"]) is None:
-            raise InvalidInput("Unknown subdistrict", {"subdistrict_id": [f"no subdistrict {data['subdistrict_id']}"]})
+            raise out_of_scope("subdistrict_id")
         return data
 
     def delete(self, obj) -> None:
         if obj.grids:
-            raise Conflict(f"community {obj.code} still has grids", {"id": ["has grids"]})
+            raise Conflict(_l("This community still has grids."), {"id": [_l("It still has grids.")]},
+                           code="has_children")
         super().delete(obj)
 
 
@@ -125,12 +134,13 @@ class GridService(PlaceService):
         if "community_id" in data:
             community = db.session.get(Community, data["community_id"])
             if community is None or not current_scope().allows(community.id):
-                raise InvalidInput("Unknown community", {"community_id": [f"no community {data['community_id']} in your scope"]})
+                raise out_of_scope("community_id")
         return data
 
     def delete(self, obj) -> None:
         if db.session.scalar(select(Building.id).where(Building.grid_id == obj.id).limit(1)) is not None:
-            raise Conflict(f"grid {obj.code} still has buildings", {"id": ["has buildings"]})
+            raise Conflict(_l("This grid still has buildings."), {"id": [_l("It still has buildings.")]},
+                           code="has_children")
         super().delete(obj)
 
 
@@ -165,12 +175,13 @@ class StationService(PlaceService):
         if "community_id" in data:
             community = db.session.get(Community, data["community_id"])
             if community is None or not current_scope().allows(community.id):
-                raise InvalidInput("Unknown community", {"community_id": [f"no community {data['community_id']} in your scope"]})
+                raise out_of_scope("community_id")
         if data.get("grid_id") is not None:
             grid = parent_in_scope(Grid, data["grid_id"], "grid_id")
             community_id = data.get("community_id")
             if community_id is not None and grid.community_id != community_id:
-                raise InvalidInput("Grid is in another community", {"grid_id": ["not in the station's community"]})
+                raise InvalidInput(_l("The grid is in another community."),
+                                   {"grid_id": [_l("Not in the station's community.")]}, code="other_community")
         if "closures" in data:
             data["closures"] = sorted({d.isoformat() for d in data["closures"]})
         return data

@@ -4,6 +4,7 @@ from datetime import date
 
 from flask import send_file
 from flask.views import MethodView
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -124,7 +125,7 @@ class TransferReversal(MethodView):
         """Correct a gift, grant or earning with a reversing transfer that points to it (coordinators)"""
         require_role(*service.COORDINATORS)
         transfer = service.get_transfer(current_user, transfer_id)
-        current_scope().require(transfer.community_id, what=f"transfer {transfer_id}")
+        current_scope().require(transfer.community_id)
         reversal = service.correct(transfer, data["reason"])
         commit()
         return reversal
@@ -189,11 +190,14 @@ class Redemptions(MethodView):
         """
         body_key = data.get("idempotency_key")
         if idempotency_key and body_key and idempotency_key != body_key:
-            raise InvalidInput("Two different idempotency keys", {"idempotency_key": ["differs from the header"]})
+            raise InvalidInput(_l("Two different idempotency keys."),
+                               {"idempotency_key": [_l("Differs from the Idempotency-Key header.")]},
+                               code="idempotency_keys_differ")
         key = idempotency_key or body_key
         if not key:
-            raise InvalidInput("An idempotency key is required",
-                               {"idempotency_key": ["send the Idempotency-Key header or this field"]})
+            raise InvalidInput(_l("An idempotency key is required."),
+                               {"idempotency_key": [_l("Send the Idempotency-Key header or this field.")]},
+                               code="idempotency_key_required")
         payer = service.payer_account(current_user, data.get("account_id"))
         order, created = service.redeem(payer, data["item_id"], data["quantity"], key, data["note"], current_user)
         commit()
@@ -233,7 +237,9 @@ def _settlement(args: dict, partner_id: int) -> dict:
     first, last = service.this_year_months(date.today())
     from_month, to_month = args.get("from_month", first), args.get("to_month", last)
     if to_month < from_month:
-        raise InvalidInput("Empty month range", {"query.to_month": [f"must not be before from_month ({from_month})"]})
+        raise InvalidInput(_l("The last month must not be before the first."),
+                           {"query.to_month": [_l("The last month must not be before the first.")]},
+                           code="empty_month_range")
     return service.settlement(partner, from_month, to_month)
 
 

@@ -1,4 +1,7 @@
-"""Statements and partner settlements as .xlsx or CSV (UTF-8 with BOM, so Excel on Chinese Windows reads it)."""
+"""Statements and partner settlements as .xlsx or CSV (UTF-8 with BOM, so Excel on Chinese Windows reads it).
+
+The files are Chinese documents (their headers are), so the labels in them are too, whoever downloads them.
+"""
 import codecs
 import csv
 import io
@@ -13,14 +16,11 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..clock import CHINA_TIME
-from .models import Entry, PointAccount, TransferKind
+from .labels import labels_in_chinese
+from .models import Entry, PointAccount
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
-KIND_ZH = {
-    TransferKind.earning: "服务积分", TransferKind.redemption: "兑换", TransferKind.settlement: "兑付",
-    TransferKind.gift: "赠送", TransferKind.grant: "发放", TransferKind.reversal: "冲正/退还",
-}
 MAX_ROWS = 100_000  # more than any account has; keeps one export from exhausting memory
 
 
@@ -61,11 +61,11 @@ def statement_file(account: PointAccount, file_format: str) -> bytes:
     """The whole statement, oldest first, with the running balance."""
     entries = db.session.scalars(select(Entry).where(Entry.account_id == account.id)
                                  .options(selectinload(Entry.transfer)).order_by(Entry.id).limit(MAX_ROWS)).all()
-    rows = []
+    rows, kinds = [], labels_in_chinese("transfer")
     for entry in entries:
         transfer = entry.transfer
         other = transfer.to_account if entry.amount < 0 else transfer.from_account
-        rows.append([_local(entry.created_at), KIND_ZH[transfer.kind], transfer.memo, other.name,
+        rows.append([_local(entry.created_at), kinds[transfer.kind.value], transfer.memo, other.name,
                      entry.amount if entry.amount > 0 else "", -entry.amount if entry.amount < 0 else "",
                      entry.balance_after, transfer.id])
     headers = ["时间", "类型", "说明", "对方", "收入", "支出", "余额", "流水号"]
@@ -74,10 +74,10 @@ def statement_file(account: PointAccount, file_format: str) -> bytes:
 
 def settlement_file(report: dict, file_format: str) -> bytes:
     """One line per month and item, a subtotal per month and a grand total."""
-    rows = []
+    rows, kinds = [], labels_in_chinese("item_kind")
     for month in report["months"]:
         for line in month["lines"]:
-            rows.append([month["month"], line["item_name"], line["kind"], line["unit_price"], line["orders"],
+            rows.append([month["month"], line["item_name"], kinds[line["kind"]], line["unit_price"], line["orders"],
                          line["quantity"], line["points"]])
         rows.append([month["month"], "小计 subtotal", "", "", month["orders"], month["quantity"], month["points"]])
     rows.append(["合计 total", "", "", "", report["total_orders"], sum(m["quantity"] for m in report["months"]),

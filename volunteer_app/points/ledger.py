@@ -9,6 +9,7 @@ weekly caps, monthly gift limits) first call ``lock_accounts``.
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm.attributes import set_committed_value
@@ -70,6 +71,13 @@ def lock_accounts(*accounts: PointAccount) -> None:
 class InsufficientPoints(InvalidInput):
     """The paying account holds fewer points than the movement needs (422, names the field)."""
 
+    code = "insufficient_points"
+
+    @classmethod
+    def for_field(cls, field: str, needed: int, balance: int) -> "InsufficientPoints":
+        text = _l("Needs %(needed)s points, but the balance is %(balance)s.", needed=needed, balance=balance)
+        return cls(text, {field: [text]}, balance=balance, needed=needed)
+
 
 def _move(account: PointAccount, delta: int, field: str) -> int:
     """Apply ``delta`` to the cached balance, refusing to go below zero; return the new balance."""
@@ -80,9 +88,7 @@ def _move(account: PointAccount, delta: int, field: str) -> int:
         statement.values(balance=ACCOUNTS.c.balance + delta).returning(ACCOUNTS.c.balance)).scalar_one_or_none()
     if new_balance is None:
         balance = db.session.scalar(select(ACCOUNTS.c.balance).where(ACCOUNTS.c.id == account.id))
-        raise InsufficientPoints(
-            f"{account.name} has {balance} points; {-delta} needed",
-            {field: [f"needs {-delta} points, the balance is {balance}"]}, balance=balance, needed=-delta)
+        raise InsufficientPoints.for_field(field, -delta, balance)
     set_committed_value(account, "balance", new_balance)
     return new_balance
 
@@ -92,9 +98,11 @@ def post_transfer(source: PointAccount, target: PointAccount, amount: int, kind:
                   field: str = "amount") -> Transfer:
     """Move ``amount`` points from ``source`` to ``target``: one transfer, two entries summing to zero."""
     if type(amount) is not int or amount <= 0:
-        raise InvalidInput("Points are whole positive numbers", {field: ["must be a whole number of at least 1"]})
+        raise InvalidInput(_l("Points are whole positive numbers."), {field: [_l("Enter a whole number of at least 1.")]},
+                           code="bad_amount")
     if source.id == target.id:
-        raise InvalidInput("A transfer needs two different accounts", {field: ["source and target are the same"]})
+        raise InvalidInput(_l("A transfer needs two different accounts."),
+                           {field: [_l("The source and the target are the same account.")]}, code="same_account")
     balances = {}
     for account, delta in sorted(((source, -amount), (target, amount)), key=lambda pair: pair[0].id):
         balances[account.id] = _move(account, delta, field)
@@ -113,12 +121,18 @@ def reversal_of(transfer: Transfer) -> Transfer | None:
     return db.session.scalar(select(Transfer).where(Transfer.reverses_id == transfer.id))
 
 
+def already_reversed(transfer: Transfer) -> Conflict:
+    return Conflict(_l("Transfer No. %(id)s is already corrected.", id=transfer.id),
+                    {"transfer_id": [_l("Already corrected.")]}, code="already_reversed")
+
+
 def reverse_transfer(original: Transfer, reason: str, field: str = "reason") -> Transfer:
     """Post the transfer that undoes ``original`` (same amount, back again); at most once."""
     if original.kind == TransferKind.reversal:
-        raise Conflict("A reversal cannot itself be reversed", {"transfer_id": ["is a reversal"]})
+        raise Conflict(_l("A correction cannot itself be corrected."),
+                       {"transfer_id": [_l("A correction cannot itself be corrected.")]}, code="is_a_reversal")
     if reversal_of(original) is not None:
-        raise Conflict(f"transfer {original.id} is already reversed", {"transfer_id": ["already reversed"]})
+        raise already_reversed(original)
     return post_transfer(original.to_account, original.from_account, original.amount, TransferKind.reversal,
                          original.community_id, memo=reason, reverses=original, field=field)
 

@@ -7,12 +7,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..resources import PageArgs
 from ..validation import CODE, HourMinute, Id, Name
+from ..validation import lazy_gettext as _l
 from .models import AccountKind, Approval, EarningStatus, ItemKind, PartnerKind, RedemptionStatus, TransferKind
 
 MAX_POINTS = 1_000_000
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="use YYYY-MM, e.g. 2026-11")
+MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=_l("Enter a month as YYYY-MM, e.g. 2026-11."))
 IDEMPOTENCY_KEY = validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$",
-                                  error="8 to 64 letters, digits or '_', '.', ':', '-' (a UUID is fine)")
+                                  error=_l("Use 8 to 64 letters, digits or '_', '.', ':', '-' (a UUID is fine)."))
 
 
 def Points(minimum: int = 1, **kwargs):
@@ -260,7 +261,7 @@ class GiftIn(Schema):
     @validates_schema
     def one_recipient(self, data, **kwargs):
         if bool(data.get("resident_id")) == bool(data.get("to_pool")):
-            raise ValidationError("give either resident_id or to_pool=true", "resident_id")
+            raise ValidationError(_l("Choose a resident or the community pool."), "resident_id")
 
 
 class GrantIn(Schema):
@@ -273,7 +274,7 @@ class GrantIn(Schema):
     @validates_schema
     def one_recipient(self, data, **kwargs):
         if (data.get("resident_id") is None) == (data.get("volunteer_id") is None):
-            raise ValidationError("give either resident_id or volunteer_id", "resident_id")
+            raise ValidationError(_l("Choose one resident or one volunteer."), "resident_id")
 
 
 # --- reports ----------------------------------------------------------------------------------------
@@ -286,7 +287,7 @@ class MonthRange(Schema):
     @validates_schema
     def ordered(self, data, **kwargs):
         if data.get("from_month") and data.get("to_month") and data["to_month"] < data["from_month"]:
-            raise ValidationError("must not be before from_month", "to_month")
+            raise ValidationError(_l("The last month must not be before the first."), "to_month")
 
 
 class ExportFormat(Schema):

@@ -6,20 +6,17 @@ them still works; a rate with nothing to divide by is an empty cell.
 import io
 import re
 
+from flask_babel import force_locale
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from ..service_requests.labels import service_label
 from ..service_requests.models import RequestState
 from .service import Figures, Period
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
-STATE_ZH = {
-    RequestState.submitted: "待受理", RequestState.accepted: "已受理", RequestState.dispatched: "已分派",
-    RequestState.in_progress: "处置中", RequestState.resolved: "已办结待评价", RequestState.rated: "已评价",
-    RequestState.rejected: "不予受理", RequestState.cancelled: "已撤销", RequestState.escalated: "吹哨转办",
-}
 #: (header, Figures attribute, is a rate)
 FIGURE_COLUMNS = [
     ("工单数", "filed", False), ("已撤销", "cancelled", False), ("已办结", "completed", False),
@@ -75,7 +72,9 @@ def _figure_cells(figures: Figures) -> list:
 
 
 def _figure_headers(leading: list[str]) -> tuple[list[str], set[int]]:
-    headers = leading + [header for header, _, _ in FIGURE_COLUMNS] + [f"工单·{STATE_ZH[s]}" for s in RequestState]
+    with force_locale("zh_CN"):  # a Chinese workbook, whoever downloads it
+        states = [f"工单·{service_label('request', state)}" for state in RequestState]
+    headers = leading + [header for header, _, _ in FIGURE_COLUMNS] + states
     rates = {len(leading) + i for i, (_, _, is_rate) in enumerate(FIGURE_COLUMNS) if is_rate}
     return headers, rates
 

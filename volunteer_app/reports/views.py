@@ -14,7 +14,7 @@ from ..places.models import Community
 from ..service_requests.models import RequestState
 from ..service_requests.labels import SERVICE_LABELS
 from ..validation import Id
-from ..views import FormProblems, load_query, scoped_options, staff_required
+from ..views import FormProblems, load_query, problems_from_domain, scoped_options, staff_required
 from . import service
 from .charts import Bar, bar_chart, column_chart
 
@@ -51,9 +51,8 @@ def chosen_period() -> tuple[service.Period | None, FormProblems | None]:
         return service.week_of(service.today()), None
     try:
         return service.parse_period(text), None
-    except InvalidInput:
-        problem = _("Enter an ISO week such as 2026-W48 or a month such as 2026-11.")
-        return None, FormProblems(422, {"period": [problem]})
+    except InvalidInput as error:
+        return None, problems_from_domain(error)
 
 
 def period_choices() -> list[tuple[str, service.Period]]:
@@ -130,7 +129,7 @@ def one_unit(period: service.Period, args: dict):
     name = request.args.get("unit", "").strip()
     units = service.party_units(period, args.get("community_id"), name)["units"] if name else []
     if not units:
-        raise NotFound(f"no party members of work unit {name[:64]!r} in your scope")
+        raise NotFound(_l("No party members of the work unit %(name)s among the records you manage.", name=name[:64]))
     return units[0]
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 
@@ -24,7 +25,11 @@ SEPARATORS = re.compile(r"[、,;/\n]+")  # after NFKC, so "，" and "；" are in
 
 
 class CellError(ValueError):
-    """A cell that cannot become schema input; the message says what to write instead."""
+    """A cell that cannot become schema input; the (lazily translated) message says what to write instead."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
 
 
 def as_text(value) -> str:
@@ -158,8 +163,8 @@ class IdNumber(Cell):
     def read(self, value, lookups):
         text = as_text(value)
         if isinstance(value, (int, float)) or re.fullmatch(r"\d(\.\d+)?E\+\d+", text, re.IGNORECASE):
-            raise CellError("Excel stored this ID number as a number and lost its last digits: "
-                            "format the column as text and enter it again")
+            raise CellError(_l("Excel stored this ID number as a number and lost its last digits: "
+                               "format the column as text and enter it again."))
         return text.upper()
 
     def write(self, value, context):
@@ -176,7 +181,7 @@ class PlaceCode(Cell):
         code = as_text(value)
         obj = lookups.by_code(self.model, code)
         if obj is None:
-            raise CellError(f"no {self.model.__tablename__[:-1]} with code {code} in your scope")
+            raise CellError(_l("No place with the code %(code)s among the records you manage.", code=code))
         return obj.id
 
     def write(self, value, context):
@@ -186,7 +191,7 @@ class PlaceCode(Cell):
 class WholeNumber(Cell):
     def read(self, value, lookups):
         if isinstance(value, float) and not value.is_integer():
-            raise CellError("must be a whole number")
+            raise CellError(_l("Enter a whole number."))
         return as_text(value)  # the schema's Integer field parses (and names bad input)
 
 
@@ -208,7 +213,7 @@ class Choice(Cell):
     def read(self, value, lookups):
         text = as_text(value)
         if text.lower() not in self._by_text:
-            raise CellError(f"{text!r} is not one of: {'、'.join(self.labels.values())}")
+            raise CellError(_l("%(text)s is not one of: %(choices)s", text=repr(text), choices="、".join(self.labels.values())))
         chosen = self._by_text[text.lower()]
         return getattr(chosen, "name", chosen)  # enum fields load by name
 
@@ -234,7 +239,7 @@ class Skills(Cell):
         tokens = split_list(value)
         unknown = [t for t in tokens if lookups.skill_code(t) is None]
         if unknown:
-            raise CellError(f"not in the skill catalogue: {'、'.join(unknown)}")
+            raise CellError(_l("Not in the skill catalogue: %(codes)s", codes="、".join(unknown)))
         return list(dict.fromkeys(lookups.skill_code(t) for t in tokens))
 
     def write(self, skills, context):
@@ -256,7 +261,7 @@ class Day(Cell):
                 return datetime.strptime(text, fmt).date().isoformat()
             except ValueError:
                 continue
-        raise CellError(f"{text!r} is not a date: write e.g. 2024-03-01")
+        raise CellError(_l("%(text)s is not a date: write e.g. 2024-03-01.", text=repr(text)))
 
 
 DAY_LABELS = {
@@ -286,7 +291,8 @@ class Availability(Cell):
         while position < len(text):
             match = _ENTRY.match(text, position)
             if match is None or match.end() == position:
-                raise CellError(f"cannot read {text[position:]!r}: write e.g. {self.EXAMPLE!r}")
+                raise CellError(_l("Cannot read %(text)s: write e.g. %(example)s.", text=repr(text[position:]),
+                                   example=repr(self.EXAMPLE)))
             days = self._days(match.group(1).strip(" ,、;"))
             for start, end in _BAND.findall(match.group(2)):
                 slots += [{"days": d.name, "start": f"{int(start[:-3]):02d}{start[-3:]}",
@@ -307,13 +313,14 @@ class Availability(Cell):
             span = re.fullmatch(r"(.+?)(?:至|到|-|~)(.+)", token)
             ends = [self._weekday(part) for part in (span.groups() if span else (token,))]
             if None in ends:
-                raise CellError(f"unknown day {token!r}: use 工作日, 休息日, 周一 … 周日 or a range like 周一至周五")
+                raise CellError(_l("Unknown day %(token)s: use 工作日, 休息日, 周一 … 周日 or a range like 周一至周五.",
+                                   token=repr(token)))
             first, last = WEEKDAYS.index(ends[0]), WEEKDAYS.index(ends[-1])
             if first > last:
-                raise CellError(f"the range {token!r} runs backwards: write e.g. 周一至周五")
+                raise CellError(_l("The range %(token)s runs backwards: write e.g. 周一至周五.", token=repr(token)))
             selectors += WEEKDAYS[first:last + 1]
         if not selectors:
-            raise CellError(f"which days? write e.g. {self.EXAMPLE!r}")
+            raise CellError(_l("Which days? Write e.g. %(example)s.", example=repr(self.EXAMPLE)))
         return list(dict.fromkeys(selectors))
 
     @staticmethod

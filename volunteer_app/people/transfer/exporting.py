@@ -7,6 +7,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
+from flask_babel import lazy_gettext as _l
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -31,7 +32,7 @@ def export_records(kind: Kind, community_id: int | None = None) -> list:
     kind.service.require_writer()
     scope = current_scope()
     if community_id is not None and not (scope.everything or community_id in scope.visible_communities):
-        raise NotFound(f"community {community_id} not found")
+        raise NotFound(_l("Not found among the records you manage."))
     statement = kind.service.filtered({"community_id": community_id}).order_by(
         kind.model.community_id, kind.model.grid_id, kind.model.id)
     return db.session.scalars(statement).all()

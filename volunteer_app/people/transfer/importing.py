@@ -10,6 +10,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import openpyxl
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,8 +31,8 @@ def read_table(data: bytes) -> list[list]:
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InvalidInput("Old .xls workbooks are not supported",
-                           {"file": ["save it as .xlsx or CSV and upload again"]})
+        raise InvalidInput(_l("Old .xls workbooks are not supported."),
+                           {"file": [_l("Save it as .xlsx or CSV and upload it again.")]}, code="old_xls")
     return _csv_rows(data)
 
 
@@ -45,8 +47,9 @@ def _xlsx_rows(data: bytes) -> list[list]:
             finally:
                 book.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput("Cannot read the workbook",
-                           {"file": [f"not a readable .xlsx file ({exc.__class__.__name__})"]}) from exc
+        raise InvalidInput(_l("Cannot read the workbook."),
+                           {"file": [_l("Not a readable .xlsx file (%(error)s).", error=exc.__class__.__name__)]},
+                           code="unreadable_file") from exc
 
 
 def _csv_rows(data: bytes) -> list[list]:
@@ -59,8 +62,9 @@ def _csv_rows(data: bytes) -> list[list]:
         except UnicodeDecodeError:
             continue
     else:
-        raise InvalidInput("Cannot read the CSV file",
-                           {"file": ["save it as UTF-8 or GBK (Excel's CSV) and upload again"]})
+        raise InvalidInput(_l("Cannot read the CSV file."),
+                           {"file": [_l("Save it as UTF-8 or GBK (Excel's CSV) and upload it again.")]},
+                           code="unreadable_file")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -78,7 +82,8 @@ class RowErrors:
     items: list[dict] = field(default_factory=list)
     _columns: dict[int, set[str]] = field(default_factory=dict)
 
-    def add(self, row: int, column: str, message: str) -> None:
+    def add(self, row: int, column: str, message) -> None:
+        """``message``: a text, lazily translated when it is written where the rule is."""
         self.items.append({"row": row, "column": column, "message": message})
         self._columns.setdefault(row, set()).add(column)
 
@@ -105,7 +110,7 @@ def _flatten(problems, prefix: str = "") -> list[str]:
     if isinstance(problems, dict):
         out = []
         for key, value in problems.items():
-            label = f"entry {key + 1}" if isinstance(key, int) else str(key)
+            label = gettext("Entry %(number)s", number=key + 1) if isinstance(key, int) else str(key)
             out += _flatten(value, f"{prefix}{label}: ")
         return out
     if isinstance(problems, (list, tuple)):
@@ -121,7 +126,8 @@ def _match_header(kind: Kind, rows: list[list], errors: RowErrors) -> tuple[int,
             break
     else:
         expected = "、".join(c.header for c in kind.columns)
-        errors.add(1, "", f"no header row found: the first row must name the columns ({expected})")
+        errors.add(1, "", _l("No header row found: the first row must name the columns (%(expected)s).",
+                             expected=expected))
         return 0, {}, []
     positions: dict[int, Column] = {}
     ignored = []
@@ -131,12 +137,12 @@ def _match_header(kind: Kind, rows: list[list], errors: RowErrors) -> tuple[int,
             if not is_blank(cell):
                 ignored.append(as_text(cell))
         elif column in positions.values():
-            errors.add(index + 1, column.header, "this column appears twice")
+            errors.add(index + 1, column.header, _l("This column appears twice."))
         else:
             positions[position] = column
     for column in kind.columns:
         if column not in positions.values() and kind.required(column):
-            errors.add(index + 1, column.header, "required column is missing")
+            errors.add(index + 1, column.header, _l("A required column is missing."))
     return index, positions, ignored
 
 
@@ -164,7 +170,7 @@ def _parse_row(kind: Kind, schema: Schema, positions, cells: list, lookups: Look
         try:
             data[column.field] = column.cell.read(raw, lookups)
         except CellError as exc:
-            errors.add(row, column.header, str(exc))
+            errors.add(row, column.header, exc.message)
             failed.add(column.field)
     try:
         loaded = schema.load(data)
@@ -190,7 +196,7 @@ def _check_duplicates(kind: Kind, inputs: list[tuple[int, dict]], lookups: Looku
         if header in errors.columns_of(row):
             continue
         if key in first_row:
-            errors.add(row, header, f"same phone as row {first_row[key]} in the same community")
+            errors.add(row, header, _l("The same phone as row %(row)s in the same community.", row=first_row[key]))
         else:
             first_row[key] = row
     model = kind.model
@@ -200,7 +206,8 @@ def _check_duplicates(kind: Kind, inputs: list[tuple[int, dict]], lookups: Looku
             .where(tuple_(model.community_id, model.phone).in_(chunk)))
         for record_id, name, community_id, phone in existing:
             errors.add(first_row[(community_id, phone)], header,
-                       f"already registered in this community: {name} (id {record_id})")
+                       _l("This phone is already registered in this community: %(name)s (No. %(id)s).",
+                          name=name, id=record_id))
 
 
 @dataclass
@@ -221,13 +228,15 @@ def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
     errors = RowErrors(kind)
     header_index, positions, ignored = _match_header(kind, rows, errors)
     if errors.items:
-        raise InvalidInput("The file does not match the template", {"rows": errors.items})
+        raise InvalidInput(_l("The file does not match the template."), {"rows": errors.items}, code="not_the_template")
     body = [(number, cells) for number, cells in enumerate(rows[header_index + 1:], start=header_index + 2)
             if any(position < len(cells) and not is_blank(cells[position]) for position in positions)]
     if not body:
-        raise InvalidInput("The file has no data rows", {"file": ["no rows below the header"]})
+        raise InvalidInput(_l("The file has no data rows."), {"file": [_l("No rows below the header.")]},
+                           code="no_rows")
     if len(body) > MAX_ROWS:
-        raise InvalidInput("Too many rows", {"file": [f"at most {MAX_ROWS} rows per file; split it"]})
+        raise InvalidInput(_l("Too many rows."), {"file": [_l("At most %(max)s rows per file; split it.", max=MAX_ROWS)]},
+                           code="too_many_rows")
 
     lookups = _load_lookups(positions, body)
     schema = kind.schema()
@@ -242,8 +251,8 @@ def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
     created = _create_all(kind, [(row, data) for row, data in parsed if row not in errors.rows], errors, dry_run)
     if errors.items:
         errors.items.sort(key=lambda item: item["row"])
-        raise InvalidInput(f"{len(errors.rows)} of {len(body)} rows have errors; nothing was imported",
-                           {"rows": errors.items})
+        raise InvalidInput(_l("%(bad)s of %(total)s rows have errors; nothing was imported.",
+                              bad=len(errors.rows), total=len(body)), {"rows": errors.items}, code="rows_have_errors")
     return ImportResult(created, dry_run, ignored)
 
 
@@ -265,8 +274,9 @@ def _create_all(kind: Kind, rows: list[tuple[int, dict]], errors: RowErrors, dry
             try:
                 session.flush()
             except SQLAlchemyError as exc:  # e.g. someone else saved the same phone meanwhile
-                errors.add(batch[0][0], "", f"the database refused one of rows {batch[0][0]}–{batch[-1][0]} "
-                                            f"({exc.__class__.__name__}); try again")
+                errors.add(batch[0][0], "", _l("The database refused one of rows %(first)s–%(last)s (%(error)s); "
+                                               "try again.", first=batch[0][0], last=batch[-1][0],
+                                               error=exc.__class__.__name__))
                 break
     except BaseException:
         savepoint.rollback()

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema
 
 from ...errors import NotFound
@@ -125,5 +126,5 @@ KINDS = {kind.name: kind for kind in (VOLUNTEERS, RESIDENTS)}
 
 def kind_named(name: str) -> Kind:
     if name not in KINDS:
-        raise NotFound(f"nothing to import or export as {name!r}")
+        raise NotFound(_l("Nothing to import or export as %(name)s.", name=repr(name)))
     return KINDS[name]

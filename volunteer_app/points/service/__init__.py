@@ -23,7 +23,7 @@ from .earning import (
 )
 from .gifts import gift, gift_recipients, gifted_this_month, grant
 from .redemptions import (
-    STATUS_ZH, TRANSITIONS, Quote, change_status, get_redemption, may_act, order_history, payer_account, quote, redeem,
+    TRANSITIONS, Quote, change_status, get_redemption, may_act, order_history, payer_account, quote, redeem,
     redemptions_query,
 )
 from .registry import (
@@ -51,7 +51,7 @@ __all__ = [
     # gifts and grants
     "gift", "gift_recipients", "gifted_this_month", "grant",
     # redemptions
-    "STATUS_ZH", "TRANSITIONS", "Quote", "change_status", "get_redemption", "may_act", "order_history",
+    "TRANSITIONS", "Quote", "change_status", "get_redemption", "may_act", "order_history",
     "payer_account", "quote", "redeem", "redemptions_query",
     # registry: rules, partners, catalogue
     "CommunityRecordService", "ItemService", "PartnerService", "RuleService", "catalogue_communities",

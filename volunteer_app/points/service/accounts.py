@@ -3,6 +3,7 @@
 Volunteers, residents and partners each hold one account; a community holds its pool, the
 holding of orders in progress, and the issuance that earnings are paid from.
 """
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -51,7 +52,7 @@ def own_account(user: User) -> PointAccount:
         return volunteer_account(db.session.get(Volunteer, user.volunteer_id))
     if user.resident_id is not None:
         return resident_account(db.session.get(Resident, user.resident_id))
-    raise NotFound("Your user is not linked to a volunteer or resident, so it has no points account")
+    raise NotFound(_l("Your user is not linked to a volunteer or resident, so it has no points."), code="no_account")
 
 
 def _same_holder(volunteer_column, resident_column, volunteer_id: int | None, resident_id: int | None):
@@ -87,7 +88,7 @@ def accounts_query(user: User, args: dict):
 def get_account(user: User, account_id: int) -> PointAccount:
     account = db.session.get(PointAccount, account_id)
     if account is None or not (current_scope().allows(account.community_id) or owns(user, account)):
-        raise NotFound(f"points account {account_id} not found")
+        raise NotFound(_l("Not found among the records you manage."))
     return account
 
 

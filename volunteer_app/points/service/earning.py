@@ -4,6 +4,7 @@ when the rule says so.
 """
 from datetime import datetime, time, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, func, or_, select
 
 from ...accounts.models import User
@@ -13,6 +14,7 @@ from ...extensions import db
 from ...holidays.service import day_status
 from ...people.models import Volunteer
 from ...places.models import Community
+from ..labels import POINTS_LABELS
 from ..ledger import lock_accounts, post_transfer, reversal_of, reverse_transfer
 from ..models import AccountKind, Approval, Earning, EarningRule, EarningStatus, Transfer, TransferKind
 from .accounts import community_account, volunteer_account
@@ -47,7 +49,8 @@ def earning_terms(rule: EarningRule, minutes: int, service_type: str | None, at:
     """
     unknown = set(flags) - set(MULTIPLIERS)
     if unknown:
-        raise InvalidInput("Unknown earning flag", {"flags": [f"unknown: {', '.join(sorted(unknown))}"]})
+        raise InvalidInput(_l("Unknown earning flag."),
+                           {"flags": [_l("Unknown: %(flags)s", flags=", ".join(sorted(unknown)))]}, code="unknown_flag")
     flags = set(flags)
     if at.time() >= rule.evening_from or at.time() < NIGHT_ENDS:
         flags.add("evening")
@@ -73,12 +76,14 @@ def earn_for_source(source_kind: str, source_id: int, volunteer_id: int, communi
     earning waits as ``pending`` and None is returned.
     """
     if type(minutes) is not int or minutes <= 0:
-        raise InvalidInput("Service time must be a positive whole number of minutes", {"minutes": ["must be ≥ 1"]})
+        raise InvalidInput(_l("Service time must be a positive whole number of minutes."),
+                           {"minutes": [_l("Enter a whole number of at least 1.")]}, code="bad_minutes")
     volunteer = db.session.get(Volunteer, volunteer_id)
     if volunteer is None:
-        raise InvalidInput(f"Unknown volunteer {volunteer_id}", {"volunteer_id": ["no such volunteer"]})
+        raise InvalidInput(_l("No such volunteer."), {"volunteer_id": [_l("No such volunteer.")]}, code="unknown_volunteer")
     if db.session.get(Community, community_id) is None:
-        raise InvalidInput(f"Unknown community {community_id}", {"community_id": ["no such community"]})
+        raise InvalidInput(_l("No such community."), {"community_id": [_l("No such community.")]},
+                           code="unknown_community")
     earning = _earning_for(source_kind, source_id)
     if earning is not None and earning.status != EarningStatus.reversed:
         return earning.transfer if earning.status == EarningStatus.posted else None
@@ -101,7 +106,9 @@ def post_earning(earning: Earning, rule: EarningRule) -> Transfer | None:
     """Apply the weekly cap and post; the cap is read under the volunteer's account lock."""
     volunteer = db.session.get(Volunteer, earning.volunteer_id)
     if volunteer is None:
-        raise Conflict("The volunteer of this earning no longer exists", {"volunteer_id": ["deleted"]})
+        raise Conflict(_l("The volunteer of this earning no longer exists."),
+                       {"volunteer_id": [_l("The volunteer of this earning no longer exists.")]},
+                       code="volunteer_deleted")
     source = community_account(AccountKind.issuance, earning.community_id)
     target = volunteer_account(volunteer)
     lock_accounts(source, target)
@@ -179,10 +186,11 @@ def earnings_query(user: User, args: dict):
 def get_earning_to_decide(earning_id: int) -> Earning:
     earning = db.session.get(Earning, earning_id)
     if earning is None or not current_scope().allows(earning.community_id):
-        raise NotFound(f"earning {earning_id} not found")
+        raise NotFound(_l("Not found among the records you manage."))
     if earning.status != EarningStatus.pending:
-        raise Conflict(f"earning is {earning.status.value}; only pending ones are decided",
-                       {"status": [earning.status.value]})
+        text = _l("This earning is already “%(status)s”; only those awaiting approval are decided.",
+                  status=POINTS_LABELS["earning"][earning.status.value])
+        raise Conflict(text, {"status": [text]}, code="already_decided")
     return earning
 
 
@@ -196,7 +204,7 @@ def approve_earning(earning_id: int, user: User) -> Earning:
 def reject_earning(earning_id: int, user: User, reason: str) -> Earning:
     earning = get_earning_to_decide(earning_id)
     if not reason.strip():
-        raise InvalidInput("Say why", {"reason": ["required when rejecting"]})
+        raise InvalidInput(_l("Say why."), {"reason": [_l("Say why.")]}, code="reason_required")
     earning.status, earning.reason, earning.decided_by_id = EarningStatus.rejected, reason.strip()[:200], user.id
     db.session.flush()
     return earning

@@ -3,6 +3,7 @@ within the community's limits; a coordinator grants points from the pool.
 """
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
@@ -34,29 +35,30 @@ def gifted_this_month(sender: PointAccount, now: datetime) -> int:
 def gift(sender: PointAccount, amount: int, resident_id: int | None, to_pool: bool, memo: str) -> Transfer:
     """A volunteer gives points to a resident in difficulty or to the community pool (time bank)."""
     if sender.kind != AccountKind.volunteer:
-        raise Forbidden("Only volunteers give points")
+        raise Forbidden(_l("Only volunteers give points."), code="volunteers_only")
     rule = rule_for(sender.community_id)
     if not rule.gifts_enabled:
-        raise Forbidden("This community's rules do not allow gifts of points")
+        raise Forbidden(_l("This community's rules do not allow gifts of points."), code="gifts_disabled")
     if amount > rule.gift_max_per_transfer:
-        raise InvalidInput("Gift too large", {"amount": [f"at most {rule.gift_max_per_transfer} per gift"]})
+        text = _l("At most %(max)s points per gift.", max=rule.gift_max_per_transfer)
+        raise InvalidInput(text, {"amount": [text]}, code="gift_too_large")
     if to_pool:
         target = community_account(AccountKind.community_pool, sender.community_id)
     else:
         resident = db.session.get(Resident, resident_id)
         if resident is None or resident.community_id != sender.community_id:
-            raise InvalidInput(f"Unknown resident {resident_id}",
-                               {"resident_id": ["no such resident in your community"]})
+            raise InvalidInput(_l("Not a resident of your community."),
+                               {"resident_id": [_l("Not a resident of your community.")]}, code="unknown_resident")
         if rule.gift_priority_only and not resident.priority_groups:
-            raise InvalidInput("Gifts go to residents in difficulty",
-                               {"resident_id": ["not in a priority group (低保, 残疾, 独居 …)"]})
+            text = _l("Gifts go only to residents in difficulty (低保, 残疾, 独居 …).")
+            raise InvalidInput(text, {"resident_id": [text]}, code="not_in_priority_group")
         target = resident_account(resident)
     lock_accounts(sender, target)
     sent = gifted_this_month(sender, utcnow())
     if sent + amount > rule.gift_max_per_month:
-        raise InvalidInput("Monthly gift limit reached",
-                           {"amount": [f"at most {max(0, rule.gift_max_per_month - sent)} more this month "
-                                       f"(limit {rule.gift_max_per_month})"]})
+        text = _l("At most %(left)s more points this month (the limit is %(limit)s a month).",
+                  left=max(0, rule.gift_max_per_month - sent), limit=rule.gift_max_per_month)
+        raise InvalidInput(text, {"amount": [text]}, code="monthly_gift_limit")
     return post_transfer(sender, target, amount, TransferKind.gift, sender.community_id, memo=memo, field="amount")
 
 
@@ -68,7 +70,8 @@ def grant(community_id: int, amount: int, resident_id: int | None, volunteer_id:
     else:
         holder, field = db.session.get(Volunteer, volunteer_id), "volunteer_id"
     if holder is None or holder.community_id != community.id:
-        raise InvalidInput(f"Unknown {field}", {field: ["not in this community"]})
+        raise InvalidInput(_l("Not in this community."), {field: [_l("Not in this community.")]},
+                           code="other_community")
     target = resident_account(holder) if resident_id is not None else volunteer_account(holder)
     pool = community_account(AccountKind.community_pool, community.id)
     return post_transfer(pool, target, amount, TransferKind.grant, community.id, memo=memo, field="amount")

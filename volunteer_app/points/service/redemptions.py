@@ -4,6 +4,7 @@ the partner's community approves, fulfils (the points go to the partner) or ends
 """
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, true, update
 
 from ...accounts.models import User
@@ -12,6 +13,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.service import Note, coordinators_of, notify
+from ..labels import POINTS_LABELS, labels_in_chinese
 from ..ledger import InsufficientPoints, lock_accounts, post_transfer, reverse_transfer
 from ..models import AccountKind, CatalogueItem, PointAccount, Redemption, RedemptionStatus, Transfer, TransferKind
 from .accounts import community_account, holders_of, own_account, own_account_clause, owns, partner_account
@@ -24,15 +26,18 @@ def payer_account(user: User, account_id: int | None) -> PointAccount:
     if not is_coordinator(user):
         account = own_account(user)
         if account_id is not None and account_id != account.id:
-            raise InvalidInput("You can only pay from your own account", {"account_id": ["not your account"]})
+            raise InvalidInput(_l("You can only pay from your own account."),
+                               {"account_id": [_l("Not your account.")]}, code="not_your_account")
         return account
     if account_id is None:
-        raise InvalidInput("Say whose points pay", {"account_id": ["required when a coordinator orders"]})
+        raise InvalidInput(_l("Say whose points pay."), {"account_id": [_l("Choose whose points pay.")]},
+                           code="payer_required")
     account = db.session.get(PointAccount, account_id)
     if account is None or not current_scope().allows(account.community_id) or \
             account.kind not in (AccountKind.volunteer, AccountKind.resident):
-        raise InvalidInput(f"Unknown account {account_id}",
-                           {"account_id": ["no volunteer or resident account in your scope"]})
+        raise InvalidInput(_l("No volunteer or resident account among the records you manage."),
+                           {"account_id": [_l("No volunteer or resident account among the records you manage.")]},
+                           code="out_of_scope")
     return account
 
 
@@ -71,25 +76,25 @@ class Quote:
     def check(self) -> None:
         """Refuse what the balance or the stock cannot cover, naming the quantity."""
         if self.shortfall:
-            raise InsufficientPoints(f"{self.points} points needed, the balance is {self.balance}",
-                                     {"quantity": [f"needs {self.points} points, the balance is {self.balance}"]},
-                                     balance=self.balance, needed=self.points)
+            raise InsufficientPoints.for_field("quantity", self.points, self.balance)
         if self.item.stock is not None and self.quantity > self.item.stock:
             raise _sold_out(self.item)
 
 
 def _sold_out(item: CatalogueItem) -> InvalidInput:
-    return InvalidInput(f"Only {item.stock} left", {"quantity": [f"only {item.stock} in stock"]}, stock=item.stock)
+    text = _l("Only %(stock)s left in stock.", stock=item.stock)
+    return InvalidInput(text, {"quantity": [text]}, code="sold_out", stock=item.stock)
 
 
 def _offered(payer: PointAccount, item_id: int) -> CatalogueItem:
     """An item on offer to this payer (active, its partner active, the community rules allowing)."""
     item = db.session.get(CatalogueItem, item_id)
     if item is None or not item.active or not item.partner.active:
-        raise InvalidInput(f"Unknown item {item_id}", {"item_id": ["no such item on offer"]})
+        raise InvalidInput(_l("This item is not on offer."), {"item_id": [_l("This item is not on offer.")]},
+                           code="not_on_offer")
     if not cross_allowed(payer.community_id, item.community_id):
-        raise InvalidInput("This item is offered in another community, and the rules do not allow redeeming there",
-                           {"item_id": ["offered in another community; cross-community redemption is not allowed"]})
+        text = _l("This item is offered in another community, and the rules do not allow redeeming there.")
+        raise InvalidInput(text, {"item_id": [text]}, code="cross_community")
     return item
 
 
@@ -114,8 +119,9 @@ def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str
                                                           Redemption.idempotency_key == key))
     if existing is not None:
         if (existing.item_id, existing.quantity) != (item.id, quantity):
-            raise Conflict("This idempotency key was used for a different order",
-                           {"idempotency_key": [f"already used by order {existing.id}"]}, existing={"id": existing.id})
+            raise Conflict(_l("This idempotency key was used for a different order."),
+                           {"idempotency_key": [_l("Already used by order No. %(id)s.", id=existing.id)]},
+                           code="idempotency_key_reused", existing={"id": existing.id})
         return existing, False
     offer = Quote(item, quantity, payer.balance)
     offer.check()
@@ -145,10 +151,6 @@ TRANSITIONS = {
     "reject": ((RedemptionStatus.requested,), RedemptionStatus.rejected),
     "cancel": ((RedemptionStatus.requested, RedemptionStatus.approved), RedemptionStatus.cancelled),
 }
-STATUS_ZH = {
-    RedemptionStatus.requested: "待审核", RedemptionStatus.approved: "已同意", RedemptionStatus.fulfilled: "已兑付",
-    RedemptionStatus.rejected: "已拒绝", RedemptionStatus.cancelled: "已取消",
-}
 
 
 def redemptions_query(user: User, args: dict):
@@ -172,7 +174,7 @@ def get_redemption(user: User, order_id: int) -> Redemption:
     scope = current_scope()
     if order is None or not (scope.allows(order.community_id) or scope.allows(order.payer_community_id)
                              or owns(user, order.account)):
-        raise NotFound(f"redemption {order_id} not found")
+        raise NotFound(_l("Not found among the records you manage."))
     return order
 
 
@@ -182,22 +184,24 @@ def may_act(user: User, order: Redemption, action: str) -> None:
         return
     if action == "cancel" and owns(user, order.account):
         if order.status != RedemptionStatus.requested:
-            raise Conflict("An approved order can only be cancelled by the community",
-                           {"status": [order.status.value]})
+            raise Conflict(_l("An approved order can only be cancelled by the community."),
+                           {"status": [POINTS_LABELS["order"][order.status.value]]}, code="already_approved")
         return
-    raise Forbidden(f"You may not {action} this order")
+    raise Forbidden(_l("You may not do this to this order."), code="may_not_act")
 
 
 def change_status(order: Redemption, action: str, user: User, reason: str = "") -> Redemption:
     """Move an order along requested → approved → fulfilled, or end it; points follow the status."""
     starts, target = TRANSITIONS[action]
     if order.status not in starts:
-        raise Conflict(f"order {order.id} is {order.status.value}; it cannot be {target.value}",
-                       {"status": [f"is {order.status.value}; {action} needs {' or '.join(s.value for s in starts)}"]})
+        text = _l("This order is now “%(status)s”; that step is no longer possible.",
+                  status=POINTS_LABELS["order"][order.status.value])
+        raise Conflict(text, {"status": [text]}, code="wrong_status")
     if action == "reject" and not reason.strip():
-        raise InvalidInput("Say why", {"reason": ["required when rejecting"]})
+        raise InvalidInput(_l("Say why."), {"reason": [_l("Say why.")]}, code="reason_required")
     order.status, order.decided_by_id, order.reason = target, user.id, reason.strip()[:200]
     db.session.flush()  # the version check: of two concurrent decisions, only one gets past here
+    status_zh = labels_in_chinese("order")[target.value]  # the memo and the notification are stored texts
     if target == RedemptionStatus.fulfilled:
         holding = community_account(AccountKind.holding, order.community_id)
         settle = post_transfer(holding, partner_account(order.partner), order.points, TransferKind.settlement,
@@ -206,13 +210,13 @@ def change_status(order: Redemption, action: str, user: User, reason: str = "") 
         order.settle_transfer_id, order.fulfilled_at = settle.id, utcnow()
     elif target in (RedemptionStatus.rejected, RedemptionStatus.cancelled):
         refund = reverse_transfer(db.session.get(Transfer, order.hold_transfer_id),
-                                  f"{STATUS_ZH[target]}: {order.item.name} ×{order.quantity}")
+                                  f"{status_zh}: {order.item.name} ×{order.quantity}")
         order.refund_transfer_id = refund.id
         _change_stock(order.item, order.quantity)
     db.session.flush()
     if not owns(user, order.account):
         detail = f"{order.item.name} ×{order.quantity}" + (f": {order.reason}" if order.reason else "")
-        notify(holders_of(order.account), Note("redemption", f"积分兑换{STATUS_ZH[target]} / order {target.value}",
+        notify(holders_of(order.account), Note("redemption", f"积分兑换{status_zh} / order {target.value}",
                                                detail, f"/points/redemptions/{order.id}"))
     return order
 

@@ -1,6 +1,7 @@
 """The records coordinators keep: earning rules, partners and their catalogue items, and
 which communities' catalogues a volunteer or resident may redeem from.
 """
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, true
 
 from ...accounts.models import User
@@ -79,8 +80,14 @@ class CommunityRecordService(ResourceService):
 
     def keep_community(self, obj, data: dict) -> None:
         if "community_id" in data and data["community_id"] != obj.community_id:
-            raise InvalidInput("A record cannot move to another community",
-                               {"community_id": ["cannot be changed; create a new record there"]})
+            raise InvalidInput(_l("Cannot move to another community."),
+                               {"community_id": [_l("Cannot move to another community.")]}, code="community_fixed")
+
+
+def in_use() -> Conflict:
+    """A partner or item that orders or accounts refer to stays, switched off."""
+    text = _l("It is in use: switch it off (not on offer) instead of deleting it.")
+    return Conflict(text, {"active": [text]}, code="in_use")
 
 
 class RuleService(CommunityRecordService):
@@ -94,9 +101,9 @@ class RuleService(CommunityRecordService):
         community = parent_in_scope(Community, data["community_id"], "community_id")
         existing = db.session.scalar(select(EarningRule.id).where(EarningRule.community_id == community.id))
         if existing is not None:
-            raise Conflict("This community already has its earning rule",
-                           {"community_id": [f"already has rule {existing}; change that one"]},
-                           existing={"id": existing})
+            raise Conflict(_l("This community has its rules already."),
+                           {"community_id": [_l("This community has its rules already.")]},
+                           code="rule_exists", existing={"id": existing})
         return self.apply(EarningRule(), data)
 
     def update(self, rule: EarningRule, data: dict) -> EarningRule:
@@ -122,8 +129,7 @@ class PartnerService(CommunityRecordService):
         used = db.session.scalar(select(func.count(CatalogueItem.id)).where(CatalogueItem.partner_id == partner.id))
         has_account = db.session.scalar(select(PointAccount.id).where(PointAccount.partner_id == partner.id))
         if used or has_account:
-            raise Conflict("The partner has catalogue items or a points account; set active=false instead",
-                           {"active": ["deactivate instead of deleting"]})
+            raise in_use()
         super().delete(partner)
 
 
@@ -141,21 +147,21 @@ class ItemService(CommunityRecordService):
         if "partner_id" in data and data["partner_id"] != item.partner_id:
             partner = parent_in_scope(Partner, data["partner_id"], "partner_id")
             if item.id is not None and partner.community_id != item.community_id:
-                raise InvalidInput("An item cannot move to another community",
-                                   {"partner_id": ["partner is in another community"]})
+                raise InvalidInput(_l("Cannot move to another community."),
+                                   {"partner_id": [_l("This partner is in another community.")]}, code="community_fixed")
             data["community_id"] = partner.community_id
         merged = {key: data.get(key, getattr(item, key)) for key in ("kind", "stock", "face_value_fen")}
         if merged["kind"] == ItemKind.goods and merged["stock"] is None:
-            raise InvalidInput("Goods need a stock", {"stock": ["required for goods (0 or more)"]})
+            raise InvalidInput(_l("Goods need a stock (0 or more)."), {"stock": [_l("Goods need a stock (0 or more).")]},
+                               code="stock_required")
         if (merged["kind"] == ItemKind.fee_discount) != (merged["face_value_fen"] is not None):
-            raise InvalidInput("A fee discount, and only a fee discount, has a face value",
-                               {"face_value_fen": ["required for fee_discount, not allowed otherwise"]})
+            text = _l("A fee discount needs its amount in yuan; other kinds have none.")
+            raise InvalidInput(text, {"face_value_fen": [text]}, code="face_value")
         return self.apply(item, data)
 
     def delete(self, item: CatalogueItem) -> None:
         if db.session.scalar(select(Redemption.id).where(Redemption.item_id == item.id).limit(1)) is not None:
-            raise Conflict("The item has orders; set active=false instead",
-                           {"active": ["deactivate instead of deleting"]})
+            raise in_use()
         super().delete(item)
 
 

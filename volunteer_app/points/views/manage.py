@@ -15,10 +15,11 @@ from ...views import (
     RECORD_ID, FormProblems, blank_to_none, form_rows, form_view, hhmm, load_query, names_by_id, save, staff_required,
 )
 from .. import schemas, service
+from ..labels import points_label
 from ..models import AccountKind, Approval, EarningRule, EarningStatus, RedemptionStatus
 from . import bp
 from .common import (
-    PER_PAGE, in_scope_community, managed_communities, next_url, points_label, service_types, shown, status_of,
+    PER_PAGE, in_scope_community, managed_communities, next_url, service_types, shown, status_of,
 )
 
 

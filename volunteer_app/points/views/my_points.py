@@ -110,7 +110,7 @@ def my_redeem():
 
     def redeem(loaded: dict):
         if not loaded.get("idempotency_key"):
-            raise ValidationError({"idempotency_key": ["send the Idempotency-Key header or this field"]})
+            raise ValidationError({"idempotency_key": [_("This form is out of date. Reload the page.")]})
         return service.redeem(account, loaded["item_id"], loaded["quantity"], loaded["idempotency_key"],
                               loaded["note"], current_user)
 

@@ -10,10 +10,11 @@ from ...extensions import db
 from ...resources import paginate
 from ...views import RECORD_ID, FormProblems, load_query, names_by_id, save, scoped_options, staff_required
 from .. import schemas, service
+from ..labels import POINTS_LABELS, points_label
 from ..models import Partner, Redemption, RedemptionStatus, Transfer
 from . import bp
 from .common import (
-    PER_PAGE, POINTS_LABELS, allowed_actions, managed_communities, next_url, points_label, shown, status_of,
+    PER_PAGE, allowed_actions, managed_communities, next_url, shown, status_of,
 )
 
 

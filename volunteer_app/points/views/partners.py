@@ -15,12 +15,12 @@ from ...places.models import Community
 from ...resources import paginate, versioned_update
 from ...views import (
     RECORD_ID, FormProblems, blank_to_none, flatten_errors, form_view, load_query, names_by_id, patch_schema, save,
-    scoped_options, staff_required, translate_error,
+    scoped_options, staff_required,
 )
 from .. import schemas, service
 from ..models import CatalogueItem, ItemKind, Partner, PartnerKind, PointAccount, Redemption, RedemptionStatus
 from . import bp
-from .common import CATALOGUE_PER_PAGE, managed_communities, say, shown, status_of, yuan_to_fen
+from .common import CATALOGUE_PER_PAGE, managed_communities, shown, status_of, yuan_to_fen
 
 
 #: Orders shown per status on the partner page.
@@ -103,7 +103,7 @@ def partner_delete(partner_id: int):
     service.partners.require_writer()
     _done, problems = save(Schema(), {}, lambda _nothing: service.partners.delete(partner))
     if problems is not None:
-        flash(" ".join(say(m) for messages in problems.errors.values() for m in messages), "error")
+        flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
         return redirect(url_for("points_pages.partner", partner_id=partner_id))
     flash(_("Partner %(name)s deleted.", name=partner.name), "success")
     return redirect(url_for("points_pages.partners"))
@@ -172,7 +172,7 @@ def item_payload(values: dict, item: CatalogueItem | None) -> dict:
 
 def item_problems(problems: FormProblems | None) -> FormProblems | None:
     problems = shown(problems, face_value_fen="face_value_yuan")
-    if problems is not None and problems.get("face_value_yuan") == [str(translate_error("Not a valid integer."))]:
+    if problems is not None and problems.get("face_value_yuan") == [_("Enter a whole number.")]:
         problems.errors["face_value_yuan"] = [_("Enter an amount in yuan, e.g. 10 or 12.50.")]
     return problems
 
@@ -226,7 +226,7 @@ def item_delete(item_id: int):
     partner_id, name = item.partner_id, item.name
     _done, problems = save(Schema(), {}, lambda _nothing: service.items.delete(item))
     if problems is not None:
-        flash(" ".join(say(m) for messages in problems.errors.values() for m in messages), "error")
+        flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
     else:
         flash(_("Item %(name)s deleted.", name=name), "success")
     return redirect(url_for("points_pages.partner", partner_id=partner_id, _anchor="items"))

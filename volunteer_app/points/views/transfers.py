@@ -99,7 +99,7 @@ def transfer(transfer_id: int):
 def transfer_reverse(transfer_id: int):
     """Correct a gift, grant or earning with a reversing transfer, saying why."""
     original = service.get_transfer(current_user, transfer_id)
-    current_scope().require(original.community_id, what=f"transfer {transfer_id}")
+    current_scope().require(original.community_id)
     service.rules.require_writer()
     reversal, problems = save(schemas.CorrectionIn(), {"reason": request.form.get("reason", "").strip()},
                               lambda loaded: service.correct(original, loaded["reason"]))

@@ -1,6 +1,7 @@
 """What a report covers: whole communities and single grids of the caller's scope."""
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select, true
 
 from ...accounts.scoping import current_scope
@@ -38,7 +39,7 @@ def area_for(community_id: int | None = None) -> Area:
         return Area(None) if scope.everything else Area(scope.communities, scope.grids)
     community = db.session.get(Community, community_id)
     if community is None or not (scope.everything or community_id in scope.visible_communities):
-        raise NotFound(f"community {community_id} not found")
+        raise NotFound(_l("Not found among the records you manage."))
     if scope.allows(community_id):
         return Area(frozenset({community_id}))
     grids = db.session.scalars(select(Grid.id).where(Grid.community_id == community_id, Grid.id.in_(scope.grids)))

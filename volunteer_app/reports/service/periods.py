@@ -3,6 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 
 from ...clock import CHINA_TIME
@@ -12,7 +13,7 @@ from ...service_requests import service as requests_service
 _WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII)
 _MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 YEARS = range(2000, 2101)  # beyond these a period is a typo, and dates near year 1 or 9999 overflow
-PERIOD_HELP = "use an ISO week such as 2026-W48 or a month such as 2026-11"
+PERIOD_HELP = _l("Enter an ISO week such as 2026-W48 or a month such as 2026-11.")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def parse_period(text: str | None) -> Period:
             return month_of(date(int(month.group(1)), int(month.group(2)), 1))
     except ValueError:  # week 0 or 54, month 13 …
         pass
-    raise InvalidInput(f"Bad period {text[:20]!r}", {"period": [PERIOD_HELP]})
+    raise InvalidInput(PERIOD_HELP, {"period": [PERIOD_HELP]}, code="bad_period")
 
 
 def today() -> date:
