@@ -22,7 +22,7 @@ def test_every_menu_entry_of_a_coordinator_is_reachable(browser, live_server, di
     log_in(page, live_server, "coord")
     entries = visit_every_entry(page, live_server)
     groups = {group for group, _ in entries if group}
-    assert {"排班", "台账"} <= groups, groups
+    assert {"值班", "台账"} <= groups, groups
     assert len(entries) >= 12  # nothing is hidden off-screen any more
     context.close()
 

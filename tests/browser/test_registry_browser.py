@@ -8,7 +8,7 @@ import pytest
 from volunteer_app.accounts.models import Role
 from volunteer_app.extensions import db
 
-from tests.support.browser import CHROMIUM, DESKTOP, PHONE, log_in
+from tests.support.browser import CHROMIUM, DESKTOP, PHONE, log_in, menu_link
 from tests.support.pages import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_chromium_is_installed():
 def test_add_volunteer_then_find_them_by_search(page, live_server, seeded):
     log_in(page, live_server, "wang", "/")
     assert page.locator("h1").inner_text() == "我的社区"
-    page.get_by_role("link", name="志愿者", exact=True).click()
+    menu_link(page, "志愿者").click()
     page.get_by_role("link", name="+ 登记志愿者").click()
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
@@ -78,15 +78,14 @@ def test_add_volunteer_then_find_them_by_search(page, live_server, seeded):
 
 def test_switching_language_shows_english_labels(page, live_server, seeded):
     log_in(page, live_server, "wang", "/")
-    nav = page.locator("nav.mainnav")
-    assert nav.get_by_role("link", name="志愿者", exact=True).is_visible()
+    assert menu_link(page, "志愿者").is_visible()
     page.get_by_role("link", name="English").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "My communities"
     for label in ("Volunteers", "Party members", "Residents", "Stations"):
-        assert nav.get_by_role("link", name=label, exact=True).is_visible()
-    page.get_by_role("link", name="Volunteers", exact=True).click()
+        assert menu_link(page, label).is_visible()
+    menu_link(page, "Volunteers").click()
     assert page.get_by_role("link", name="+ Add volunteer").is_visible()
     row = page.locator("table.table tbody tr").first.inner_text()
     assert "Haircut" in row and "Active" in row and "理发" not in row  # skill names and codes in English too

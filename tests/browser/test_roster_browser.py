@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.browser import DESKTOP, PHONE, log_in
+from tests.support.browser import DESKTOP, PHONE, log_in, menu_link
 from tests.support.roster import WEEK, district, make_template  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -20,7 +20,7 @@ REVIEW = re.compile(r".*/roster/weeks/\d+$")
 def plan_and_publish(page, base: str) -> None:
     """Coordinator: plan WEEK from the menu, land on the review, publish version 1."""
     log_in(page, base, "coord")
-    page.locator("nav.mainnav").get_by_role("link", name="排班", exact=True).click()
+    menu_link(page, "排班").click()
     page.fill("#f-week", WEEK)
     page.get_by_role("button", name="开始排班").click()
     page.wait_for_url(REVIEW)

@@ -57,3 +57,13 @@ def visit_every_entry(page, base: str, on_page=None) -> list[tuple[str, str]]:
         if on_page:
             on_page(href)
     return entries
+
+
+def menu_link(page, name: str):
+    """The menu's link called ``name``, its group opened first when it sits in one (值班 ▾, 台账 ▾ …).
+
+    A closed group's links are not rendered, so they are found by their text, not their role."""
+    link = page.locator(f'nav.mainnav a:text-is("{name}")').first
+    if not link.is_visible():
+        page.locator("nav.mainnav details").filter(has=page.locator(f'a:text-is("{name}")')).locator("summary").click()
+    return link
