@@ -128,6 +128,11 @@ def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") 
 
 
 
+#: The years the app serves: a time outside them is a typing slip, and one near year 1 or 9999 would overflow
+#: the week and day arithmetic behind it (a 500, not the caller's 422, before this bound).
+YEARS_SERVED = range(2000, 2100)
+
+
 class LocalDateTime(fields.DateTime):
     """Naive local (China) time, as the rosters use; an offset given is converted first."""
 
@@ -135,6 +140,9 @@ class LocalDateTime(fields.DateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is not None:
             moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
+        if moment.year not in YEARS_SERVED:
+            raise ValidationError(_l("Choose a time between the years %(first)s and %(last)s.",
+                                     first=YEARS_SERVED.start, last=YEARS_SERVED.stop - 1))
         return moment
 
 

@@ -46,7 +46,7 @@ def create(community_id: int, grid_id: int | None, url: str, label: str = "") ->
         grid = db.session.get(Grid, grid_id)
         if grid is None or grid.community_id != community_id:
             raise InvalidInput("The grid is not in this community", {"grid_id": ["not in this community"]})
-    current_scope().require(community_id, grid_id, "community or grid")
+    current_scope().require(community_id, grid_id)
     same_place = select(GroupWebhook.id).where(
         GroupWebhook.community_id == community_id,
         GroupWebhook.grid_id.is_(None) if grid_id is None else GroupWebhook.grid_id == grid_id)

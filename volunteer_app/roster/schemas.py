@@ -1,4 +1,6 @@
 """API shapes of templates, weeks, demands, assignments and plan jobs."""
+from datetime import timedelta
+
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -222,6 +224,10 @@ class RosterProblemSchema(Schema):
     previous = fields.List(fields.Dict())
 
 
+#: Shorter than this, nobody could arrive before it is over.
+MIN_CALLOUT = timedelta(minutes=15)
+
+
 class CallOutIn(Schema):
     community_id = Id(required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -243,6 +249,9 @@ class CallOutIn(Schema):
     def end_after_start(self, data, **kwargs):
         if "start" in data and "end" in data and data["end"] <= data["start"]:
             raise ValidationError(END_AFTER_START, "end")
+        if "start" in data and "end" in data and data["end"] - data["start"] < MIN_CALLOUT:
+            raise ValidationError(_l("A call-out lasts at least %(minutes)s minutes.",
+                                     minutes=MIN_CALLOUT.seconds // 60), "end")
 
     @validates_schema(skip_on_field_errors=False)
     def somewhere(self, data, **kwargs):
