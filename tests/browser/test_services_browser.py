@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.support.browser import PHONE, log_in
+from tests.support.browser import PHONE, log_in, menu_link
 from tests.support.services import clock, event_payload, make_event, make_service_type, town  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -87,7 +87,7 @@ def test_request_accepted_dispatched_started_resolved_and_rated(phones, live_ser
 
     # The grid worker takes it from the queue, accepts and dispatches it to the nearest volunteer.
     log_in(worker, live_server, "gridworker", "/services", start="/services")
-    worker.locator("nav.mainnav").get_by_role("link", name="工单").click()
+    menu_link(worker, "工单").click()
     worker.get_by_role("link", name=re.compile("维修")).click()
     worker.get_by_role("button", name="受理", exact=True).click()
     assert "已受理" in flash(worker)
