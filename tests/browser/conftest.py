@@ -11,10 +11,24 @@ from werkzeug.serving import make_server
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 
+def buffered(app):
+    """Each response read whole and its iterable closed before a byte is sent: werkzeug's development
+    server skips ``close()`` when the browser drops a connection mid-response (a page navigating away
+    while a static file streams), leaving the file open for a ResourceWarning at a later test."""
+    def serve(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+    return serve
+
+
 @pytest.fixture()
 def live_server(app_ctx):
     """``http://127.0.0.1:<free port>`` serving the app from a background thread."""
-    server = make_server("127.0.0.1", 0, app_ctx, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app_ctx), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
