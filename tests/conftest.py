@@ -18,7 +18,7 @@ from volunteer_app import create_app  # noqa: E402
 from volunteer_app.config import normalise_database_url  # noqa: E402
 from volunteer_app.extensions import db  # noqa: E402
 
-pytest_plugins = ["tests.support.factories"]
+pytest_plugins = ["tests.support.factories", "tests.support.policy_matrix"]
 
 
 def _database_url(tmp_root: Path) -> str:

@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select, select
 
-from .accounts.models import Role
-from .accounts.scoping import current_scope
-from .errors import Conflict, Forbidden, NotFound
+from .accounts import policy
+from .accounts.policy import Actor, current_actor
+from .errors import Conflict, NotFound
 from .extensions import db
 from .models_base import utcnow
 
@@ -67,58 +67,71 @@ def commit() -> None:
     db.session.commit()
 
 
-def versioned_update(service: "ResourceService", obj, data: dict):
-    """Update with the ``version`` the client read (in ``data``); 409 when stale.
-
-    Always writes (and so re-checks the version in the UPDATE), even when
-    nothing changed: a no-op edit on a stale read must not report success.
-    """
-    check_version(obj, data.pop("version"))
-    obj.updated_at = utcnow()
-    return service.update(obj, data)
-
-
 class ResourceService:
-    """Scoped CRUD for one model; subclasses add the domain rules."""
+    """Scoped CRUD for one model; subclasses add the domain rules.
+
+    ``list``, ``get``, ``create``, ``update`` and ``delete`` are the entry points:
+    each asks the policy (``read_action``/``write_action``) for the actor it is
+    given; subclasses write the rules in ``query``, ``filtered``, ``build``,
+    ``change`` and ``remove``.
+    """
 
     model: type
     what: str
     order_by: tuple = ()
-    #: Roles allowed to write; admin always may.
-    writers: tuple[Role, ...] = (Role.coordinator,)
+    read_action = "records.read"
+    write_action = "records.write"
 
-    def base_query(self) -> Select:
-        return select(self.model).where(current_scope().clause(self.model))
+    def query(self, actor: Actor) -> Select:
+        """Every row the actor may read."""
+        return select(self.model).where(policy.where(actor, self.read_action, self.model))
 
-    def filtered(self, args: dict) -> Select:
-        return self.base_query()
+    def visible(self, actor: Actor, obj) -> bool:
+        return policy.may(actor, self.read_action, obj)
 
-    def list(self, args: dict) -> dict:
-        statement = self.filtered(args).order_by(*(self.order_by or (self.model.id,)))
+    def filtered(self, actor: Actor, args: dict) -> Select:
+        return self.query(actor)
+
+    def list(self, actor: Actor, args: dict) -> dict:
+        statement = self.filtered(actor, args).order_by(*(self.order_by or (self.model.id,)))
         return paginate(statement, args["page"], args["per_page"])
 
-    def get(self, record_id) -> object:
+    def get(self, actor: Actor, record_id) -> object:
         obj = db.session.get(self.model, record_id)
-        if obj is None or not self.visible(obj):
-            raise NotFound(_l("Not found among the records you manage."))
+        if obj is None or not self.visible(actor, obj):
+            raise NotFound(policy.NOT_FOUND)
         return obj
 
-    def visible(self, obj) -> bool:
-        return current_scope().allows(obj.community_id, getattr(obj, "grid_id", None))
+    def require_writer(self, actor: Actor, obj=None) -> None:
+        """403 unless the actor's role may change these records (404 for a record beyond its reach)."""
+        policy.require(actor, self.write_action, obj)
 
-    def require_writer(self) -> None:
-        from flask_login import current_user
+    def create(self, actor: Actor, data: dict):
+        self.require_writer(actor)
+        return self.build(actor, data)
 
-        if current_user.role != Role.admin and current_user.role not in self.writers:
-            raise Forbidden(_l("Your role may not change these records."), code="role_may_not_write")
+    def update(self, actor: Actor, obj, data: dict):
+        """Update with the ``version`` the client read (in ``data``); 409 when stale.
 
-    def create(self, data: dict):
+        Always writes (and so re-checks the version in the UPDATE), even when
+        nothing changed: a no-op edit on a stale read must not report success.
+        """
+        self.require_writer(actor, obj)
+        check_version(obj, data.pop("version"))
+        obj.updated_at = utcnow()
+        return self.change(actor, obj, data)
+
+    def delete(self, actor: Actor, obj) -> None:
+        self.require_writer(actor, obj)
+        self.remove(actor, obj)
+
+    def build(self, actor: Actor, data: dict):
         raise NotImplementedError
 
-    def update(self, obj, data: dict):
+    def change(self, actor: Actor, obj, data: dict):
         raise NotImplementedError
 
-    def delete(self, obj) -> None:
+    def remove(self, actor: Actor, obj) -> None:
         db.session.delete(obj)
         db.session.flush()
 
@@ -140,35 +153,32 @@ def register_crud(
         @blp.arguments(query_schema, location="query")
         @blp.response(200, page)
         def get(self, args):
-            return service.list(args)
+            return service.list(current_actor(), args)
 
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         def post(self, data):
-            service.require_writer()
-            obj = service.create(data)
+            obj = service.create(current_actor(), data)
             commit()
             return obj
 
     class Item(MethodView):
         @blp.response(200, out_schema)
         def get(self, record_id):
-            return service.get(record_id)
+            return service.get(current_actor(), record_id)
 
         @blp.arguments(update_schema)
         @blp.response(200, out_schema)
         def patch(self, data, record_id):
-            obj = service.get(record_id)  # 404 before 403: never confirm an out-of-scope id
-            service.require_writer()
-            versioned_update(service, obj, data)
+            actor = current_actor()
+            obj = service.update(actor, service.get(actor, record_id), data)
             commit()
             return obj
 
         @blp.response(204)
         def delete(self, record_id):
-            obj = service.get(record_id)
-            service.require_writer()
-            service.delete(obj)
+            actor = current_actor()
+            service.delete(actor, service.get(actor, record_id))
             commit()
 
     Collection.__doc__ = f"List or create {service.what} records"

@@ -22,7 +22,8 @@ from .clock import week_label
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .pii import mask_id_number, mask_name, mask_phone, pii_visible
-from .resources import ID_IN_URL, commit, update_schema_for, versioned_update
+from .accounts.policy import current_actor
+from .resources import ID_IN_URL, commit, update_schema_for
 
 STAFF = frozenset({Role.admin, Role.coordinator})
 #: Longest list offered in a select, so a city-wide admin's form stays small (the page's
@@ -242,7 +243,7 @@ def url_with(**changes) -> str:
 
 def scoped_options(service, *order_by) -> list:
     """Records of a service inside the caller's scope, for a select."""
-    statement = service.base_query().order_by(*order_by).limit(OPTION_LIMIT)
+    statement = service.query(current_actor()).order_by(*order_by).limit(OPTION_LIMIT)
     return db.session.scalars(statement).all()
 
 
@@ -257,7 +258,7 @@ def counts_by_community(service, model, community_ids) -> dict[int, int]:
     """How many of a service's in-scope records each community holds."""
     if not community_ids:
         return {}
-    inner = service.base_query().where(model.community_id.in_(community_ids)).subquery()
+    inner = service.query(current_actor()).where(model.community_id.in_(community_ids)).subquery()
     rows = db.session.execute(select(inner.c.community_id, func.count()).group_by(inner.c.community_id))
     return {community_id: count for community_id, count in rows}
 
@@ -354,16 +355,17 @@ def form_view(*, service, in_schema: type[Schema], obj, values_for: Callable, va
     ``obj`` is None), ``values_from_form(form)`` the same shape from a
     submission, ``payload(values, obj)`` the dict the schema loads.
     """
-    service.require_writer()
+    actor = current_actor()
+    service.require_writer(actor, obj)
     if request.method != "POST":
         return render(values_for(obj), None)
     values = values_from_form(request.form)
     data = payload(values, obj)
     if obj is None:
-        saved, problems = save(in_schema(), data, service.create)
+        saved, problems = save(in_schema(), data, lambda loaded: service.create(actor, loaded))
     else:
         def update(loaded: dict):
-            return versioned_update(service, obj, loaded)
+            return service.update(actor, obj, loaded)
 
         data["version"] = values.get("version") or None
         saved, problems = save(patch_schema(in_schema), data, update)
@@ -381,7 +383,7 @@ def saved_first(service, page: dict) -> dict:
     if not saved or saved["entity"] != service.model.__tablename__:
         return page
     try:
-        record = service.get(saved["id"])
+        record = service.get(current_actor(), saved["id"])
     except NotFound:  # deleted meanwhile
         return page
     return {**page, "items": [record, *[i for i in page["items"] if i.id != record.id]], "saved_id": record.id}

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from ..errors import Conflict, InvalidInput, NotFound
@@ -14,6 +13,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..places.models import Community, Grid
 from ..resources import ResourceService
+from .policy import Actor
 from .models import ApiToken, CoordinatorScope, Role, User
 
 _hasher = PasswordHasher()
@@ -139,32 +139,33 @@ def revoke_token(token_id: int) -> None:
 class UserService(ResourceService):
     """Only admins manage accounts; everyone else answers 403 here."""
 
-    model, what, writers = User, "user", ()
+    model, what = User, "user"
+    read_action = write_action = "accounts.manage"
     order_by = (User.username,)
 
-    def base_query(self):
-        self.require_writer()
+    def query(self, actor: Actor):
+        self.require_writer(actor)
         return select(User)
 
-    def filtered(self, args):
-        statement = self.base_query()
+    def filtered(self, actor: Actor, args):
+        statement = self.query(actor)
         if args.get("role"):
             statement = statement.where(User.role == args["role"])
         if args.get("q"):
             statement = statement.where(User.username.contains(args["q"]) | User.display_name.contains(args["q"]))
         return statement
 
-    def visible(self, obj) -> bool:
-        self.require_writer()
+    def visible(self, actor: Actor, obj) -> bool:
+        self.require_writer(actor)
         return True
 
-    def create(self, data: dict) -> User:
+    def build(self, actor: Actor, data: dict) -> User:
         if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
             raise username_taken(data["username"])
-        return self.update(User(display_name=data.get("display_name") or data["username"]), data)
+        return self.change(actor, User(display_name=data.get("display_name") or data["username"]), data)
 
-    def update(self, user: User, data: dict) -> User:
-        if user.id == current_user.id and (data.get("active") is False or data.get("role", user.role) != user.role):
+    def change(self, actor: Actor, user: User, data: dict) -> User:
+        if user.id == actor.id and (data.get("active") is False or data.get("role", user.role) != user.role):
             raise Conflict(_l("You cannot deactivate or demote your own account; ask another admin."),
                            {"role" if "role" in data else "active": [_l("Not on your own account.")]},
                            code="own_account")
@@ -194,11 +195,11 @@ class UserService(ResourceService):
         return user
 
 
-    def delete(self, obj: User) -> None:
-        if obj.id == current_user.id:
+    def remove(self, actor: Actor, obj: User) -> None:
+        if obj.id == actor.id:
             raise Conflict(_l("You cannot delete your own account."), {"id": [_l("Not on your own account.")]},
                            code="own_account")
-        super().delete(obj)
+        super().remove(actor, obj)
 
 
 users = UserService()

@@ -16,8 +16,8 @@ from ..places.models import Building, Community, Grid, Station
 from ..places.schemas import PlaceQuery
 from .. import todo
 from ..resources import paginate
-from ..errors import NotFound
 from ..people.schemas import RankingConsentIn
+from .policy import current_actor
 from ..views import STAFF, counts_by_community, load_query, names_by_id, save
 from . import service
 
@@ -96,7 +96,7 @@ def home():
         return redirect(url_for("views.profile"))
     args = load_query(PlaceQuery())
     args["per_page"] = HOME_PAGE_SIZE
-    statement = places.communities.filtered(args).order_by(Community.code)
+    statement = places.communities.filtered(current_actor(), args).order_by(Community.code)
     page = paginate(statement, args["page"], args["per_page"])
     ids = [c.id for c in page["items"]]
     counts = {
@@ -112,12 +112,10 @@ def home():
 @login_required
 def ranking_consent():
     """The one thing volunteers change on their own record: whether reports may name them."""
-    if current_user.volunteer_id is None:
-        raise NotFound(_("Your user is not linked to a volunteer record."))
     data = {"show_in_rankings": bool(request.form.get("show_in_rankings")),
             "version": request.form.get("version", "").strip() or None}
     problems = save(RankingConsentIn(), data, lambda loaded: people.set_ranking_consent(
-        current_user.volunteer_id, loaded["show_in_rankings"], loaded["version"]))[1]
+        current_actor(), loaded["show_in_rankings"], loaded["version"]))[1]
     if problems is not None:
         flash(_("Your record changed meanwhile; please choose again."), "error")
     elif data["show_in_rankings"]:

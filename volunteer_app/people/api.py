@@ -1,10 +1,8 @@
 """REST endpoints of the people registry (thin: the rules are in service.py)."""
 from flask.views import MethodView
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_smorest import Blueprint
 
-from ..errors import NotFound
+from ..accounts.policy import current_actor
 from ..resources import commit, register_crud, update_schema_for
 from . import schemas, service
 
@@ -26,8 +24,6 @@ class RankingConsent(MethodView):
     @blp.response(200, schemas.VolunteerSchema)
     def put(self, data):
         """Your own choice to be named among top volunteers in published reports (off by default)"""
-        if current_user.volunteer_id is None:
-            raise NotFound(_l("Your user is not linked to a volunteer record."), code="not_a_volunteer")
-        volunteer = service.set_ranking_consent(current_user.volunteer_id, data["show_in_rankings"], data["version"])
+        volunteer = service.set_ranking_consent(current_actor(), data["show_in_rankings"], data["version"])
         commit()
         return volunteer

@@ -3,14 +3,13 @@ homes inside the volunteer's grid, party reports tied to their volunteer."""
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import extract, func, or_, select
 
-from ..accounts.scoping import current_scope
-from ..errors import Conflict, InvalidInput
+from ..accounts import policy
+from ..accounts.policy import Actor
+from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..places.models import Building, Community, Grid, Station
-from ..places.service import out_of_scope, parent_in_scope
 from ..resources import ResourceService, check_version
 from .availability import available_at_clause
 from .models import (
@@ -49,8 +48,8 @@ def name_or_phone(statement, model, text: str | None):
 class VolunteerService(ResourceService):
     model, what = Volunteer, "volunteer"
 
-    def filtered(self, args):
-        statement = name_or_phone(super().filtered(args), Volunteer, args.get("q"))
+    def filtered(self, actor: Actor, args):
+        statement = name_or_phone(super().filtered(actor, args), Volunteer, args.get("q"))
         for key in ("community_id", "grid_id", "status", "is_party_member"):
             if args.get(key) is not None:
                 statement = statement.where(getattr(Volunteer, key) == args[key])
@@ -61,25 +60,22 @@ class VolunteerService(ResourceService):
             statement = statement.where(available_at_clause(args["available_at"]))
         return statement
 
-    def create(self, data: dict) -> Volunteer:
+    def build(self, actor: Actor, data: dict) -> Volunteer:
         data.setdefault("joined_on", date.today())
-        return self.apply(Volunteer(), data)
+        return self.change(actor, Volunteer(), data)
 
-    def update(self, obj: Volunteer, data: dict) -> Volunteer:
-        return self.apply(obj, data)
-
-    def apply(self, volunteer: Volunteer, data: dict) -> Volunteer:
+    def change(self, actor: Actor, volunteer: Volunteer, data: dict) -> Volunteer:
         """Validate everything first, then change: a refused write leaves no trace."""
         community_id = data.get("community_id", volunteer.community_id)
         grid_id = data.get("grid_id", volunteer.grid_id)
         if "community_id" in data or "grid_id" in data:
-            grid = parent_in_scope(Grid, grid_id, "grid_id")
+            grid = policy.parent(actor, Grid, grid_id, "grid_id")
             if grid.community_id != community_id:
                 raise InvalidInput(_l("The grid is in another community."), {"grid_id": [_l("Not in the chosen community.")]},
                                    code="other_community")
         building = None
         if data.get("building_id") is not None:
-            building = parent_in_scope(Building, data["building_id"], "building_id")
+            building = policy.parent(actor, Building, data["building_id"], "building_id")
             if building.grid_id != grid_id:
                 raise InvalidInput(_l("The building is in another grid."), {"building_id": [_l("Not in the chosen grid.")]},
                                    code="other_grid")
@@ -107,8 +103,8 @@ class VolunteerService(ResourceService):
 class ResidentService(ResourceService):
     model, what = Resident, "resident"
 
-    def filtered(self, args):
-        statement = name_or_phone(super().filtered(args), Resident, args.get("q"))
+    def filtered(self, actor: Actor, args):
+        statement = name_or_phone(super().filtered(actor, args), Resident, args.get("q"))
         for key in ("community_id", "grid_id", "building_id"):
             if args.get(key):
                 statement = statement.where(getattr(Resident, key) == args[key])
@@ -117,13 +113,12 @@ class ResidentService(ResourceService):
                 select(ResidentPriorityGroup.resident_id).where(ResidentPriorityGroup.group == args["priority_group"])))
         return statement
 
-    def create(self, data: dict) -> Resident:
-        resident = Resident(registered_by_id=current_user.id if current_user.is_authenticated else None)
-        return self.update(resident, data)
+    def build(self, actor: Actor, data: dict) -> Resident:
+        return self.change(actor, Resident(registered_by_id=actor.id), data)
 
-    def update(self, resident: Resident, data: dict) -> Resident:
+    def change(self, actor: Actor, resident: Resident, data: dict) -> Resident:
         if "building_id" in data:
-            building = parent_in_scope(Building, data["building_id"], "building_id")
+            building = policy.parent(actor, Building, data["building_id"], "building_id")
             data["grid_id"], data["community_id"] = building.grid_id, building.community_id
         if "phone" in data or "building_id" in data:
             ensure_unique_phone(Resident, data.get("community_id", resident.community_id),
@@ -141,20 +136,20 @@ class ResidentService(ResourceService):
 class PartyReportService(ResourceService):
     model, what = PartyMemberReport, "party member report"
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         if args.get("community_id"):
             statement = statement.where(PartyMemberReport.community_id == args["community_id"])
         if args.get("q"):
             statement = statement.where(PartyMemberReport.work_unit.contains(args["q"]))
         return statement
 
-    def create(self, data: dict) -> PartyMemberReport:
-        return self.update(PartyMemberReport(), data)
+    def build(self, actor: Actor, data: dict) -> PartyMemberReport:
+        return self.change(actor, PartyMemberReport(), data)
 
-    def update(self, report: PartyMemberReport, data: dict) -> PartyMemberReport:
+    def change(self, actor: Actor, report: PartyMemberReport, data: dict) -> PartyMemberReport:
         if "volunteer_id" in data:
-            volunteer = parent_in_scope(Volunteer, data["volunteer_id"], "volunteer_id")
+            volunteer = policy.parent(actor, Volunteer, data["volunteer_id"], "volunteer_id")
             existing = db.session.scalar(select(PartyMemberReport).where(PartyMemberReport.volunteer_id == volunteer.id))
             if existing is not None and existing.id != report.id:
                 raise Conflict(_l("This volunteer has already reported (report No. %(id)s).", id=existing.id),
@@ -163,9 +158,7 @@ class PartyReportService(ResourceService):
                                code="already_reported", existing={"id": existing.id})
             volunteer.is_party_member = True
         if "community_id" in data:
-            community = db.session.get(Community, data["community_id"])
-            if community is None or not current_scope().allows(community.id):
-                raise out_of_scope("community_id")
+            policy.parent(actor, Community, data["community_id"], "community_id")
         posts = data.pop("claimed_posts", None)
         if posts is not None:
             community_id = data.get("community_id", report.community_id)
@@ -189,26 +182,29 @@ class ServiceLogService(ResourceService):
 
     model, what = ServiceLog, "service log"
 
-    def base_query(self):
-        return select(ServiceLog).join(Volunteer).where(current_scope().clause(Volunteer))
+    def query(self, actor: Actor):
+        return select(ServiceLog).join(Volunteer).where(policy.where(actor, self.read_action, Volunteer))
 
-    def visible(self, obj) -> bool:
-        return current_scope().allows(obj.volunteer.community_id, obj.volunteer.grid_id)
+    def visible(self, actor: Actor, obj) -> bool:
+        return policy.may(actor, self.read_action, obj.volunteer)
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def require_writer(self, actor: Actor, obj=None) -> None:
+        policy.require(actor, self.write_action, obj.volunteer if obj is not None else None)
+
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         if args.get("volunteer_id"):
             statement = statement.where(ServiceLog.volunteer_id == args["volunteer_id"])
         if args.get("community_id"):
             statement = statement.where(Volunteer.community_id == args["community_id"])
         return statement
 
-    def create(self, data: dict) -> ServiceLog:
-        return self.update(ServiceLog(), data)
+    def build(self, actor: Actor, data: dict) -> ServiceLog:
+        return self.change(actor, ServiceLog(), data)
 
-    def update(self, log: ServiceLog, data: dict) -> ServiceLog:
+    def change(self, actor: Actor, log: ServiceLog, data: dict) -> ServiceLog:
         if "volunteer_id" in data:
-            parent_in_scope(Volunteer, data["volunteer_id"], "volunteer_id")
+            policy.parent(actor, Volunteer, data["volunteer_id"], "volunteer_id")
         for key, value in data.items():
             setattr(log, key, value)
         db.session.add(log)
@@ -219,19 +215,14 @@ class ServiceLogService(ResourceService):
 class SkillService(ResourceService):
     """The catalogue is shared by all communities; only admins change it."""
 
-    model, what, writers = Skill, "skill", ()
+    model, what = Skill, "skill"
+    read_action, write_action = "skills.read", "skills.write"
     order_by = (Skill.code,)
 
-    def base_query(self):
-        return select(Skill)
+    def build(self, actor: Actor, data: dict) -> Skill:
+        return self.change(actor, Skill(), data)
 
-    def visible(self, obj) -> bool:
-        return True
-
-    def create(self, data: dict) -> Skill:
-        return self.update(Skill(), data)
-
-    def update(self, skill: Skill, data: dict) -> Skill:
+    def change(self, actor: Actor, skill: Skill, data: dict) -> Skill:
         if "code" in data:
             existing = db.session.scalar(select(Skill).where(Skill.code == data["code"]))
             if existing is not None and existing.id != skill.id:
@@ -245,13 +236,11 @@ class SkillService(ResourceService):
         return skill
 
 
-def set_ranking_consent(volunteer_id: int, consent: bool, version: int) -> Volunteer:
+def set_ranking_consent(actor: Actor, consent: bool, version: int) -> Volunteer:
     """A volunteer's own choice to be named (or not) among top volunteers in published reports."""
-    volunteer = db.session.get(Volunteer, volunteer_id)
+    volunteer = db.session.get(Volunteer, actor.volunteer_id) if actor.volunteer_id is not None else None
     if volunteer is None:
-        raise InvalidInput(_l("Your user is not linked to a volunteer record."),
-                           {"show_in_rankings": [_l("Your user is not linked to a volunteer record.")]},
-                           code="not_a_volunteer")
+        raise NotFound(_l("Your user is not linked to a volunteer record."), code="not_a_volunteer")
     check_version(volunteer, version)
     volunteer.show_in_rankings = consent
     db.session.flush()

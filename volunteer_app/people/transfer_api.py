@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, pre_load, validate
 
+from ..accounts.policy import current_actor
 from ..resources import commit
 from ..validation import Id
 from . import transfer
@@ -78,7 +79,7 @@ class Import(MethodView):
         error (including a phone already used in that community, in the file
         or in the database) rejects the whole file with a row-by-row report.
         """
-        result = transfer.import_file(transfer.kind_named(kind), upload["file"].read(), upload["dry_run"])
+        result = transfer.import_file(current_actor(), transfer.kind_named(kind), upload["file"].read(), upload["dry_run"])
         if not result.dry_run:
             commit()
         return result
@@ -95,7 +96,7 @@ class Export(MethodView):
         Phone and ID numbers are masked unless your account may see them.
         """
         chosen = transfer.kind_named(kind)
-        data = transfer.export_file(chosen, args["format"], args.get("community_id"))
+        data = transfer.export_file(current_actor(), chosen, args["format"], args.get("community_id"))
         name = f"{chosen.label}台账-{date.today():%Y%m%d}.{args['format']}"
         mimetype = transfer.XLSX_MIME if args["format"] == "xlsx" else transfer.CSV_MIME
         return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)

@@ -9,12 +9,13 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField
 
-from ..accounts.scoping import current_scope
+from ..accounts import policy
 from ..errors import InvalidInput
 from ..extensions import db
 from ..places.models import Community
 from ..resources import commit
 from . import transfer
+from ..accounts.policy import current_actor
 
 bp = Blueprint("transfer_pages", __name__, url_prefix="/io", cli_group="transfer")
 
@@ -25,12 +26,10 @@ class ImportForm(FlaskForm):
 
 
 def _page(form: ImportForm, active: str | None = None, result=None, problem: InvalidInput | None = None, status=200):
+    actor = current_actor()
     for kind in transfer.KINDS.values():
-        kind.service.require_writer()
-    scope = current_scope()
-    communities = select(Community).order_by(Community.code)
-    if not scope.everything:
-        communities = communities.where(Community.id.in_(scope.visible_communities))
+        kind.service.require_writer(actor)
+    communities = select(Community).where(policy.where(actor, "places.read", Community)).order_by(Community.code)
     return render_template("io/index.html", form=form, kinds=list(transfer.KINDS.values()), active=active,
                            result=result, problem=problem, communities=db.session.scalars(communities).all()), status
 
@@ -48,7 +47,7 @@ def upload(kind: str):
     if not form.validate_on_submit():
         return _page(form, kind, status=400)
     try:
-        result = transfer.import_file(transfer.kind_named(kind), form.file.data.read(), form.dry_run.data)
+        result = transfer.import_file(current_actor(), transfer.kind_named(kind), form.file.data.read(), form.dry_run.data)
     except InvalidInput as problem:
         return _page(form, kind, problem=problem, status=422)
     if not result.dry_run:

@@ -17,6 +17,7 @@ from ..views import (
 )
 from . import schemas, service
 from .models import DaySelector, HolidayMode, PriorityGroup, Skill, Volunteer, VolunteerStatus
+from ..accounts.policy import current_actor
 
 bp = Blueprint("people_pages", __name__)
 
@@ -124,7 +125,7 @@ def render_volunteer_form(volunteer, values, problems):
 @staff_required
 def volunteers():
     args = load_query(schemas.VolunteerQuery())
-    page = saved_first(service.volunteers, service.volunteers.list(args))
+    page = saved_first(service.volunteers, service.volunteers.list(current_actor(), args))
     return render_template(
         "volunteers/list.html", page=page, args=args, names=place_names(page["items"]),
         skills=scoped_options(service.skills, Skill.code), statuses=[s.value for s in VolunteerStatus],
@@ -141,7 +142,7 @@ def volunteer_new():
 @bp.route(f"/volunteers/<{RECORD_ID}:volunteer_id>/edit", methods=["GET", "POST"])
 @staff_required
 def volunteer_edit(volunteer_id: int):
-    return volunteer_form(service.volunteers.get(volunteer_id))
+    return volunteer_form(service.volunteers.get(current_actor(), volunteer_id))
 
 
 def volunteer_form(volunteer):
@@ -205,7 +206,7 @@ def render_report_form(report, values, problems):
 @staff_required
 def party_reports():
     args = load_query(schemas.PartyReportQuery())
-    page = saved_first(service.party_reports, service.party_reports.list(args))
+    page = saved_first(service.party_reports, service.party_reports.list(current_actor(), args))
     progress = {r.id: service.yearly_progress(r) for r in page["items"]}
     return render_template(
         "party_reports/list.html", page=page, args=args, progress=progress, names=place_names(page["items"]),
@@ -222,7 +223,7 @@ def party_report_new():
 @bp.route(f"/party-reports/<{RECORD_ID}:report_id>/edit", methods=["GET", "POST"])
 @staff_required
 def party_report_edit(report_id: int):
-    return party_report_form(service.party_reports.get(report_id))
+    return party_report_form(service.party_reports.get(current_actor(), report_id))
 
 
 def party_report_form(report):
@@ -281,7 +282,7 @@ def render_resident_form(resident, values, problems):
 @staff_required
 def residents():
     args = load_query(schemas.ResidentQuery())
-    page = saved_first(service.residents, service.residents.list(args))
+    page = saved_first(service.residents, service.residents.list(current_actor(), args))
     return render_template(
         "residents/list.html", page=page, args=args, names=place_names(page["items"]),
         groups=[g.value for g in PriorityGroup], **place_options(),
@@ -297,7 +298,7 @@ def resident_new():
 @bp.route(f"/residents/<{RECORD_ID}:resident_id>/edit", methods=["GET", "POST"])
 @staff_required
 def resident_edit(resident_id: int):
-    return resident_form(service.residents.get(resident_id))
+    return resident_form(service.residents.get(current_actor(), resident_id))
 
 
 def resident_form(resident):

@@ -32,9 +32,9 @@ class Community(Audited, VersionedMixin, db.Model):  # 社区
     subdistrict: Mapped[Subdistrict] = relationship(back_populates="communities")
     grids: Mapped[list["Grid"]] = relationship(back_populates="community")
 
-    @property
+    @hybrid_property
     def community_id(self) -> int:
-        """A community is inside its own scope."""
+        """A community is its own place: the access policy reaches it like any community's record."""
         return self.id
 
 

@@ -2,7 +2,8 @@
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
-from ..accounts.scoping import current_scope
+from ..accounts import policy
+from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..resources import ResourceService
@@ -19,18 +20,9 @@ def ensure_unique_code(model, code: str, exclude_id: int | None = None) -> None:
         )
 
 
-def parent_in_scope(model, record_id: int | None, field: str):
-    """Resolve a parent id from input; unknown or out-of-scope ids name the field (422)."""
-    obj = db.session.get(model, record_id) if record_id is not None else None
-    if obj is None or not current_scope().allows(obj.community_id, getattr(obj, "grid_id", None)):
-        raise out_of_scope(field)
-    return obj
-
-
-def out_of_scope(field: str) -> InvalidInput:
-    """An id in ``field`` that is unknown or outside the caller's scope (we never tell which)."""
-    return InvalidInput(_l("Not found among the records you manage."),
-                        {field: [_l("Not found among the records you manage.")]}, code="out_of_scope")
+def parent_in_scope(model, record_id: int | None, field_name: str):
+    """TRANSITIONAL: the request's actor; callers move to ``policy.parent(actor, …)``."""
+    return policy.parent(policy.current_actor(), model, record_id, field_name)
 
 
 def search(statement, model, text: str | None):
@@ -52,111 +44,96 @@ class PlaceService(ResourceService):
         db.session.flush()
         return obj
 
-    def create(self, data: dict):
-        return self.apply(self.model(), self.resolve(data))
+    def build(self, actor: Actor, data: dict):
+        return self.apply(self.model(), self.resolve(actor, data))
 
-    def update(self, obj, data: dict):
-        return self.apply(obj, self.resolve(data))
+    def change(self, actor: Actor, obj, data: dict):
+        return self.apply(obj, self.resolve(actor, data))
 
-    def resolve(self, data: dict) -> dict:
+    def resolve(self, actor: Actor, data: dict) -> dict:
         """Check parent references; subclasses fill derived columns."""
         return data
 
-    def filtered(self, args: dict):
-        return search(super().filtered(args), self.model, args.get("q"))
+    def filtered(self, actor: Actor, args: dict):
+        return search(super().filtered(actor, args), self.model, args.get("q"))
 
 
 class SubdistrictService(PlaceService):
-    model, what, writers = Subdistrict, "subdistrict", ()
+    """A subdistrict is seen by whoever sees one of its communities; only admins change the map's top."""
 
-    def base_query(self):
-        scope = current_scope()
-        if scope.everything:
-            return select(Subdistrict)
-        return select(Subdistrict).where(
-            Subdistrict.id.in_(select(Community.subdistrict_id).where(Community.id.in_(scope.visible_communities)))
-        )
+    model, what = Subdistrict, "subdistrict"
+    read_action, write_action = "places.read", "places.write_top"
 
-    def visible(self, obj) -> bool:
-        scope = current_scope()
-        return scope.everything or any(c.id in scope.visible_communities for c in obj.communities)
+    def query(self, actor: Actor):
+        return select(Subdistrict).where(Subdistrict.id.in_(
+            select(Community.subdistrict_id).where(policy.where(actor, self.read_action, Community))))
 
-    def delete(self, obj) -> None:
+    def visible(self, actor: Actor, obj) -> bool:
+        return any(policy.may(actor, self.read_action, community) for community in obj.communities)
+
+    def remove(self, actor: Actor, obj) -> None:
         if obj.communities:
             raise Conflict(_l("This subdistrict still has communities."), {"id": [_l("It still has communities.")]},
                            code="has_children")
-        super().delete(obj)
+        super().remove(actor, obj)
 
 
 class CommunityService(PlaceService):
-    model, what, writers = Community, "community", ()
+    model, what = Community, "community"
+    read_action, write_action = "places.read", "places.write_top"
 
-    def base_query(self):
-        scope = current_scope()
-        statement = select(Community)
-        return statement if scope.everything else statement.where(Community.id.in_(scope.visible_communities))
-
-    def visible(self, obj) -> bool:
-        scope = current_scope()
-        return scope.everything or obj.id in scope.visible_communities
-
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         if args.get("subdistrict_id"):
             statement = statement.where(Community.subdistrict_id == args["subdistrict_id"])
         return statement
 
-    def resolve(self, data):
+    def resolve(self, actor: Actor, data):
         if "subdistrict_id" in data and db.session.get(Subdistrict, data["subdistrict_id"]) is None:
-            raise out_of_scope("subdistrict_id")
+            raise policy.out_of_reach("subdistrict_id")
         return data
 
-    def delete(self, obj) -> None:
+    def remove(self, actor: Actor, obj) -> None:
         if obj.grids:
             raise Conflict(_l("This community still has grids."), {"id": [_l("It still has grids.")]},
                            code="has_children")
-        super().delete(obj)
+        super().remove(actor, obj)
 
 
 class GridService(PlaceService):
     model, what = Grid, "grid"
 
-    def base_query(self):
-        return select(Grid).where(current_scope().clause(Grid))
-
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         if args.get("community_id"):
             statement = statement.where(Grid.community_id == args["community_id"])
         return statement
 
-    def resolve(self, data):
+    def resolve(self, actor: Actor, data):
         if "community_id" in data:
-            community = db.session.get(Community, data["community_id"])
-            if community is None or not current_scope().allows(community.id):
-                raise out_of_scope("community_id")
+            policy.parent(actor, Community, data["community_id"], "community_id")
         return data
 
-    def delete(self, obj) -> None:
+    def remove(self, actor: Actor, obj) -> None:
         if db.session.scalar(select(Building.id).where(Building.grid_id == obj.id).limit(1)) is not None:
             raise Conflict(_l("This grid still has buildings."), {"id": [_l("It still has buildings.")]},
                            code="has_children")
-        super().delete(obj)
+        super().remove(actor, obj)
 
 
 class BuildingService(PlaceService):
     model, what = Building, "building"
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         for key in ("community_id", "grid_id"):
             if args.get(key):
                 statement = statement.where(getattr(Building, key) == args[key])
         return statement
 
-    def resolve(self, data):
+    def resolve(self, actor: Actor, data):
         if "grid_id" in data:
-            grid = parent_in_scope(Grid, data["grid_id"], "grid_id")
+            grid = policy.parent(actor, Grid, data["grid_id"], "grid_id")
             data["community_id"] = grid.community_id
         return data
 
@@ -164,20 +141,18 @@ class BuildingService(PlaceService):
 class StationService(PlaceService):
     model, what = Station, "station"
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         for key in ("community_id", "grid_id", "station_type"):
             if args.get(key):
                 statement = statement.where(getattr(Station, key) == args[key])
         return statement
 
-    def resolve(self, data):
+    def resolve(self, actor: Actor, data):
         if "community_id" in data:
-            community = db.session.get(Community, data["community_id"])
-            if community is None or not current_scope().allows(community.id):
-                raise out_of_scope("community_id")
+            policy.parent(actor, Community, data["community_id"], "community_id")
         if data.get("grid_id") is not None:
-            grid = parent_in_scope(Grid, data["grid_id"], "grid_id")
+            grid = policy.parent(actor, Grid, data["grid_id"], "grid_id")
             community_id = data.get("community_id")
             if community_id is not None and grid.community_id != community_id:
                 raise InvalidInput(_l("The grid is in another community."),

@@ -10,6 +10,7 @@ from ..views import (
 )
 from . import schemas, service
 from .models import Community, Grid, StationType
+from ..accounts.policy import current_actor
 
 bp = Blueprint("places_pages", __name__)
 
@@ -66,7 +67,7 @@ def render_station_form(station, values, problems):
 @staff_required
 def stations():
     args = load_query(schemas.PlaceQuery())
-    page = saved_first(service.stations, service.stations.list(args))
+    page = saved_first(service.stations, service.stations.list(current_actor(), args))
     return render_template(
         "stations/list.html", page=page, args=args, types=[t.value for t in StationType],
         communities=scoped_options(service.communities, Community.code),
@@ -85,7 +86,7 @@ def station_new():
 @bp.route(f"/stations/<{RECORD_ID}:station_id>/edit", methods=["GET", "POST"])
 @staff_required
 def station_edit(station_id: int):
-    return station_form(service.stations.get(station_id))
+    return station_form(service.stations.get(current_actor(), station_id))
 
 
 def station_form(station):

@@ -13,6 +13,7 @@ from ..accounts.scoping import current_scope
 from ..errors import InvalidInput
 from ..resources import ID_IN_URL, PageArgs, commit, page_schema, paginate, register_crud, update_schema_for
 from . import exports, schemas, service
+from ..accounts.policy import current_actor
 
 blp = Blueprint("points", __name__, description="积分兑换: points ledger, earning rules, catalogue, redemptions, gifts")
 
@@ -233,7 +234,7 @@ class RedemptionAction(MethodView):
 
 def _settlement(args: dict, partner_id: int) -> dict:
     require_role(*service.COORDINATORS)
-    partner = service.partners.get(partner_id)
+    partner = service.partners.get(current_actor(), partner_id)
     first, last = service.this_year_months(date.today())
     from_month, to_month = args.get("from_month", first), args.get("to_month", last)
     if to_month < from_month:

@@ -22,7 +22,8 @@ from ..notifications.service import Note, coordinators_of, notify, users_of_volu
 from ..people.models import ServiceLog
 from ..people.service import skills_by_code
 from ..places.models import Community, Station
-from ..places.service import parent_in_scope
+from ..accounts import policy
+from ..accounts.policy import Actor
 from ..resources import ResourceService, check_version
 from .labels import roster_label
 from .models import (
@@ -575,19 +576,19 @@ def versions(week: RosterWeek) -> list[RosterVersion]:
 class TemplateService(ResourceService):
     model, what = ShiftTemplate, "shift template"
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         for key in ("community_id", "station_id"):
             if args.get(key):
                 statement = statement.where(getattr(ShiftTemplate, key) == args[key])
         return statement
 
-    def create(self, data: dict) -> ShiftTemplate:
-        return self.update(ShiftTemplate(), data)
+    def build(self, actor: Actor, data: dict) -> ShiftTemplate:
+        return self.change(actor, ShiftTemplate(), data)
 
-    def update(self, template: ShiftTemplate, data: dict) -> ShiftTemplate:
+    def change(self, actor: Actor, template: ShiftTemplate, data: dict) -> ShiftTemplate:
         if "station_id" in data:
-            station = parent_in_scope(Station, data["station_id"], "station_id")
+            station = policy.parent(actor, Station, data["station_id"], "station_id")
             data["community_id"] = station.community_id
         if "skills" in data:
             data["skills"] = [s.code for s in skills_by_code(data["skills"])]
@@ -606,26 +607,29 @@ class DemandService(ResourceService):
     model, what = Demand, "demand"
     order_by = (Demand.start, Demand.id)
 
-    def base_query(self):
-        return select(Demand).join(RosterWeek).where(current_scope().clause(RosterWeek))
+    def query(self, actor: Actor):
+        return select(Demand).join(RosterWeek).where(policy.where(actor, self.read_action, RosterWeek))
 
-    def visible(self, obj) -> bool:
-        return current_scope().allows(obj.week.community_id)
+    def visible(self, actor: Actor, obj) -> bool:
+        return policy.may(actor, self.read_action, obj.week)
 
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def require_writer(self, actor: Actor, obj=None) -> None:
+        policy.require(actor, self.write_action, obj.week if obj is not None else None)
+
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         if args.get("week_id"):
             statement = statement.where(Demand.week_id == args["week_id"])
         return statement
 
-    def create(self, data: dict) -> Demand:
-        week = parent_in_scope(RosterWeek, data.pop("week_id"), "week_id")
-        return self.update(Demand(week_id=week.id, week=week), data)
+    def build(self, actor: Actor, data: dict) -> Demand:
+        week = policy.parent(actor, RosterWeek, data.pop("week_id"), "week_id")
+        return self.change(actor, Demand(week_id=week.id, week=week), data)
 
-    def update(self, demand: Demand, data: dict) -> Demand:
+    def change(self, actor: Actor, demand: Demand, data: dict) -> Demand:
         week = demand.week
         if data.get("station_id") is not None:
-            station = parent_in_scope(Station, data["station_id"], "station_id")
+            station = policy.parent(actor, Station, data["station_id"], "station_id")
             if station.community_id != week.community_id:
                 raise InvalidInput(_l("This station is in another community."),
                                    {"station_id": [_l("Not a station of this community.")]}, code="station_elsewhere")

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 from openpyxl.utils.datetime import from_excel
 from sqlalchemy import select
 
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...extensions import db
 from ...pii import mask_id_number, mask_phone
 from ...places.models import Community
@@ -66,20 +67,19 @@ class Lookups:
     services' own ``db.session.get`` of each row's grid or building costs no query.
     """
 
-    def __init__(self):
+    def __init__(self, actor: Actor):
+        self.actor = actor
         self._by_code: dict[type, dict[str, Any]] = {}
         self._by_id: dict[type, dict[int, Any]] = {}
         self._skills: dict[str, str] | None = None
 
     def load(self, model, codes: Iterable[str]) -> None:
-        scope = current_scope()
         found = self._by_code.setdefault(model, {})
+        action = "places.read" if model is Community else "records.write"
         wanted = sorted(set(codes) - set(found))
         for chunk in _chunks(wanted, 500):
             for obj in db.session.scalars(select(model).where(model.code.in_(chunk))):
-                visible = scope.everything or (obj.id in scope.visible_communities if model is Community
-                                               else scope.allows(obj.community_id, obj.grid_id))
-                if visible:
+                if policy.may(self.actor, action, obj):
                     found[obj.code] = obj
                     self._by_id.setdefault(model, {})[obj.id] = obj
 

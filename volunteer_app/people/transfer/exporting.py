@@ -7,17 +7,16 @@ from datetime import date, datetime
 from pathlib import Path
 
 import openpyxl
-from flask_babel import lazy_gettext as _l
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.writer.excel import ExcelWriter
 
-from ...accounts.scoping import current_scope
-from ...errors import NotFound
+from ...accounts import policy
+from ...accounts.policy import Actor
+from ...places.models import Community
 from ...extensions import db
-from ...pii import pii_visible
 from .cells import ChoiceList, PlaceCode, WriteContext
 from .sheets import KINDS, Kind
 
@@ -27,13 +26,12 @@ CSV_MIME = "text/csv; charset=utf-8"
 FIXED_STAMP = datetime(2026, 1, 1)  # templates carry no build time: the same code gives the same file
 
 
-def export_records(kind: Kind, community_id: int | None = None) -> list:
-    """The caller's records (scoped like the lists), one community if asked."""
-    kind.service.require_writer()
-    scope = current_scope()
-    if community_id is not None and not (scope.everything or community_id in scope.visible_communities):
-        raise NotFound(_l("Not found among the records you manage."))
-    statement = kind.service.filtered({"community_id": community_id}).order_by(
+def export_records(actor: Actor, kind: Kind, community_id: int | None = None) -> list:
+    """The actor's records (scoped like the lists), one community if asked."""
+    kind.service.require_writer(actor)
+    if community_id is not None:
+        policy.get(actor, "places.read", Community, community_id)
+    statement = kind.service.filtered(actor, {"community_id": community_id}).order_by(
         kind.model.community_id, kind.model.grid_id, kind.model.id)
     return db.session.scalars(statement).all()
 
@@ -50,9 +48,9 @@ def sample_rows(kind: Kind) -> list[list]:
     return [[sample.get(column.header) for column in kind.columns] for sample in kind.samples]
 
 
-def export_file(kind: Kind, file_format: str, community_id: int | None = None) -> bytes:
-    """Phones and ID numbers are masked unless the caller may see them (pii_visible)."""
-    rows = rows_for(kind, export_records(kind, community_id), pii_visible())
+def export_file(actor: Actor, kind: Kind, file_format: str, community_id: int | None = None) -> bytes:
+    """Phones and ID numbers are masked unless the actor may see them."""
+    rows = rows_for(kind, export_records(actor, kind, community_id), actor.can_view_pii)
     return write_csv(kind, rows) if file_format == "csv" else write_xlsx(kind, rows, datetime.now())
 
 

@@ -20,6 +20,7 @@ from ...errors import DomainError, InvalidInput
 from ...extensions import db
 from .cells import CellError, Lookups, PlaceCode, _chunks, as_text, is_blank
 from .sheets import Column, Kind
+from ...accounts.policy import Actor
 
 MAX_ROWS = 20_000
 BATCH_SIZE = 500  # rows created per flush
@@ -146,8 +147,8 @@ def _match_header(kind: Kind, rows: list[list], errors: RowErrors) -> tuple[int,
     return index, positions, ignored
 
 
-def _load_lookups(positions: dict[int, Column], rows: Iterable[tuple[int, list]]) -> Lookups:
-    lookups = Lookups()
+def _load_lookups(actor: Actor, positions: dict[int, Column], rows: Iterable[tuple[int, list]]) -> Lookups:
+    lookups = Lookups(actor)
     wanted: dict[type, set[str]] = {}
     for position, column in positions.items():
         if isinstance(column.cell, PlaceCode):
@@ -217,13 +218,13 @@ class ImportResult:
     ignored_columns: list[str]
 
 
-def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
+def import_file(actor: Actor, kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
     """Validate every row and create them all, or raise ``InvalidInput`` listing every bad row.
 
     Only flushes (the caller commits); on any error, or for a dry run, the
     savepoint is rolled back and the database is as it was.
     """
-    kind.service.require_writer()
+    kind.service.require_writer(actor)
     rows = read_table(data)
     errors = RowErrors(kind)
     header_index, positions, ignored = _match_header(kind, rows, errors)
@@ -238,7 +239,7 @@ def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
         raise InvalidInput(_l("Too many rows."), {"file": [_l("At most %(max)s rows per file; split it.", max=MAX_ROWS)]},
                            code="too_many_rows")
 
-    lookups = _load_lookups(positions, body)
+    lookups = _load_lookups(actor, positions, body)
     schema = kind.schema()
     inputs, parsed = [], []
     for row, cells in body:
@@ -248,7 +249,7 @@ def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
             parsed.append((row, loaded))
     _check_duplicates(kind, inputs, lookups, errors)
 
-    created = _create_all(kind, [(row, data) for row, data in parsed if row not in errors.rows], errors, dry_run)
+    created = _create_all(actor, kind, [(row, data) for row, data in parsed if row not in errors.rows], errors, dry_run)
     if errors.items:
         errors.items.sort(key=lambda item: item["row"])
         raise InvalidInput(_l("%(bad)s of %(total)s rows have errors; nothing was imported.",
@@ -256,7 +257,7 @@ def import_file(kind: Kind, data: bytes, dry_run: bool = False) -> ImportResult:
     return ImportResult(created, dry_run, ignored)
 
 
-def _create_all(kind: Kind, rows: list[tuple[int, dict]], errors: RowErrors, dry_run: bool) -> int:
+def _create_all(actor: Actor, kind: Kind, rows: list[tuple[int, dict]], errors: RowErrors, dry_run: bool) -> int:
     """Run the service on each row inside one savepoint; keep it only if every row passed."""
     session = db.session()
     savepoint = session.begin_nested()
@@ -266,7 +267,7 @@ def _create_all(kind: Kind, rows: list[tuple[int, dict]], errors: RowErrors, dry
             with _one_flush_per_batch(session):
                 for row, data in batch:
                     try:
-                        kind.service.create(data)
+                        kind.service.create(actor, data)
                     except DomainError as exc:  # services check before they change: go on to the next row
                         errors.add_messages(row, exc.errors or {"": [exc.message]})
                     else:

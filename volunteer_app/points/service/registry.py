@@ -9,10 +9,10 @@ from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...people.models import Resident, Volunteer
 from ...places.models import Community
-from ...places.service import parent_in_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...resources import ResourceService
 from ..models import CatalogueItem, EarningRule, ItemKind, Partner, PointAccount, Redemption
-from .common import is_coordinator
 from .earning import rule_for
 
 
@@ -49,23 +49,19 @@ class CommunityRecordService(ResourceService):
     def public_clause(self):
         return true()
 
-    def base_query(self):
-        from flask_login import current_user
-
-        if is_coordinator(current_user):
-            return super().base_query()
-        return select(self.model).where(self.model.community_id.in_(self.readable_communities(current_user)),
+    def query(self, actor: Actor):
+        if actor.is_staff:
+            return super().query(actor)
+        return select(self.model).where(self.model.community_id.in_(self.readable_communities(actor.user)),
                                         self.public_clause())
 
-    def visible(self, obj) -> bool:
-        from flask_login import current_user
+    def visible(self, actor: Actor, obj) -> bool:
+        if actor.is_staff:
+            return super().visible(actor, obj)
+        return db.session.scalar(self.query(actor).where(self.model.id == obj.id)) is not None
 
-        if is_coordinator(current_user):
-            return super().visible(obj)
-        return db.session.scalar(self.base_query().where(self.model.id == obj.id)) is not None
-
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         for key in ("community_id", "partner_id", "kind", "active"):
             if args.get(key) is not None and hasattr(self.model, key):
                 statement = statement.where(getattr(self.model, key) == args[key])
@@ -97,8 +93,8 @@ class RuleService(CommunityRecordService):
         home = home_community_id(user)
         return {home} if home is not None else set()
 
-    def create(self, data: dict) -> EarningRule:
-        community = parent_in_scope(Community, data["community_id"], "community_id")
+    def build(self, actor: Actor, data: dict) -> EarningRule:
+        community = policy.parent(actor, Community, data["community_id"], "community_id")
         existing = db.session.scalar(select(EarningRule.id).where(EarningRule.community_id == community.id))
         if existing is not None:
             raise Conflict(_l("This community has its rules already."),
@@ -106,7 +102,7 @@ class RuleService(CommunityRecordService):
                            code="rule_exists", existing={"id": existing})
         return self.apply(EarningRule(), data)
 
-    def update(self, rule: EarningRule, data: dict) -> EarningRule:
+    def change(self, actor: Actor, rule: EarningRule, data: dict) -> EarningRule:
         self.keep_community(rule, data)
         return self.apply(rule, data)
 
@@ -117,20 +113,20 @@ class PartnerService(CommunityRecordService):
     def public_clause(self):
         return Partner.active
 
-    def create(self, data: dict) -> Partner:
-        parent_in_scope(Community, data["community_id"], "community_id")
+    def build(self, actor: Actor, data: dict) -> Partner:
+        policy.parent(actor, Community, data["community_id"], "community_id")
         return self.apply(Partner(), data)
 
-    def update(self, partner: Partner, data: dict) -> Partner:
+    def change(self, actor: Actor, partner: Partner, data: dict) -> Partner:
         self.keep_community(partner, data)
         return self.apply(partner, data)
 
-    def delete(self, partner: Partner) -> None:
+    def remove(self, actor: Actor, partner: Partner) -> None:
         used = db.session.scalar(select(func.count(CatalogueItem.id)).where(CatalogueItem.partner_id == partner.id))
         has_account = db.session.scalar(select(PointAccount.id).where(PointAccount.partner_id == partner.id))
         if used or has_account:
             raise in_use()
-        super().delete(partner)
+        super().remove(actor, partner)
 
 
 class ItemService(CommunityRecordService):
@@ -139,13 +135,13 @@ class ItemService(CommunityRecordService):
     def public_clause(self):
         return and_(CatalogueItem.active, CatalogueItem.partner_id.in_(select(Partner.id).where(Partner.active)))
 
-    def create(self, data: dict) -> CatalogueItem:
+    def build(self, actor: Actor, data: dict) -> CatalogueItem:
         item = CatalogueItem()
-        return self.update(item, data)
+        return self.change(actor, item, data)
 
-    def update(self, item: CatalogueItem, data: dict) -> CatalogueItem:
+    def change(self, actor: Actor, item: CatalogueItem, data: dict) -> CatalogueItem:
         if "partner_id" in data and data["partner_id"] != item.partner_id:
-            partner = parent_in_scope(Partner, data["partner_id"], "partner_id")
+            partner = policy.parent(actor, Partner, data["partner_id"], "partner_id")
             if item.id is not None and partner.community_id != item.community_id:
                 raise InvalidInput(_l("Cannot move to another community."),
                                    {"partner_id": [_l("This partner is in another community.")]}, code="community_fixed")
@@ -159,10 +155,10 @@ class ItemService(CommunityRecordService):
             raise InvalidInput(text, {"face_value_fen": [text]}, code="face_value")
         return self.apply(item, data)
 
-    def delete(self, item: CatalogueItem) -> None:
+    def remove(self, actor: Actor, item: CatalogueItem) -> None:
         if db.session.scalar(select(Redemption.id).where(Redemption.item_id == item.id).limit(1)) is not None:
             raise in_use()
-        super().delete(item)
+        super().remove(actor, item)
 
 
 rules = RuleService()

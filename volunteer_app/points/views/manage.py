@@ -21,6 +21,7 @@ from . import bp
 from .common import (
     PER_PAGE, in_scope_community, managed_communities, next_url, service_types, shown, status_of,
 )
+from ...accounts.policy import current_actor
 
 
 #: Rate lines offered blank on the rules form, so it works without script.
@@ -40,7 +41,7 @@ def manage():
     communities = managed_communities()
     ids = [c.id for c in communities]
     rules = {rule.community_id: rule for rule in db.session.scalars(
-        service.rules.base_query().where(EarningRule.community_id.in_(ids)))} if ids else {}
+        service.rules.query(current_actor()).where(EarningRule.community_id.in_(ids)))} if ids else {}
     return render_template(
         "points/manage.html", communities=communities, rules=rules,
         pools=service.account_of(AccountKind.community_pool, ids),
@@ -93,7 +94,7 @@ def rules():
     communities = managed_communities()
     ids = [c.id for c in communities]
     saved = {rule.community_id: rule for rule in db.session.scalars(
-        service.rules.base_query().where(EarningRule.community_id.in_(ids)))} if ids else {}
+        service.rules.query(current_actor()).where(EarningRule.community_id.in_(ids)))} if ids else {}
     return render_template("points/rules.html", communities=communities,
                            rules={c.id: saved.get(c.id) or service.default_rule(c.id) for c in communities},
                            saved=saved, service_types=service_types())
@@ -104,7 +105,7 @@ def rules():
 def rule_edit(community_id: int):
     """A community's earning rule, edited through the API's schema; the version catches concurrent edits."""
     community = in_scope_community(community_id)
-    rule = db.session.scalar(service.rules.base_query().where(EarningRule.community_id == community.id))
+    rule = db.session.scalar(service.rules.query(current_actor()).where(EarningRule.community_id == community.id))
     return form_view(
         service=service.rules, in_schema=schemas.EarningRuleIn, obj=rule,
         values_for=lambda obj: rule_values(obj or service.default_rule(community.id)),
@@ -147,7 +148,7 @@ def earnings():
 @staff_required
 def earning_decide(earning_id: int, decision: str):
     """Approve a pending earning (its points are posted, weekly cap applied now) or reject it with a reason."""
-    service.rules.require_writer()
+    service.rules.require_writer(current_actor())
     reason = request.form.get("reason", "").strip()
     if decision == "approve":
         decided, problems = save(Schema(), {}, lambda _n: service.approve_earning(earning_id, current_user))

@@ -18,6 +18,7 @@ from .. import schemas, service
 from ..models import AccountKind, CatalogueItem, EarningStatus, PointAccount, RedemptionStatus
 from . import bp
 from .common import CATALOGUE_PER_PAGE, PER_PAGE, service_types, shown, status_of
+from ...accounts.policy import current_actor
 
 
 #: Orders shown on the overview.
@@ -48,7 +49,7 @@ def render_my_points(account: PointAccount | None, problems: FormProblems | None
     context = {"account": account, "problems": problems, "target": target, "values": values or {}}
     if account is not None:
         args = load_query(schemas.ItemQuery())
-        catalogue = paginate(service.items.filtered(args).order_by(
+        catalogue = paginate(service.items.filtered(current_actor(), args).order_by(
             CatalogueItem.community_id, CatalogueItem.partner_id, CatalogueItem.price, CatalogueItem.id),
             args["page"], CATALOGUE_PER_PAGE)
         orders = db.session.scalars(service.redemptions_query(current_user, {"account_id": account.id})

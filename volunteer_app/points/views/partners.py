@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ...extensions import db
 from ...places.models import Community
-from ...resources import paginate, versioned_update
+from ...resources import paginate
 from ...views import (
     RECORD_ID, FormProblems, blank_to_none, flatten_errors, form_view, load_query, names_by_id, patch_schema, save,
     scoped_options, staff_required,
@@ -21,6 +21,7 @@ from .. import schemas, service
 from ..models import CatalogueItem, ItemKind, Partner, PartnerKind, PointAccount, Redemption, RedemptionStatus
 from . import bp
 from .common import CATALOGUE_PER_PAGE, managed_communities, shown, status_of, yuan_to_fen
+from ...accounts.policy import current_actor
 
 
 #: Orders shown per status on the partner page.
@@ -68,7 +69,7 @@ def partner_form(partner: Partner | None):
 @staff_required
 def partners():
     args = load_query(schemas.PartnerQuery())
-    page = paginate(service.partners.filtered(args).order_by(Partner.community_id, Partner.name, Partner.id),
+    page = paginate(service.partners.filtered(current_actor(), args).order_by(Partner.community_id, Partner.name, Partner.id),
                     args["page"], CATALOGUE_PER_PAGE)
     ids = [p.id for p in page["items"]]
     open_orders = {}
@@ -93,15 +94,15 @@ def partner_new():
 @bp.route(f"/points/partners/<{RECORD_ID}:partner_id>/edit", methods=["GET", "POST"])
 @staff_required
 def partner_edit(partner_id: int):
-    return partner_form(service.partners.get(partner_id))
+    return partner_form(service.partners.get(current_actor(), partner_id))
 
 
 @bp.post(f"/points/partners/<{RECORD_ID}:partner_id>/delete")
 @staff_required
 def partner_delete(partner_id: int):
-    partner = service.partners.get(partner_id)
-    service.partners.require_writer()
-    _done, problems = save(Schema(), {}, lambda _nothing: service.partners.delete(partner))
+    partner = service.partners.get(current_actor(), partner_id)
+    service.partners.require_writer(current_actor())
+    _done, problems = save(Schema(), {}, lambda _nothing: service.partners.delete(current_actor(), partner))
     if problems is not None:
         flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
         return redirect(url_for("points_pages.partner", partner_id=partner_id))
@@ -126,7 +127,7 @@ def render_partner(partner: Partner, problems: FormProblems | None = None, targe
     orders = {status: db.session.scalars(service.redemptions_query(current_user, {
         "partner_id": partner.id, "status": status}).limit(PARTNER_ORDERS)).all()
         for status in (RedemptionStatus.requested, RedemptionStatus.approved)}
-    offers = db.session.scalars(service.items.filtered({"partner_id": partner.id})
+    offers = db.session.scalars(service.items.filtered(current_actor(), {"partner_id": partner.id})
                                .order_by(CatalogueItem.name, CatalogueItem.id)).all()
     owed = db.session.scalar(select(PointAccount).where(PointAccount.partner_id == partner.id))
     return render_template(
@@ -140,7 +141,7 @@ def render_partner(partner: Partner, problems: FormProblems | None = None, targe
 @staff_required
 def partner(partner_id: int):
     """What a partner has to do: orders to approve and fulfil, its catalogue and stock, its monthly settlement."""
-    return render_partner(service.partners.get(partner_id))
+    return render_partner(service.partners.get(current_actor(), partner_id))
 
 
 # --- catalogue items -----------------------------------------------------------------------------------
@@ -199,18 +200,19 @@ def item_new():
 @bp.route(f"/points/items/<{RECORD_ID}:item_id>/edit", methods=["GET", "POST"])
 @staff_required
 def item_edit(item_id: int):
-    return item_form(service.items.get(item_id))
+    return item_form(service.items.get(current_actor(), item_id))
 
 
 @bp.post(f"/points/items/<{RECORD_ID}:item_id>/stock")
 @staff_required
 def item_stock(item_id: int):
     """Set what is left of goods from the partner page (the version guards against concurrent orders)."""
-    item = service.items.get(item_id)
-    service.items.require_writer()
+    actor = current_actor()
+    item = service.items.get(actor, item_id)
+    service.items.require_writer(actor, item)
     data = {key: request.form.get(key, "").strip() or None for key in ("stock", "version")}
     _saved, problems = save(patch_schema(schemas.ItemIn), data,
-                            lambda loaded: versioned_update(service.items, item, loaded))
+                            lambda loaded: service.items.update(actor, item, loaded))
     if problems is not None:
         db.session.expire_all()
         return render_partner(item.partner, shown(problems), target=item.id)
@@ -221,10 +223,10 @@ def item_stock(item_id: int):
 @bp.post(f"/points/items/<{RECORD_ID}:item_id>/delete")
 @staff_required
 def item_delete(item_id: int):
-    item = service.items.get(item_id)
-    service.items.require_writer()
+    item = service.items.get(current_actor(), item_id)
+    service.items.require_writer(current_actor())
     partner_id, name = item.partner_id, item.name
-    _done, problems = save(Schema(), {}, lambda _nothing: service.items.delete(item))
+    _done, problems = save(Schema(), {}, lambda _nothing: service.items.delete(current_actor(), item))
     if problems is not None:
         flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
     else:

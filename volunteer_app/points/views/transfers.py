@@ -16,6 +16,7 @@ from ..ledger import reversal_of
 from ..models import AccountKind, Transfer, TransferKind
 from . import bp
 from .common import PER_PAGE, managed_communities, shown, status_of
+from ...accounts.policy import current_actor
 
 
 # --- grants, accounts, transfers and corrections ------------------------------------------------------------
@@ -49,7 +50,7 @@ def grants():
     if request.method != "POST":
         communities = managed_communities()
         return render_grants({"community_id": str(communities[0].id) if len(communities) == 1 else ""})
-    service.rules.require_writer()
+    service.rules.require_writer(current_actor())
     values = {key: request.form.get(key, "").strip() for key in ("community_id", "recipient", "amount", "memo")}
     data = {"community_id": values["community_id"] or None, "amount": values["amount"] or None,
             "memo": values["memo"]}
@@ -100,7 +101,7 @@ def transfer_reverse(transfer_id: int):
     """Correct a gift, grant or earning with a reversing transfer, saying why."""
     original = service.get_transfer(current_user, transfer_id)
     current_scope().require(original.community_id)
-    service.rules.require_writer()
+    service.rules.require_writer(current_actor())
     reversal, problems = save(schemas.CorrectionIn(), {"reason": request.form.get("reason", "").strip()},
                               lambda loaded: service.correct(original, loaded["reason"]))
     if problems is not None:

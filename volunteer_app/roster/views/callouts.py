@@ -20,6 +20,7 @@ from .. import schemas, service, urgent
 from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
 from . import bp
 from .common import RECENT, plannable_communities, skill_names, station_options
+from ...accounts.policy import current_actor
 
 #: How far ahead a call-out may start when "now or soon" is chosen (minutes).
 START_OPTIONS = (0, 15, 30, 60, 120)
@@ -76,7 +77,7 @@ def create_callout(loaded: dict) -> CallOut:
 def callouts():
     values, problems = callout_values(), None
     if request.method == "POST":
-        service.templates.require_writer()
+        service.templates.require_writer(current_actor())
         values = callout_values(request.form)
         callout, problems = save(schemas.CallOutIn(), callout_payload(values), create_callout)
         if problems is None:
@@ -114,7 +115,7 @@ def callout(callout_id: int):
 def callout_widen(callout_id: int):
     """The shortfall's buttons: a wider radius, or the skills no longer required."""
     callout = urgent.callout_in_scope(callout_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = {key: request.form[key] for key in ("radius_m", "skills_required") if key in request.form}
     invited, problems = save(schemas.CallOutWidenIn(), data, lambda loaded: urgent.widen_callout(callout, loaded))
     if problems is not None:
@@ -128,7 +129,7 @@ def callout_widen(callout_id: int):
 @staff_required
 def callout_close(callout_id: int):
     callout = urgent.callout_in_scope(callout_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     urgent.close_callout(callout)
     commit()
     flash(_("The call-out is closed; nobody else can accept it."), "success")

@@ -14,6 +14,7 @@ from .. import schemas, service
 from ..models import HolidayRule, ShiftTemplate
 from . import bp
 from .common import skill_names, station_options
+from ...accounts.policy import current_actor
 
 #: Templates listed on one page (a community has a few dozen).
 TEMPLATES_PER_PAGE = 100
@@ -70,7 +71,7 @@ def render_template_form(template, values, problems):
 @staff_required
 def templates():
     args = load_query(schemas.TemplateQuery())
-    statement = service.templates.filtered(args).order_by(
+    statement = service.templates.filtered(current_actor(), args).order_by(
         ShiftTemplate.station_id, ShiftTemplate.weekday, ShiftTemplate.start, ShiftTemplate.id)
     page = paginate(statement, args["page"], TEMPLATES_PER_PAGE)
     stations = names_by_id(Station, [t.station_id for t in page["items"]])
@@ -93,7 +94,7 @@ def template_new():
 @bp.route(f"/roster/templates/<{RECORD_ID}:template_id>/edit", methods=["GET", "POST"])
 @staff_required
 def template_edit(template_id: int):
-    return template_form(service.templates.get(template_id))
+    return template_form(service.templates.get(current_actor(), template_id))
 
 
 def template_form(template):

@@ -21,6 +21,7 @@ from ..problem import week_bounds
 from . import bp
 from ..reasons import words
 from .common import RECENT, community_volunteers, iso_week, plannable_communities, today, week_names, week_or_404
+from ...accounts.policy import current_actor
 
 # --- plan a week, follow the job ------------------------------------------------------------
 
@@ -54,7 +55,7 @@ def roster_plan():
               "week": iso_week(today() + timedelta(weeks=1))}
     problems = None
     if request.method == "POST":
-        service.templates.require_writer()
+        service.templates.require_writer(current_actor())
         values = {key: request.form.get(key, "").strip() for key in ("community_id", "week")}
         started, problems = save(schemas.PlanIn(), blank_to_none(values, ("community_id", "week")),
                                  lambda data: start_job(service.week_for(data["community_id"], data["week"]), "plan"))

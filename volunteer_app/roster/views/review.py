@@ -28,6 +28,7 @@ from . import bp
 from ..reasons import Names, stored_words
 from .common import community_volunteers, week_dates, week_names
 from .planning import follow, start_job
+from ...accounts.policy import current_actor
 
 # --- review ----------------------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ def roster_week_print(week_id: int):
 def roster_rule(week_id: int):
     """Pin, forbid or clear one (duty, volunteer) pair of the draft."""
     week = service.get_week(week_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = blank_to_none(request.form, ("demand_id", "volunteer_id", "kind"))
     data["reason"] = request.form.get("reason", "").strip()
 
@@ -152,7 +153,7 @@ def roster_rule(week_id: int):
 def roster_reask(week_id: int):
     """Ask a volunteer who declined once more; they confirm again after the next publish."""
     week = service.get_week(week_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = blank_to_none(request.form, ("demand_id", "volunteer_id"))
     _pin, problems = save(schemas.ReaskIn(), data, lambda loaded: service.reask(
         week, loaded["demand_id"], loaded["volunteer_id"], current_user))
@@ -171,7 +172,7 @@ def roster_reask(week_id: int):
 def roster_move(week_id: int):
     """Give a drafted place to another volunteer (a ban for the first, a pin for the second)."""
     week = service.get_week(week_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = blank_to_none(request.form, ("demand_id", "from_volunteer_id", "to_volunteer_id"))
     _done, problems = save(schemas.MoveIn(), data, lambda loaded: service.move(
         week, loaded["demand_id"], loaded["from_volunteer_id"], loaded["to_volunteer_id"]))
@@ -190,7 +191,7 @@ def roster_move(week_id: int):
 def roster_resolve(week_id: int):
     """Re-solve from the edited draft: pins and bans hold, the rest changes as little as it can."""
     week = service.get_week(week_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     started, problems = save(Schema(), {}, lambda _nothing: start_job(week, "resolve"))
     if problems is not None:
         return render_review(week, problems)
@@ -202,7 +203,7 @@ def roster_resolve(week_id: int):
 def roster_publish(week_id: int):
     """Publish the draft as the next version; a stale ``version`` means someone published meanwhile."""
     week = service.get_week(week_id)
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = {"version": request.form.get("version", "").strip() or None, "note": request.form.get("note", "").strip()}
     version, problems = save(schemas.PublishIn(), data, lambda loaded: service.publish(
         week, loaded["version"], current_user, loaded["note"]))
@@ -223,7 +224,7 @@ def roster_publish(week_id: int):
 def roster_swap_decision(swap_id: int):
     swap = urgent.get_swap(swap_id)
     week = service.get_week(swap.assignment.week_id)  # 404 outside the scope
-    service.templates.require_writer()
+    service.templates.require_writer(current_actor())
     data = {"approve": request.form.get("approve", "").strip() or None}
     decided, problems = save(schemas.DecisionIn(), data, lambda loaded: urgent.decide_swap(
         swap, loaded["approve"], current_user))

@@ -10,11 +10,12 @@ from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...people.service import skills_by_code
 from ...places.models import Community, Station
-from ...places.service import parent_in_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...resources import ResourceService
 from ..deadlines import OFFICE_HOURS, BusinessClock, OpeningHours
 from ..models import ServiceEvent, ServiceRequest, ServiceType
-from .common import can_read, readable, require_staff_in
+from .common import can_read
 
 
 class ServiceTypeService(ResourceService):
@@ -23,14 +24,10 @@ class ServiceTypeService(ResourceService):
     model, what = ServiceType, "service type"
     order_by = (ServiceType.community_id, ServiceType.code)
 
-    def base_query(self):
-        return select(ServiceType).where(readable(ServiceType.community_id))
+    read_action = "service_menu.read"
 
-    def visible(self, obj) -> bool:
-        return can_read(obj.community_id)
-
-    def filtered(self, args):
-        statement = super().filtered(args)
+    def filtered(self, actor: Actor, args):
+        statement = super().filtered(actor, args)
         for key in ("community_id", "location", "active"):
             if args.get(key) is not None:
                 statement = statement.where(getattr(ServiceType, key) == args[key])
@@ -38,26 +35,24 @@ class ServiceTypeService(ResourceService):
             statement = statement.where(ServiceType.name.contains(args["q"]))
         return statement
 
-    def create(self, data: dict) -> ServiceType:
-        parent_in_scope(Community, data["community_id"], "community_id")
+    def build(self, actor: Actor, data: dict) -> ServiceType:
+        policy.parent(actor, Community, data["community_id"], "community_id")
         return self.apply(ServiceType(community_id=data["community_id"]), data)
 
-    def update(self, obj: ServiceType, data: dict) -> ServiceType:
-        require_staff_in(obj.community_id, what=_l("this menu"))
+    def change(self, actor: Actor, obj: ServiceType, data: dict) -> ServiceType:
         if data.get("community_id", obj.community_id) != obj.community_id:
             stays = _l("A service stays in its community: create it in the other community instead.")
             raise InvalidInput(stays, {"community_id": [stays]}, code="community_fixed")
         return self.apply(obj, data)
 
-    def delete(self, obj: ServiceType) -> None:
-        require_staff_in(obj.community_id, what=_l("this menu"))
+    def remove(self, actor: Actor, obj: ServiceType) -> None:
         used = db.session.scalar(select(func.count()).select_from(ServiceEvent).where(
             ServiceEvent.service_type_id == obj.id)) or db.session.scalar(select(func.count()).select_from(
                 ServiceRequest).where(ServiceRequest.service_type_id == obj.id))
         if used:
             in_use = _l("This service has events or requests: stop offering it instead of deleting it.")
             raise Conflict(in_use, {"id": [in_use]}, code="service_type_in_use")
-        super().delete(obj)
+        super().remove(actor, obj)
 
     def apply(self, service_type: ServiceType, data: dict) -> ServiceType:
         """Validate everything first, then change: a refused write leaves no trace."""

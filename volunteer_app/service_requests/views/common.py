@@ -15,6 +15,7 @@ from ...views import STAFF, FormProblems
 from .. import service
 from ..labels import move_key
 from .labels import iso_moment, moment, span_of
+from ...accounts.policy import current_actor
 
 bp = Blueprint("services_pages", __name__)
 
@@ -61,7 +62,7 @@ def acting_resident() -> Resident | None:
             if chosen:
                 if not chosen.isdigit() or not 0 < int(chosen) <= MAX_ID:
                     raise NotFound(_l("Resident No. %(id)s not found.", id=chosen))
-                found = people.residents.get(int(chosen))
+                found = people.residents.get(current_actor(), int(chosen))
         g.acting_resident = found
     return found
 

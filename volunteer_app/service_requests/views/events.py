@@ -22,6 +22,7 @@ from .. import schemas, service
 from ..models import BookingStatus, EventStatus, ServiceType
 from .common import acting_args, acting_resident, bp, explained, refused, render
 from .labels import span_of
+from ...accounts.policy import current_actor
 
 #: Upcoming events shown on the menu, and bookings listed on an event's page.
 UPCOMING_LIMIT = 200
@@ -43,7 +44,7 @@ def home():
     args = {"active": True}
     if resident is not None:
         args["community_id"] = resident.community_id
-    types = db.session.scalars(service.service_types.filtered(args)
+    types = db.session.scalars(service.service_types.filtered(current_actor(), args)
                                .order_by(ServiceType.community_id, ServiceType.code).limit(OPTION_LIMIT)).all()
     upcoming = db.session.scalars(service.events_query(
         {"status": EventStatus.scheduled, "starts_from": service.now(), "community_id": args.get("community_id")})
@@ -54,7 +55,7 @@ def home():
     query = request.args.get("q", "").strip()[:32]
     matches = []
     if current_user.role in STAFF and query:
-        matches = db.session.scalars(people.residents.filtered({"q": query})
+        matches = db.session.scalars(people.residents.filtered(current_actor(), {"q": query})
                                      .order_by(Resident.name, Resident.id).limit(RESIDENT_MATCHES)).all()
     return render("home.html", types=types, events_by_type=events_by_type, q=query, matches=matches,
                   communities=names_by_id(Community, [t.community_id for t in types]),

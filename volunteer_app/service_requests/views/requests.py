@@ -27,6 +27,7 @@ from ..models import RequestState, ServiceType
 from .common import acting_args, acting_resident, bp, choose_resident_first, count_of, explained, refused, render
 from ..labels import move_key, service_label
 from .labels import span_of
+from ...accounts.policy import current_actor
 
 #: Preferred time windows a request may give (the schema's limit).
 MAX_WINDOWS = 5
@@ -155,7 +156,7 @@ def request_new():
             values["windows"] = blank_windows()
     else:
         values = request_form_values(resident=resident)
-    types = db.session.scalars(service.service_types.filtered({"active": True, "community_id": resident.community_id})
+    types = db.session.scalars(service.service_types.filtered(current_actor(), {"active": True, "community_id": resident.community_id})
                                .order_by(ServiceType.code)).all()
     buildings = db.session.scalars(select(Building).where(Building.community_id == resident.community_id)
                                    .order_by(Building.code).limit(OPTION_LIMIT)).all()
