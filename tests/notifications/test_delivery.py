@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from tests.support.pages import logged_in, post, text_of
 from volunteer_app.accounts.models import Role
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.models_base import utcnow
 from volunteer_app.notifications import service
@@ -61,17 +62,11 @@ def test_a_message_read_in_the_inbox_or_sent_elsewhere_is_not_flagged(channels, 
     db.session.add(OutboxMessage(channel="email", user_id=person.id, notification_id=note.id, subject="一",
                                  status="sent"))
     db.session.commit()
-    assert db.session.scalars(service.undelivered(service_scope(coordinator))).all() == []
+    assert db.session.scalars(service.undelivered(Actor.of(coordinator))).all() == []
     db.session.query(OutboxMessage).filter_by(channel="email").delete()
-    assert db.session.scalars(service.undelivered(service_scope(coordinator))).all() == [first]
-    service.mark_read(person, [note.id])
-    assert db.session.scalars(service.undelivered(service_scope(coordinator))).all() == []
-
-
-def service_scope(user):
-    from volunteer_app.accounts.scoping import Scope
-
-    return Scope.for_user(user)
+    assert db.session.scalars(service.undelivered(Actor.of(coordinator))).all() == [first]
+    service.mark_read(Actor.of(person), [note.id])
+    assert db.session.scalars(service.undelivered(Actor.of(coordinator))).all() == []
 
 
 def test_the_admin_is_told_once_that_messages_stay_in_the_inbox(channels, make_user, app_ctx, tencent):

@@ -3,6 +3,7 @@ the published week's duty list in the community's group; webhooks set by coordin
 from datetime import timedelta
 
 from tests.support.roster import WEEK, district, make_template, plan  # noqa: F401 (fixtures)
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.models_base import utcnow
 from volunteer_app.notifications import service, webhooks
@@ -61,7 +62,7 @@ def test_wecom_rate_limit_answer_retries_and_an_invalid_key_flags_the_robot(weco
     assert db.session.query(OutboxMessage).order_by(OutboxMessage.id.desc()).first().status == "failed"
 
     wecom.keys.add("new-key")  # the coordinator adds the robot again with its new webhook
-    webhooks.update(hook, {"url": wecom.prefix + "new-key"})
+    webhooks.update(Actor.system(), hook.id, {"url": wecom.prefix + "new-key"})
     assert hook.broken_at is None
 
 

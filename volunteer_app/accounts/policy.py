@@ -68,8 +68,21 @@ PERMISSIONS: dict[str, Permission] = {
     "skills.read": Permission(EVERYONE, Reach.ANY),
     "skills.write": Permission(ADMINS, Reach.ANY, **MAY_NOT_WRITE),
     "accounts.manage": Permission(ADMINS, Reach.ANY),
+    # notifications
+    "outbox.read": staff(),
+    "outbox.retry": staff(),
+    "group_robots.manage": staff(),
+    "channels.choose_own": Permission(EVERYONE, Reach.ANY),
     "audit.read": Permission(ADMINS, Reach.ANY),
 }
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a record about to be created will live, for asking the policy before it exists."""
+
+    community_id: int | None
+    grid_id: int | None = None
 
 
 @dataclass(eq=False)

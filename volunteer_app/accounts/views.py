@@ -134,7 +134,7 @@ def notify_channels():
 
     data = {"channels": request.form.getlist("channels"), "email": request.form.get("email", "").strip() or None}
     problems = save(ChannelsSchema(), data, lambda loaded: notifications.choose_channels(
-        current_user, loaded["channels"], loaded["email"]))[1]
+        current_actor(), loaded["channels"], loaded["email"]))[1]
     if problems is not None:
         flash(_("Not saved: to get messages by e-mail, give a valid e-mail address."), "error")
     else:

@@ -18,10 +18,13 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
 
+from ..accounts import policy
 from ..accounts.models import Role, User
+from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models_base import utcnow
@@ -268,47 +271,56 @@ def seconds_until_due() -> float | None:
     return max((as_utc(row[0]) - utcnow()).total_seconds(), 0.0) if row[0] is not None else 0.0
 
 
-def undelivered(scope):
-    """Failed rows the person did not get any other way (no sibling sent, inbox copy unread), inside ``scope``."""
+def undelivered(actor: Actor):
+    """Failed rows the person did not get any other way (no sibling sent, inbox copy unread), within the actor's reach."""
     sibling = aliased(OutboxMessage)
     return select(OutboxMessage).where(
-        OutboxMessage.status == "failed", scope.clause(OutboxMessage),
+        OutboxMessage.status == "failed", policy.where(actor, "outbox.read", OutboxMessage),
         ~exists().where(sibling.notification_id == OutboxMessage.notification_id, sibling.status == "sent"),
         ~exists().where(and_(Notification.id == OutboxMessage.notification_id, Notification.read_at.is_not(None))),
     )
 
 
-def outbox_in_scope(scope, status: str | None = None):
-    """Routed and group messages inside ``scope``, newest first; ``undelivered``: see :func:`undelivered`."""
+def outbox_in_scope(actor: Actor, status: str | None = None):
+    """Routed and group messages within the actor's reach, newest first; ``undelivered``: see :func:`undelivered`."""
+    policy.require(actor, "outbox.read")
     if status == "undelivered":
-        return undelivered(scope).order_by(OutboxMessage.id.desc())
-    statement = select(OutboxMessage).where(OutboxMessage.channel != UNROUTED, scope.clause(OutboxMessage))
+        return undelivered(actor).order_by(OutboxMessage.id.desc())
+    statement = select(OutboxMessage).where(OutboxMessage.channel != UNROUTED,
+                                            policy.where(actor, "outbox.read", OutboxMessage))
     if status:
         statement = statement.where(OutboxMessage.status == status)
     return statement.order_by(OutboxMessage.id.desc())
 
 
-def get_message(scope, message_id: int) -> OutboxMessage:
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None or message.channel == UNROUTED or not scope.allows(message.community_id, message.grid_id):
-        raise NotFound("message not found")
+def get_message(actor: Actor, message_id: int) -> OutboxMessage:
+    message = policy.get(actor, "outbox.read", OutboxMessage, message_id)
+    if message.channel == UNROUTED:
+        raise NotFound(policy.NOT_FOUND)
     return message
 
 
-def choose_channels(user: User, channels: list[str], email: str | None) -> None:
+def choose_channels(actor: Actor, channels: list[str], email: str | None) -> None:
     """The person's own choice; e-mail needs an address to go to."""
+    policy.require(actor, "channels.choose_own")
     if "email" in channels and not (email or "").strip():
-        raise InvalidInput("Give an e-mail address to get messages by e-mail", {"email": ["required for e-mail"]})
+        needed = _l("Give an e-mail address to get messages by e-mail.")
+        raise InvalidInput(needed, {"email": [needed]}, code="email_required")
+    user = actor.user
     user.notify_channels = ",".join(name for name in CHOOSABLE if name in channels)
     user.email = (email or "").strip() or None
     db.session.flush()
 
 
-def retry(message: OutboxMessage) -> None:
+def retry(actor: Actor, message_id: int) -> OutboxMessage:
     """A coordinator's "try again" (after fixing a number or a webhook): a fresh row of attempts."""
+    message = get_message(actor, message_id)
+    policy.require(actor, "outbox.retry", message)
     if message.status != "failed":
-        raise Conflict("Only a failed message can be sent again", {"status": [message.status]})
+        only_failed = _l("Only a failed message can be sent again.")
+        raise Conflict(only_failed, {"status": [only_failed]}, code="not_failed")
     message.status, message.attempts, message.next_attempt_at, message.last_error = "pending", 0, None, ""
+    return message
 
 
 # --- who is told ----------------------------------------------------------------------------
@@ -331,16 +343,17 @@ def coordinators_of(community_id: int) -> list[User]:
         .distinct()))
 
 
-def inbox(user: User, unread_only: bool = False):
-    statement = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
+def inbox(actor: Actor, unread_only: bool = False):
+    """The actor's own notifications, newest first."""
+    statement = select(Notification).where(Notification.user_id == actor.id).order_by(Notification.id.desc())
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
     return statement
 
 
-def mark_read(user: User, notification_ids: list[int]) -> int:
+def mark_read(actor: Actor, notification_ids: list[int]) -> int:
     rows = db.session.scalars(select(Notification).where(
-        Notification.user_id == user.id, Notification.id.in_(notification_ids), Notification.read_at.is_(None))).all()
+        Notification.user_id == actor.id, Notification.id.in_(notification_ids), Notification.read_at.is_(None))).all()
     for row in rows:
         row.read_at = utcnow()
     db.session.flush()

@@ -6,7 +6,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Role, User
-from ..accounts.scoping import current_scope
+from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem, register_provider
 from .mail import SmtpMail
@@ -39,7 +39,7 @@ def notifications_todo(user: User) -> list[TodoItem]:
         items.append(TodoItem("no-channels", 1, gettext(
             "No SMS, WeCom or e-mail sender is configured: messages stay in the inbox."),
             url_for("notify_pages.outbox")))
-    failed = db.session.scalar(select(func.count()).select_from(undelivered(current_scope()).subquery()))
+    failed = db.session.scalar(select(func.count()).select_from(undelivered(Actor.of(user)).subquery()))
     items.append(TodoItem("undelivered", failed, ngettext(
         "%(num)s message could not be delivered", "%(num)s messages could not be delivered", failed),
         url_for("notify_pages.outbox", status="undelivered"), urgent=True))

@@ -5,10 +5,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from sqlalchemy import func, select
 
-from ..accounts.scoping import current_scope
+from ..accounts import policy
+from ..accounts.policy import current_actor
 from ..errors import Conflict
 from ..extensions import db
 from ..pii import mask_phone
@@ -45,7 +46,7 @@ def shown_recipient(message, hooks: dict) -> str:
 @staff_required
 def outbox():
     args = load_query(OutboxQuery())
-    page = paginate(service.outbox_in_scope(current_scope(), args.get("status")), args["page"], args["per_page"])
+    page = paginate(service.outbox_in_scope(current_actor(), args.get("status")), args["page"], args["per_page"])
     hook_ids = {int(m.recipient) for m in page["items"] if m.channel == "wecom" and m.recipient.isdigit()}
     hooks = {str(h.id): h for h in db.session.scalars(select(webhooks.GroupWebhook)
                                                          .where(webhooks.GroupWebhook.id.in_(hook_ids)))}
@@ -57,9 +58,8 @@ def outbox():
 @bp.post(f"/outbox/<{RECORD_ID}:message_id>/retry")
 @staff_required
 def outbox_retry(message_id: int):
-    message = service.get_message(current_scope(), message_id)
     try:
-        service.retry(message)
+        service.retry(current_actor(), message_id)
         commit()
         flash(_("The message will be sent again."), "success")
     except Conflict:
@@ -69,9 +69,7 @@ def outbox_retry(message_id: int):
 
 
 def _places():
-    scope = current_scope()
-    statement = select(Community) if scope.everything else select(Community).where(
-        Community.id.in_(scope.visible_communities))
+    statement = select(Community).where(policy.where(current_actor(), "places.read", Community))
     communities = db.session.scalars(statement.order_by(Community.code).limit(OPTION_LIMIT)).all()
     grids = db.session.scalars(select(Grid).where(Grid.community_id.in_([c.id for c in communities]))
                                .order_by(Grid.code).limit(OPTION_LIMIT)).all()
@@ -86,12 +84,12 @@ def group_webhooks():
         values = {key: request.form.get(key, "").strip() for key in ("community_id", "grid_id", "url", "label")}
         data = {key: value for key, value in values.items() if value}
         _hook, problems = save(WebhookSchema(), data, lambda loaded: webhooks.create(
-            loaded["community_id"], loaded["grid_id"], loaded["url"], loaded["label"]))
+            current_actor(), loaded["community_id"], loaded["grid_id"], loaded["url"], loaded["label"]))
         if problems is None:
             flash(_("Group robot saved."), "success")
             return redirect(url_for("notify_pages.group_webhooks"))
     communities, grids = _places()
-    hooks = db.session.scalars(webhooks.in_scope()).all()
+    hooks = db.session.scalars(webhooks.in_scope(current_actor())).all()
     names = {("c", c.id): c.name for c in communities} | {("g", g.id): g.name for g in grids}
     return render_template("notifications/webhooks.html", hooks=hooks, communities=communities, grids=grids,
                            names=names, masked_url=webhooks.masked_url, problems=problems, values=values), \
@@ -101,7 +99,7 @@ def group_webhooks():
 @bp.post(f"/group-webhooks/<{RECORD_ID}:webhook_id>/delete")
 @staff_required
 def group_webhook_delete(webhook_id: int):
-    webhooks.delete(webhooks.get(webhook_id))
+    webhooks.delete(current_actor(), webhook_id)
     commit()
     flash(_("Group robot removed."), "success")
     return redirect(url_for("notify_pages.group_webhooks"))
@@ -118,7 +116,7 @@ def local_link(link: str) -> str | None:
 @login_required
 def inbox():
     args = load_query(InboxQuery())
-    page = paginate(service.inbox(current_user, args["unread"]), args["page"], args["per_page"])
+    page = paginate(service.inbox(current_actor(), args["unread"]), args["page"], args["per_page"])
     return render_template("notifications/inbox.html", page=page, args=args, local_link=local_link)
 
 
@@ -126,7 +124,7 @@ def inbox():
 @login_required
 def inbox_read():
     data = {"ids": [value for value in request.form.getlist("ids") if value.strip()]}
-    marked, problems = save(ReadIn(), data, lambda loaded: service.mark_read(current_user, loaded["ids"]))
+    marked, problems = save(ReadIn(), data, lambda loaded: service.mark_read(current_actor(), loaded["ids"]))
     if problems is None:
         flash(_("%(count)s messages marked as read.", count=marked), "success")
     back = "1" if request.form.get("unread") == "1" else None
@@ -135,4 +133,5 @@ def inbox_read():
 
 def unread_count(user) -> int:
     """The menu's badge beside 消息."""
-    return db.session.scalar(select(func.count()).select_from(service.inbox(user, unread_only=True).subquery()))
+    unread = service.inbox(current_actor(), unread_only=True)
+    return db.session.scalar(select(func.count()).select_from(unread.subquery()))
