@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from .accounts.models import Role
 from .clock import week_label
+from .labels import label
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
 from .extensions import db
 from .pii import mask_id_number, mask_name, mask_phone, pii_visible
@@ -136,29 +137,6 @@ def nav_active(item: NavItem) -> bool:
 
 SHORT_DAYS = [_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun")]
 WEEKDAYS = [_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"), _l("Sunday")]
-
-LABELS = {
-    "role": {"admin": _l("Administrator"), "coordinator": _l("Coordinator"), "volunteer": _l("Volunteer"),
-             "resident": _l("Resident")},
-    "status": {"active": _l("Active"), "paused": _l("Paused"), "left": _l("Left")},
-    "holiday_mode": {"rest_day": _l("Like a rest day"), "off": _l("Not available on public holidays")},
-    "days": {"workdays": _l("Working days"), "rest_days": _l("Rest days"), "mon": _l("Monday"), "tue": _l("Tuesday"),
-             "wed": _l("Wednesday"), "thu": _l("Thursday"), "fri": _l("Friday"), "sat": _l("Saturday"),
-             "sun": _l("Sunday")},
-    "priority_group": {"low_income": _l("Low-income (dibao)"), "disabled": _l("Disabled"),
-                       "elderly_alone": _l("Elderly living alone"), "childless_elderly": _l("Childless elderly"),
-                       "hardship": _l("Hardship")},
-    "station_type": {"party_center": _l("Party-masses service centre"), "grid_station": _l("Grid service station"),
-                     "red_post": _l("Red post"), "volunteer_market": _l("Volunteer market")},
-}
-
-
-def label(kind: str, value) -> str:
-    """Translated label of a stored code (enum members or their values)."""
-    key = getattr(value, "value", value)
-    text = LABELS.get(kind, {}).get(key)
-    return str(text) if text is not None else str(key)
-
 
 def is_english() -> bool:
     return str(get_locale() or "").startswith("en")
@@ -415,7 +393,7 @@ def rows_payload(rows: list[dict]) -> list[dict]:
 def init_app(app: Flask) -> None:
     """The helpers every page template uses; each domain's ``init_app`` adds its pages and menu entries."""
     app.jinja_env.globals.update(
-        nav_items=nav_items, nav_menu=nav_menu, nav_badge=nav_badge, nav_active=nav_active, url_with=url_with, label=label, labels=LABELS,
+        nav_items=nav_items, nav_menu=nav_menu, nav_badge=nav_badge, nav_active=nav_active, url_with=url_with, label=label,
         weekdays=WEEKDAYS, is_english=is_english, local_time=local_time, day_label=day_label,
     )
     app.jinja_env.filters.update(

@@ -9,7 +9,7 @@ def init_app(app: Flask) -> None:
     from ..extensions import register_api
     from ..views import STAFF, register_nav
     from .models import Role
-    from . import api, auth, views
+    from . import api, auth, labels, views  # noqa: F401  (labels registers its tables)
 
     auth.init_app(app)
     register_api(app, api.blp)

@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
 
     from ..extensions import register_api
     from ..views import register_nav
-    from . import api, transfer_api, transfer_views, views
+    from . import api, labels, transfer_api, transfer_views, views  # noqa: F401  (labels registers its tables)
 
     register_api(app, api.blp)
     register_api(app, transfer_api.blp)

@@ -8,7 +8,7 @@ def init_app(app: Flask) -> None:
 
     from ..extensions import register_api
     from ..views import register_nav
-    from . import api, views
+    from . import api, labels, views  # noqa: F401  (labels registers its tables)
 
     register_api(app, api.blp)
     app.register_blueprint(views.bp)
