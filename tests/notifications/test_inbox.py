@@ -55,3 +55,24 @@ def test_inbox_api_lists_and_marks_read(make_user, api_as):
     theirs = db.session.query(service.Notification).filter_by(user_id=other.id).one().id
     assert api.post("/notifications/read", json={"ids": [mine, theirs]}).json == {"marked": 1}
     assert api.get("/notifications?unread=true").json["total"] == 0
+
+
+def test_a_message_is_kept_as_words_and_read_in_each_readers_language(make_user, api_as):
+    """The same notification reads in Chinese on the phone's channels and in the inbox of a Chinese reader,
+    in English for an English client; its state label (a nested lazy text) follows the language too."""
+    from flask_babel import lazy_gettext as _l
+
+    from volunteer_app.labels import label
+
+    user = make_user()
+    title = _l("The duty must fall in %(week)s.", week="2026-W49")
+    body = _l("Your role may not do this.")
+    service.notify([user], service.Note("changed", title, body, params=[label("status", "paused")]))
+    db.session.commit()
+    outbox = db.session.query(OutboxMessage).one()
+    assert outbox.subject == "岗位时间必须在 2026-W49 内。" and outbox.params == ["暂停"]
+    api = api_as(user)
+    english = api.get("/notifications", headers={"Accept-Language": "en"}).json["items"][0]
+    chinese = api.get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"][0]
+    assert english["title"] == "The duty must fall in 2026-W49." and english["body"] == "Your role may not do this."
+    assert chinese["title"] == outbox.subject and chinese["body"] != english["body"]

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from ..models_base import TimestampMixin, utcnow
+from ..stored_words import shown
 
 
 class Notification(db.Model):
@@ -19,6 +20,17 @@ class Notification(db.Model):
     link: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Title and body as words at their source (stored_words), shown in the reader's language; ``title`` and
+    #: ``body`` keep them in Chinese, as they went to outside channels.
+    words: Mapped[dict | None] = mapped_column(JSON)
+
+    @property
+    def shown_title(self) -> str:
+        return shown(self.words["title"]) if self.words else self.title
+
+    @property
+    def shown_body(self) -> str:
+        return shown(self.words["body"]) if self.words else self.body
 
 
 class OutboxMessage(db.Model):

@@ -9,8 +9,8 @@ from . import service, webhooks
 class NotificationSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
-    title = fields.String()
-    body = fields.String()
+    title = fields.String(attribute="shown_title", metadata={"description": "in the client's language"})
+    body = fields.String(attribute="shown_body")
     link = fields.String()
     created_at = fields.DateTime()
     read_at = fields.DateTime(allow_none=True)

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
@@ -28,6 +29,7 @@ from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models_base import utcnow
+from ..stored_words import as_data
 from .models import GroupWebhook, Notification, OutboxMessage
 
 UNROUTED = "outbox"
@@ -77,28 +79,42 @@ def configured_channels() -> list[Channel]:
 
 @dataclass
 class Note:
+    """A message: its title and body are lazy texts (``_l("… %(week)s", week=…)``), stored as words at their
+    source so the inbox shows them in the reader's language; outside channels get them in Chinese."""
+
     kind: str
-    title: str
-    body: str = ""
+    title: object
+    body: object = ""
     link: str = ""
     #: The SMS template's parameters, in its order (SMS in China sends approved templates only); default: the title.
     params: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> dict:
+        return {"title": as_data(self.title), "body": as_data(self.body)}
+
+    def in_chinese(self) -> tuple[str, str, list[str]]:
+        """Title, body and SMS parameters as outside channels send them: in the community's language,
+        whoever triggered the message."""
+        with force_locale("zh_CN"):
+            return str(self.title), str(self.body or ""), [str(p) for p in self.params]
 
 
 def notify(users: list[User], note: Note, dedupe: str | None = None) -> list[Notification]:
     """Inbox rows plus one outbox message per user; ``dedupe`` makes repeats no-ops (e.g. reminders)."""
     rows = []
+    title, body, params = note.in_chinese()
     for user in {u.id: u for u in users if u is not None}.values():
         key = f"{dedupe}:{user.id}" if dedupe else None
         if key and db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)):
             continue
-        row = Notification(user_id=user.id, kind=note.kind, title=note.title, body=note.body, link=note.link)
+        row = Notification(user_id=user.id, kind=note.kind, title=title, body=body, link=note.link, words=note.words)
         db.session.add(row)
         db.session.flush()
         rows.append(row)
         db.session.add(OutboxMessage(user_id=user.id, notification_id=row.id, recipient=user.username,
-                                     kind=note.kind, subject=note.title, body=note.body, link=note.link,
-                                     params=list(note.params), dedupe_key=key))
+                                     kind=note.kind, subject=title, body=body, link=note.link,
+                                     params=params, dedupe_key=key))
     db.session.flush()
     return rows
 
@@ -116,9 +132,10 @@ def post_to_group(community_id: int, grid_id: int | None, note: Note) -> OutboxM
     hook = webhook_for(community_id, grid_id)
     if hook is None:
         return None
+    title, body, params = note.in_chinese()
     message = OutboxMessage(channel="wecom", recipient=str(hook.id), community_id=community_id, grid_id=grid_id,
-                            kind=note.kind, subject=note.title, body=note.body, link=note.link,
-                            params=list(note.params))
+                            kind=note.kind, subject=title, body=body, link=note.link,
+                            params=params)
     db.session.add(message)
     db.session.flush()
     return message
