@@ -60,6 +60,13 @@ class Forbidden(DomainError):
     code = "forbidden"
 
 
+class UrlTooLong(DomainError):
+    """A URL longer than the app serves (validation.MAX_URL_BYTES)."""
+
+    status = 414
+    code = "url_too_long"
+
+
 def in_words(value):
     """Lazily translated texts (at any depth of a message or its field errors) as text in the reader's language."""
     if isinstance(value, LazyString):
