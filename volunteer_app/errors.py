@@ -41,6 +41,13 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class TooLarge(InvalidInput):
+    """Input past a size the app serves (413), naming the limit."""
+
+    status = 413
+    code = "too_large"
+
+
 class NotFound(DomainError):
     """Unknown id, or an id outside the caller's scope (we never tell which)."""
 
