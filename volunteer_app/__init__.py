@@ -9,7 +9,7 @@ from . import audit, jobs
 from .config import BaseConfig, engine_options, settings_from_env
 from .errors import register_error_handlers
 from .jsonio import JSONProvider
-from .validation import reject_control_characters
+from .validation import refuse_long_urls, reject_control_characters
 from .extensions import api, babel, csrf, db, limiter, login_manager, migrate
 
 
@@ -34,6 +34,7 @@ def select_locale() -> str:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.before_request(refuse_long_urls)  # first: nothing reads a query the app will not serve
     app.json = JSONProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_object(BaseConfig)

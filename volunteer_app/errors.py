@@ -41,6 +41,13 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
+class TooLarge(InvalidInput):
+    """Input past a size the app serves (413), naming the limit."""
+
+    status = 413
+    code = "too_large"
+
+
 class NotFound(DomainError):
     """Unknown id, or an id outside the caller's scope (we never tell which)."""
 
@@ -58,6 +65,13 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class UrlTooLong(DomainError):
+    """A URL longer than the app serves (validation.MAX_URL_BYTES)."""
+
+    status = 414
+    code = "url_too_long"
 
 
 def in_words(value):

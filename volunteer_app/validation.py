@@ -6,7 +6,7 @@ from flask_babel import gettext
 from flask_babel.speaklater import LazyString
 from marshmallow import Schema, ValidationError, fields, validate
 
-from .clock import CHINA_TIME
+from .clock import CHINA_TIME, YEARS_SERVED, IsoWeek, OutsideYearsServed, month_text
 
 
 class FieldText(LazyString, str):
@@ -128,9 +128,13 @@ def check_time_band(data: dict, start_key: str = "start", end_key: str = "end") 
 
 
 
-#: The years the app serves: a time outside them is a typing slip, and one near year 1 or 9999 would overflow
-#: the week and day arithmetic behind it (a 500, not the caller's 422, before this bound).
-YEARS_SERVED = range(2000, 2100)
+def outside_years_served() -> FieldText:
+    return _l("Choose a time between the years %(first)s and %(last)s.",
+              first=YEARS_SERVED.start, last=YEARS_SERVED.stop - 1)
+
+
+ISO_WEEK_HELP = _l("Enter an ISO week such as 2026-W49.")
+MONTH_HELP = _l("Enter a month as YYYY-MM, e.g. 2026-11.")
 
 
 class LocalDateTime(fields.DateTime):
@@ -141,9 +145,56 @@ class LocalDateTime(fields.DateTime):
         if moment.tzinfo is not None:
             moment = moment.astimezone(CHINA_TIME).replace(tzinfo=None)
         if moment.year not in YEARS_SERVED:
-            raise ValidationError(_l("Choose a time between the years %(first)s and %(last)s.",
-                                     first=YEARS_SERVED.start, last=YEARS_SERVED.stop - 1))
+            raise ValidationError(outside_years_served())
         return moment
+
+
+class LocalDate(fields.Date):
+    """A calendar day (``2026-12-07``) in the years the app serves."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if day.year not in YEARS_SERVED:
+            raise ValidationError(outside_years_served())
+        return day
+
+
+def _parsed(parse, text, help_text):
+    """``parse(text)``, its ``ValueError`` in words: the years served, or the format asked for."""
+    try:
+        return parse(text)
+    except OutsideYearsServed:
+        raise ValidationError(outside_years_served()) from None
+    except ValueError:
+        raise ValidationError(help_text) from None
+
+
+class Week(fields.String):
+    """An ISO week (``2026-W49``) with a day in the years served, loaded as a :class:`clock.IsoWeek`.
+
+    Every week the API or a page reads goes through here (or :func:`parse_week`), so
+    no week that cannot be counted in reaches the date arithmetic behind it.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _parsed(IsoWeek, super()._deserialize(value, attr, data, **kwargs), ISO_WEEK_HELP)
+
+
+class Month(fields.String):
+    """A calendar month (``2026-11``) of the years served, loaded as its text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return _parsed(month_text, super()._deserialize(value, attr, data, **kwargs), MONTH_HELP)
+
+
+def parse_week(text: str, field: str = "week") -> IsoWeek:
+    """A week given as text outside a schema (a URL, a service's argument): 422 naming ``field``."""
+    from .errors import InvalidInput
+
+    try:
+        return Week().deserialize(text)
+    except ValidationError as exc:
+        raise InvalidInput(ISO_WEEK_HELP, {field: exc.messages}, code="bad_week") from None
 
 
 #: C0 control characters but tab, newline and carriage return: invisible, refused by PostgreSQL (NUL)
@@ -163,6 +214,37 @@ def _control_paths(value, path: str):
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _control_paths(item, f"{path}.{index}" if path else str(index))
+
+
+#: The longest URL (path and query, as sent) the app answers; longer ones get 414 in the one error shape.
+#: gunicorn.conf.py lets request lines up to 8,190 bytes through to the app, so that the app can say so.
+MAX_URL_BYTES = 4096
+
+
+def raw_url_length(environ: dict) -> int:
+    """The URL's length in bytes as the client sent it (gunicorn keeps it; otherwise it is put back together)."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw is not None:
+        return len(raw.encode("latin-1", "replace"))
+    from urllib.parse import quote
+
+    path = quote(environ.get("PATH_INFO", "").encode("latin-1", "replace"), safe="/;=,~!$&'()*+:@")
+    query = environ.get("QUERY_STRING", "")
+    return len(path) + (len(query) + 1 if query else 0)
+
+
+def refuse_long_urls() -> None:
+    """414 in the app's own words (the API's JSON, a page for pages) for a URL longer than ``MAX_URL_BYTES``.
+
+    Runs before anything reads the query: such a URL is a mistake or an attack, never a request to serve.
+    """
+    from flask import request
+
+    from .errors import UrlTooLong
+
+    if raw_url_length(request.environ) > MAX_URL_BYTES:
+        raise UrlTooLong(_l("The address is too long (at most %(limit)s bytes).", limit=MAX_URL_BYTES),
+                         {"url": [_l("At most %(limit)s bytes.", limit=MAX_URL_BYTES)]})
 
 
 def reject_control_characters() -> None:

@@ -5,7 +5,7 @@ from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from sqlalchemy import select
 
 from ..errors import InvalidInput, NotFound
@@ -13,6 +13,7 @@ from ..extensions import db
 from ..holidays import service as holidays
 from ..holidays.models import HolidayOverride
 from ..resources import ID_IN_URL, commit, paginate, page_schema, register_crud, update_schema_for
+from ..validation import LocalDate
 from . import schemas, service
 from .auth import require_role
 from .models import ApiToken, AuditLog, Role
@@ -75,8 +76,8 @@ class Audit(MethodView):
 
 
 class HolidayRange(Schema):
-    start = fields.Date(required=True)
-    end = fields.Date(required=True)
+    start = LocalDate(required=True)
+    end = LocalDate(required=True)
 
 
 class DaySchema(Schema):
@@ -139,7 +140,6 @@ class HolidayOverrideItem(MethodView):
 
 def _parse_day(day: str) -> date:
     try:
-        return date.fromisoformat(day)
-    except ValueError:
-        raise InvalidInput(_l("Enter a date as YYYY-MM-DD."), {"day": [_l("Enter a date as YYYY-MM-DD.")]},
-                           code="bad_date") from None
+        return LocalDate().deserialize(day)
+    except ValidationError as exc:
+        raise InvalidInput(_l("Enter a date as YYYY-MM-DD."), {"day": exc.messages}, code="bad_date") from None

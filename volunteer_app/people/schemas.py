@@ -3,7 +3,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ..pii import MaskedIdNumber, MaskedPhone
 from ..resources import PageArgs
-from ..validation import CODE, HourMinute, Id, Latitude, LocalDateTime, Longitude, Name, check_time_band, validate_id_number, validate_mobile
+from ..validation import (
+    CODE, HourMinute, Id, Latitude, LocalDate, LocalDateTime, Longitude, Name, check_time_band, validate_id_number,
+    validate_mobile,
+)
 from ..validation import lazy_gettext as _l
 from .models import DaySelector, HolidayMode, PriorityGroup, VolunteerStatus
 
@@ -34,7 +37,7 @@ class AvailabilitySlotSchema(TimeBand):
 
 
 class AvailabilityExceptionSchema(Schema):
-    on_date = fields.Date(required=True)
+    on_date = LocalDate(required=True)
     available = fields.Boolean(required=True, metadata={"description": "false: away; true: extra time"})
     start = HourMinute(allow_none=True)
     end = HourMinute(allow_none=True)
@@ -101,7 +104,7 @@ class PartyReportIn(Schema):
     work_unit = Name(required=True, max=128)
     party_organization = Name(required=True, max=128)
     community_id = Id(required=True)
-    reported_on = fields.Date(required=True)
+    reported_on = LocalDate(required=True)
     yearly_target_hours = fields.Integer(validate=validate.Range(min=0, max=2000))
     claimed_posts = fields.List(fields.Nested(ClaimedPostSchema), validate=validate.Length(max=20))
 
@@ -161,7 +164,7 @@ class ResidentQuery(PageArgs):
 
 class ServiceLogIn(Schema):
     volunteer_id = Id(required=True)
-    served_on = fields.Date(required=True)
+    served_on = LocalDate(required=True)
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 60))
     description = fields.String(validate=validate.Length(max=128))
 

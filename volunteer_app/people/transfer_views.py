@@ -49,7 +49,7 @@ def upload(kind: str):
     try:
         result = transfer.import_file(current_actor(), transfer.kind_named(kind), form.file.data.read(), form.dry_run.data)
     except InvalidInput as problem:
-        return _page(form, kind, problem=problem, status=422)
+        return _page(form, kind, problem=problem, status=problem.status)
     if not result.dry_run:
         commit()
     return _page(ImportForm(formdata=None), kind, result=result)

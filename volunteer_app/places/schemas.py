@@ -2,7 +2,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
-from ..validation import CODE, Id, Latitude, Longitude, Name
+from ..validation import CODE, Id, Latitude, LocalDate, Longitude, Name
 from ..validation import lazy_gettext as _l
 from .models import StationType
 
@@ -79,7 +79,7 @@ class StationIn(Schema):
     lon = Longitude(required=True)
     opening_hours = fields.List(fields.Nested(OpeningHours), validate=validate.Length(max=50))
     closed_on_holidays = fields.Boolean()
-    closures = fields.List(fields.Date(), validate=validate.Length(max=366))
+    closures = fields.List(LocalDate(), validate=validate.Length(max=366))
 
 
 class StationSchema(StationIn):

@@ -6,12 +6,11 @@ true are refused with the field named, as are zero and negative amounts.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
-from ..validation import CODE, HourMinute, Id, Name
+from ..validation import CODE, HourMinute, Id, Month, Name
 from ..validation import lazy_gettext as _l
 from .models import AccountKind, Approval, EarningStatus, ItemKind, PartnerKind, RedemptionStatus, TransferKind
 
 MAX_POINTS = 1_000_000
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error=_l("Enter a month as YYYY-MM, e.g. 2026-11."))
 IDEMPOTENCY_KEY = validate.Regexp(r"^[A-Za-z0-9_.:-]{8,64}$",
                                   error=_l("Use 8 to 64 letters, digits or '_', '.', ':', '-' (a UUID is fine)."))
 
@@ -281,8 +280,8 @@ class GrantIn(Schema):
 
 
 class MonthRange(Schema):
-    from_month = fields.String(validate=MONTH, metadata={"description": "YYYY-MM; default January of this year"})
-    to_month = fields.String(validate=MONTH, metadata={"description": "YYYY-MM; default this month"})
+    from_month = Month(metadata={"description": "YYYY-MM; default January of this year"})
+    to_month = Month(metadata={"description": "YYYY-MM; default this month"})
 
     @validates_schema
     def ordered(self, data, **kwargs):

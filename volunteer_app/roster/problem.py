@@ -14,6 +14,7 @@ from solver.model import Demand as DemandSpec
 from solver.model import Problem, Reason, problem_from_dict
 from solver.model import Volunteer as VolunteerSpec
 
+from ..clock import IsoWeek
 from ..extensions import db
 from ..holidays.service import day_statuses
 from ..people.availability import windows_for
@@ -28,9 +29,8 @@ FAIRNESS_WEEKS = 4  # history minutes: what each volunteer served in the weeks b
 
 def week_bounds(week: str) -> tuple[date, date]:
     """Monday and Sunday of an ISO week such as ``2026-W49``."""
-    year, number = week.split("-W")
-    monday = date.fromisocalendar(int(year), int(number), 1)
-    return monday, monday + timedelta(days=6)
+    week = IsoWeek(week)
+    return week.monday, week.sunday
 
 
 def _minute(moment: datetime) -> str:

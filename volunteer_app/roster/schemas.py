@@ -5,15 +5,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
-from ..validation import CODE, HourMinute, Id, LocalDateTime, check_time_band
+from ..validation import CODE, HourMinute, Id, LocalDateTime, Week, check_time_band
 from .models import (
     AssignmentStatus, CallOutStatus, DemandKind, HolidayRule, InviteStatus, JobStatus, PairRuleKind, SwapStatus,
     WeekStatus,
 )
-from .service import END_AFTER_START, ISO_WEEK
+from .service import END_AFTER_START
 from .urgent import MAX_RADIUS_M, shortfall
 
-WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error=ISO_WEEK)
 Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
 Needed = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=50), **kw)  # noqa: E731
 
@@ -83,7 +82,7 @@ class DemandQuery(PageArgs):
 
 class PlanIn(Schema):
     community_id = Id(required=True)
-    week = fields.String(required=True, validate=WEEK)
+    week = Week(required=True)
 
 
 class JobSchema(Schema):
@@ -147,7 +146,7 @@ class WeekSchema(Schema):
 
 class WeekQuery(PageArgs):
     community_id = Id()
-    week = fields.String(validate=WEEK)
+    week = Week()
 
 
 class WeekListSchema(Schema):
@@ -196,7 +195,7 @@ class VersionSchema(Schema):
 
 
 class MyQuery(Schema):
-    week = fields.String(validate=WEEK)
+    week = Week()
 
 
 class AnswerIn(Schema):

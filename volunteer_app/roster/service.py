@@ -25,6 +25,7 @@ from ..places.models import Community, Station
 from ..accounts import policy
 from ..accounts.policy import Actor
 from ..resources import ResourceService, check_version
+from ..validation import parse_week
 from .labels import roster_label
 from .models import (
     BARRING, Assignment, AssignmentStatus, Demand, DemandKind, DraftAssignment, HolidayRule, JobStatus, PairRule,
@@ -35,7 +36,6 @@ from .reasons import Names, as_data, skill_names, words
 
 ACTIVE = (AssignmentStatus.assigned, AssignmentStatus.confirmed)
 
-ISO_WEEK = _l("Enter an ISO week such as 2026-W49.")
 END_AFTER_START = _l("The end must be after the start.")
 
 #: Notes the app writes on the versions it publishes itself (a coordinator's note is their own text).
@@ -45,21 +45,12 @@ VERSION_NOTES = {"repair": _l("Re-planned automatically after a decline"), "swap
 # --- weeks and their shifts ---------------------------------------------------------
 
 
-def normalise_week(week: str) -> str:
-    try:
-        monday, _ = week_bounds(week)
-    except (ValueError, AttributeError):
-        raise InvalidInput(ISO_WEEK, {"week": [ISO_WEEK]}, code="bad_week") from None
-    year, number, _ = monday.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
 def week_for(community_id: int, week: str, create: bool = True) -> RosterWeek:
     """The community's week, created with shifts from its templates on first use."""
     community = db.session.get(Community, community_id)
     if community is None or not current_scope().allows(community.id):
         raise NotFound(_l("Community %(id)s not found.", id=community_id))
-    week = normalise_week(week)
+    week = parse_week(week)
     row = db.session.scalar(select(RosterWeek).where(RosterWeek.community_id == community_id, RosterWeek.week == week))
     if row is None:
         if not create:
@@ -450,7 +441,7 @@ def my_assignments(volunteer_id: int, week: str | None = None):
     statement = select(Assignment).join(Demand).where(Assignment.volunteer_id == volunteer_id,
                                                      Assignment.status != AssignmentStatus.removed)
     if week:
-        monday, sunday = week_bounds(normalise_week(week))
+        monday, sunday = week_bounds(parse_week(week))
         statement = statement.where(Demand.start >= datetime.combine(monday, datetime.min.time()),
                                     Demand.start < datetime.combine(sunday + timedelta(days=1), datetime.min.time()))
     return db.session.scalars(statement.order_by(Demand.start)).all()

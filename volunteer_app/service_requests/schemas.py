@@ -5,12 +5,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..resources import PageArgs
-from ..validation import CODE, Id, LocalDateTime, Name
+from ..validation import CODE, Id, LocalDateTime, Name, Week
 from .deadlines import LIMIT, STEPS, effective_limits
 from .models import BookingStatus, EventStatus, FollowUpStatus, RequestState, ServiceLocation, WishState
 
 MINUTE = "%Y-%m-%dT%H:%M"
-WEEK = validate.Regexp(r"^\d{4}-W\d{2}$", error=_l("Enter an ISO week such as 2026-W49."))
 
 
 def Moment(**kwargs):
@@ -303,12 +302,12 @@ class CandidateSchema(Schema):
 
 
 class MyWeekQuery(Schema):
-    week = fields.String(validate=WEEK)
+    week = Week()
 
 
 class TasksQuery(Schema):
     community_id = Id(required=True)
-    week = fields.String(required=True, validate=WEEK)
+    week = Week(required=True)
 
 
 class TaskListSchema(Schema):

@@ -5,7 +5,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select, tuple_
 from sqlalchemy.exc import SQLAlchemyError
 
-from ...errors import DomainError, InvalidInput
+from ...errors import DomainError, InvalidInput, TooLarge
 from ...extensions import db
 from .cells import CellError, Lookups, PlaceCode, _chunks, as_text, is_blank
 from .sheets import Column, Kind
@@ -25,10 +25,30 @@ from ...accounts.policy import Actor
 MAX_ROWS = 20_000
 BATCH_SIZE = 500  # rows created per flush
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header row is common in 台账
+# What a file may hold, checked before its rows are read, so that no file holds a worker more than a few
+# seconds (a 663 KB workbook can unpack to 2,000,000 rows). The sheet's rows, blank ones included; the
+# columns read of each (the templates have 14; further ones are not looked at); the .xlsx unpacked (its
+# zip members; 20,000 rows of the template written by openpyxl are 14 MB).
+MAX_SHEET_ROWS = MAX_ROWS + HEADER_SEARCH_ROWS
+MAX_COLUMNS = 100
+MAX_UNPACKED_BYTES = 24 * 1024 * 1024
+
+
+def too_many_rows() -> InvalidInput:
+    return InvalidInput(_l("Too many rows."), {"file": [_l("At most %(max)s rows per file; split it.", max=MAX_ROWS)]},
+                        code="too_many_rows")
+
+
+def _capped(rows: Iterator) -> list[list]:
+    """At most ``MAX_SHEET_ROWS`` rows of at most ``MAX_COLUMNS`` cells; a longer sheet is refused unread."""
+    kept = [list(row[:MAX_COLUMNS]) for _, row in zip(range(MAX_SHEET_ROWS + 1), rows)]
+    if len(kept) > MAX_SHEET_ROWS:
+        raise too_many_rows()
+    return kept
 
 
 def read_table(data: bytes) -> list[list]:
-    """Rows of cells from an .xlsx (first sheet) or a CSV in UTF-8 (with or without BOM) or GBK."""
+    """Rows of cells from an .xlsx (first sheet) or a CSV in UTF-8 (with or without BOM) or GBK, within the caps."""
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_rows(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
@@ -39,12 +59,19 @@ def read_table(data: bytes) -> list[list]:
 
 def _xlsx_rows(data: bytes) -> list[list]:
     try:
+        # A member unpacks to its declared size at most (zipfile stops there), so the sizes bound the work.
+        unpacked = sum(member.file_size for member in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise TooLarge(_l("The workbook is too large."), {"file": [_l(
+                "It unpacks to %(size)s MB; at most %(max)s MB per file: split it.",
+                size=unpacked // 2**20, max=MAX_UNPACKED_BYTES // 2**20)]}, code="file_too_large")
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it skips (styles, extensions); the values are what we need.
             warnings.simplefilter("ignore")
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
-                return [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+                return _capped(book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS,
+                                                            max_row=MAX_SHEET_ROWS + 1))
             finally:
                 book.close()
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
@@ -68,7 +95,7 @@ def _csv_rows(data: bytes) -> list[list]:
                            code="unreadable_file")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return _capped(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
 def _header_key(text) -> str:
@@ -236,8 +263,7 @@ def import_file(actor: Actor, kind: Kind, data: bytes, dry_run: bool = False) ->
         raise InvalidInput(_l("The file has no data rows."), {"file": [_l("No rows below the header.")]},
                            code="no_rows")
     if len(body) > MAX_ROWS:
-        raise InvalidInput(_l("Too many rows."), {"file": [_l("At most %(max)s rows per file; split it.", max=MAX_ROWS)]},
-                           code="too_many_rows")
+        raise too_many_rows()
 
     lookups = _load_lookups(actor, positions, body)
     schema = kind.schema()

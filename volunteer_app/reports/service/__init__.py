@@ -11,10 +11,10 @@ from .dashboard import TOP_VOLUNTEERS, TREND_WEEKS, dashboard, hours_by_week, ra
 from .figures import (ALL_FIGURES, COMPLETED, REQUEST_FIGURES, Figures, Table, by_community, figures_table, ratio,
                       total)
 from .party import Member, Unit, covers_post, day_of, party_units, time_of_day, weekday_of
-from .periods import PERIOD_HELP, YEARS, Period, month_of, parse_period, previous, today, week_of
+from .periods import PERIOD_HELP, Period, month_of, parse_period, previous, today, week_of
 
 __all__ = [
-    "ALL_FIGURES", "COMPLETED", "PERIOD_HELP", "REQUEST_FIGURES", "TOP_VOLUNTEERS", "TREND_WEEKS", "YEARS",
+    "ALL_FIGURES", "COMPLETED", "PERIOD_HELP", "REQUEST_FIGURES", "TOP_VOLUNTEERS", "TREND_WEEKS",
     "Area", "Figures", "Member", "Period", "Table", "Unit",
     "area_for", "by_community", "communities_of", "covers_post", "dashboard", "day_of", "figures_table",
     "grids_of", "hours_by_week", "month_of", "parse_period", "party_units", "previous", "ranking", "ratio",

@@ -1,18 +1,14 @@
 """The period of a report: an ISO week or a calendar month of China local time."""
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_
 
-from ...clock import CHINA_TIME
+from ...clock import CHINA_TIME, IsoWeek, month_text
 from ...errors import InvalidInput
 from ...service_requests import service as requests_service
 
-_WEEK = re.compile(r"(\d{4})-W(\d{2})", re.ASCII)
-_MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
-YEARS = range(2000, 2101)  # beyond these a period is a typo, and dates near year 1 or 9999 overflow
 PERIOD_HELP = _l("Enter an ISO week such as 2026-W48 or a month such as 2026-11.")
 
 
@@ -68,17 +64,17 @@ def previous(period: Period) -> Period:
 
 
 def parse_period(text: str | None) -> Period:
-    """``2026-W48`` or ``2026-11``; anything else is refused naming ``period`` (422)."""
+    """``2026-W48`` or ``2026-11`` of the years served; anything else is refused naming ``period`` (422)."""
     text = (text or "").strip()
-    week, month = _WEEK.fullmatch(text), _MONTH.fullmatch(text)
     try:
-        if week and int(week.group(1)) in YEARS:
-            return week_of(date.fromisocalendar(int(week.group(1)), int(week.group(2)), 1))
-        if month and int(month.group(1)) in YEARS:
-            return month_of(date(int(month.group(1)), int(month.group(2)), 1))
-    except ValueError:  # week 0 or 54, month 13 …
+        return week_of(IsoWeek(text).monday)
+    except ValueError:  # not a week (of the years served): perhaps a month
         pass
-    raise InvalidInput(PERIOD_HELP, {"period": [PERIOD_HELP]}, code="bad_period")
+    try:
+        month = month_text(text)
+    except ValueError:
+        raise InvalidInput(PERIOD_HELP, {"period": [PERIOD_HELP]}, code="bad_period") from None
+    return month_of(date(int(month[:4]), int(month[5:]), 1))
 
 
 def today() -> date:

@@ -1,11 +1,10 @@
 """Shared by the roster pages: labels, weeks as people read them, and names for the solver's ids."""
-import re
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ...clock import now_local
+from ...clock import IsoWeek, now_local
 from ...accounts.scoping import current_scope
 from ...errors import InvalidInput, NotFound
 from ...extensions import db
@@ -13,11 +12,10 @@ from ...people.display import distinguishing_labels
 from ...people.models import Volunteer
 from ...places import service as places
 from ...places.models import Community, Station
+from ...validation import parse_week
 from ...views import SHORT_DAYS, scoped_options
-from .. import service
 from ..labels import roster_label
 from ..models import RosterWeek
-from ..problem import week_bounds
 from ..reasons import Names, skill_names
 from . import bp
 
@@ -42,38 +40,16 @@ def roster_helpers():
 
 # --- weeks ----------------------------------------------------------------------------------
 
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
-
-
-def iso_week(day: date) -> str:
-    year, number, _ = day.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
 def today() -> date:
     return now_local().date()
 
 
-def week_or_404(text: str) -> str:
-    """A week named in a URL; anything that is not a sensible ISO week is not a page."""
-    match = _WEEK.fullmatch(text or "")
-    if not match or not 2000 <= int(match.group(1)) <= 2100:
-        raise NotFound(_l("There is no week %(week)s.", week=text))
+def week_or_404(text: str) -> IsoWeek:
+    """A week named in a URL; anything that is not a week of the years served is not a page."""
     try:
-        return service.normalise_week(text)
+        return parse_week(text)
     except InvalidInput:
         raise NotFound(_l("There is no week %(week)s.", week=text)) from None
-
-
-def shifted(week: str, weeks: int) -> str:
-    monday, _ = week_bounds(week)
-    return iso_week(monday + timedelta(weeks=weeks))
-
-
-def week_dates(week: str) -> list[date]:
-    monday, _ = week_bounds(week)
-    return [monday + timedelta(days=i) for i in range(7)]
-
 
 # --- names for the ids in the solver's and the service's words --------------------------------
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ... import jobs
-from ...clock import now_local, week_label
+from ...clock import IsoWeek, now_local, week_label
 from ...errors import NotFound
 from ...extensions import db
 from ...people.models import Volunteer, VolunteerStatus
@@ -19,7 +19,7 @@ from .. import exports, schemas, service, urgent
 from ..hooks import my_week_sections
 from ..models import Assignment, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, SwapRequest
 from . import bp
-from .common import community_volunteers, iso_week, shifted, today, week_or_404
+from .common import community_volunteers, today, week_or_404
 
 # --- volunteers: my week ---------------------------------------------------------------------
 
@@ -27,10 +27,10 @@ def my_volunteer() -> Volunteer | None:
     return db.session.get(Volunteer, current_user.volunteer_id) if current_user.volunteer_id else None
 
 
-def render_my_week(week: str, problems: FormProblems | None = None, target: str | None = None, feed_url=None):
+def render_my_week(week: IsoWeek, problems: FormProblems | None = None, target: str | None = None, feed_url=None):
     volunteer = my_volunteer()
-    context = {"week": week, "title": week_label(week), "previous": shifted(week, -1), "next": shifted(week, 1),
-               "this_week": iso_week(today()), "volunteer": volunteer, "problems": problems, "target": target,
+    context = {"week": week, "title": week_label(week), "previous": week.shifted(-1), "next": week.shifted(1),
+               "this_week": IsoWeek.of(today()), "volunteer": volunteer, "problems": problems, "target": target,
                "feed_url": feed_url}
     if volunteer is not None:
         assignments = service.my_assignments(volunteer.id, week)
@@ -63,7 +63,7 @@ def render_my_week(week: str, problems: FormProblems | None = None, target: str 
 @bp.get("/my/week")
 @login_required
 def my_week_now():
-    return render_my_week(iso_week(today()))
+    return render_my_week(IsoWeek.of(today()))
 
 
 @bp.get("/my/week/<week>")
@@ -72,8 +72,8 @@ def my_week(week: str):
     return render_my_week(week_or_404(week))
 
 
-def week_of(assignment: Assignment) -> str:
-    return iso_week(assignment.demand.start.date())
+def week_of(assignment: Assignment) -> IsoWeek:
+    return IsoWeek.of(assignment.demand.start.date())
 
 
 @bp.post(f"/my/assignments/<{RECORD_ID}:assignment_id>/answer")
@@ -134,7 +134,7 @@ def my_calendar_feed():
     try:  # the week the page was showing; never lose the new link over a bad one
         week = week_or_404(request.form.get("week", ""))
     except NotFound:
-        week = iso_week(today())
+        week = IsoWeek.of(today())
     token = exports.rotate_feed(volunteer)
     commit()
     return render_my_week(week, feed_url=url_for("feeds.calendar", token=token, _external=True))

@@ -1,6 +1,4 @@
 """Plan a week and follow its job's progress."""
-from datetime import timedelta
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,6 +6,7 @@ from sqlalchemy import select
 
 from ... import jobs
 from ...accounts.scoping import current_scope
+from ...clock import IsoWeek
 from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...holidays.service import unknown_years
@@ -17,10 +16,9 @@ from ...views import RECORD_ID, blank_to_none, names_by_id, save, staff_required
 from .. import schemas, service
 from ..labels import ROSTER_LABELS
 from ..models import JobStatus, PlanJob, RosterWeek
-from ..problem import week_bounds
 from . import bp
 from ..reasons import words
-from .common import RECENT, community_volunteers, iso_week, plannable_communities, today, week_names, week_or_404
+from .common import RECENT, community_volunteers, plannable_communities, today, week_names, week_or_404
 from ...accounts.policy import current_actor
 
 # --- plan a week, follow the job ------------------------------------------------------------
@@ -52,7 +50,7 @@ def follow(job: PlanJob, new: bool):
 def roster_plan():
     communities = plannable_communities()
     values = {"community_id": str(communities[0].id) if len(communities) == 1 else "",
-              "week": iso_week(today() + timedelta(weeks=1))}
+              "week": IsoWeek.of(today()).shifted(1)}
     problems = None
     if request.method == "POST":
         service.templates.require_writer(current_actor())
@@ -65,7 +63,8 @@ def roster_plan():
                                .order_by(RosterWeek.week.desc(), RosterWeek.community_id).limit(RECENT)).all()
     names = names_by_id(Community, [w.community_id for w in weeks])
     try:  # warn early when the chosen week's official holidays are not known
-        unknown = unknown_years(*week_bounds(week_or_404(values.get("week", ""))))
+        week = week_or_404(values.get("week", ""))
+        unknown = unknown_years(week.monday, week.sunday)
     except NotFound:
         unknown = []
     return render_template("roster/plan.html", values=values, problems=problems,

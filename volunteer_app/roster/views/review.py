@@ -8,6 +8,7 @@ from marshmallow import Schema
 from sqlalchemy import select
 
 from ...accounts.models import User
+from ...clock import IsoWeek
 from ...extensions import db
 from ...holidays.service import day_statuses, unknown_years
 from ...people.models import VolunteerStatus
@@ -26,7 +27,7 @@ from ..models import (
 )
 from . import bp
 from ..reasons import Names, stored_words
-from .common import community_volunteers, week_dates, week_names
+from .common import community_volunteers, week_names
 from .planning import follow, start_job
 from ...accounts.policy import current_actor
 
@@ -35,7 +36,7 @@ from ...accounts.policy import current_actor
 def review_context(week: RosterWeek, names: Names) -> dict:
     """Everything the review page shows: the draft grid, the live roster, versions, swaps."""
     community = db.session.get(Community, week.community_id)
-    days = week_dates(week.week)
+    days = IsoWeek(week.week).days
     statuses = day_statuses(days[0], days[-1])
     demands = list(week.demands)
     drafted: dict[int, list[int]] = defaultdict(list)

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import false, select, true, update
 
 from ...accounts.models import Role, User
+from ...clock import IsoWeek
 from ...accounts.scoping import current_scope
 from ...errors import Forbidden, InvalidInput
 from ...extensions import db
@@ -28,7 +29,7 @@ def now() -> datetime:
 
 
 def iso_week(moment: datetime) -> str:
-    return "{}-W{:02d}".format(*moment.isocalendar()[:2])
+    return IsoWeek.of(moment.date())
 
 
 def lock_row(model, record_id: int, load: bool = True):

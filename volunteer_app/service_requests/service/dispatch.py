@@ -23,7 +23,7 @@ from ...people.models import Volunteer, VolunteerStatus
 from ...places.models import Building
 from ...roster.models import RosterWeek
 from ...roster.problem import build_problem, live_pairs, parse_key, volunteer_key, week_bounds
-from ...roster.service import normalise_week
+from ...validation import parse_week
 from ..models import ServiceLocation, ServiceRequest
 from .common import MINUTE, iso_week, lock_row, now
 from .requests import S, _first_window_start, _record, _tell
@@ -60,7 +60,7 @@ def _planned_window(request: ServiceRequest, at: datetime) -> tuple[datetime, da
 
 def week_span(week: str) -> tuple[datetime, datetime]:
     """Monday 00:00 of an ISO week and the Monday after (422 for a week that is not one)."""
-    monday, _ = week_bounds(normalise_week(week))
+    monday, _ = week_bounds(parse_week(week))
     first = datetime.combine(monday, datetime.min.time())
     return first, first + timedelta(days=7)
 
