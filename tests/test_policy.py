@@ -1,21 +1,24 @@
 """The access policy: its table, the rule that only it decides, and the registry's entry points."""
 import ast
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.support.policy_matrix import Entry, check_entry
-from volunteer_app.accounts import policy, service as accounts
+from volunteer_app.accounts import policy
+from volunteer_app.holidays import service as holidays
 from volunteer_app.people import service as people
 from volunteer_app.places import service as places
 from volunteer_app.places.models import Community
+from volunteer_app.portal import service as portal
 
 APP = Path(__file__).resolve().parents[1] / "volunteer_app"
 
 
 #: The domains whose services already take the actor (the others are being converted).
-ACTOR_TAKING = ("accounts", "notifications", "people", "places")
+ACTOR_TAKING = ("accounts", "holidays", "notifications", "people", "places", "portal")
 
 
 def service_modules() -> list[Path]:
@@ -94,6 +97,12 @@ def test_a_role_that_may_not_gets_403_and_a_record_beyond_reach_404(world):
 
 # --- the registry's entry points ------------------------------------------------------------------
 
+def _token_of(user) -> int:
+    from volunteer_app.accounts.service import create_token
+
+    return create_token(user, "for the test")[1].id
+
+
 def _station(place):
     return {"code": f"S-{place.community.id}-x", "name": "驿站", "station_type": "red_post",
             "community_id": place.community.id, "lat": 43.88, "lon": 125.32}
@@ -132,10 +141,17 @@ ENTRIES = [
           allowed=frozenset({"admin", "coordinator", "grid_worker"})),
     Entry("residents.delete", lambda w, a, p: people.residents.delete(a, p.resident),
           allowed=frozenset({"admin", "coordinator", "grid_worker"})),
-    Entry("users.list", lambda w, a, p: accounts.users.list(a, {"page": 1, "per_page": 5}),
+    Entry("users.list", lambda w, a, p: portal.users.list(a, {"page": 1, "per_page": 5}),
           allowed=frozenset({"admin"})),
-    Entry("users.update", lambda w, a, p: accounts.users.update(a, w.users["volunteer"], {
+    Entry("users.update", lambda w, a, p: portal.users.update(a, w.users["volunteer"], {
         "version": w.users["volunteer"].version, "display_name": "新"}), allowed=frozenset({"admin"})),
+    Entry("tokens.issue", lambda w, a, p: portal.issue_token(a, "phone", 30),
+          allowed=frozenset({"admin", "coordinator", "grid_worker", "volunteer", "resident"}), placeless=True),
+    Entry("tokens.withdraw_others", lambda w, a, p: portal.withdraw_token(a, _token_of(w.users["resident"])),
+          allowed=frozenset({"admin"}), own=frozenset({"resident"}), placeless=True),
+    Entry("audit", lambda w, a, p: portal.audit_query(a, {}), allowed=frozenset({"admin"}), placeless=True),
+    Entry("holidays.override", lambda w, a, p: holidays.set_override(a, date(2027, 10, 8), True, "调休"),
+          allowed=frozenset({"admin"}), placeless=True),
     Entry("ranking_consent", lambda w, a, p: people.set_ranking_consent(a, True, p.volunteer.version),
           allowed=frozenset(), own=frozenset({"volunteer"}), placeless=True),
 ]

@@ -56,12 +56,13 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(reject_control_characters)
 
-    from . import accounts, api_docs, cli, notifications, people, places, points, pwa, reports, roster
-    from . import service_requests
+    from . import accounts, api_docs, cli, holidays, notifications, people, places, points, portal, pwa, reports
+    from . import roster, service_requests
     from . import views
 
     views.init_app(app)  # the shared page helpers and menu, before the domains add their entries
-    for domain in (places, people, accounts, roster, notifications, points, service_requests, reports):
+    for domain in (accounts, holidays, places, people, roster, notifications, points, service_requests, reports,
+                   portal):
         domain.init_app(app)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(pwa.bp)

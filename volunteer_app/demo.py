@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from .accounts.models import Role, User
 from . import demo_services
-from .accounts.service import create_user
+from .portal.service import create_user
 from .extensions import db
 from .people.models import (
     AvailabilitySlot, ClaimedPost, DaySelector, HolidayMode, PartyMemberReport, PriorityGroup, Resident,

@@ -39,7 +39,7 @@ class Reach(enum.Enum):
     MANAGED = "managed"  # in a community or grid the actor coordinates
     VISIBLE = "visible"  # MANAGED, or in a community holding one of the actor's grids (reading)
     HOME = "home"  # staff: VISIBLE; residents and volunteers: their own community
-    OWN = "own"  # the actor's own record (its volunteer, resident or user); staff: MANAGED
+    OWN = "own"  # the actor's own record (its volunteer, resident or user); staff: also MANAGED
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,8 @@ PERMISSIONS: dict[str, Permission] = {
     "skills.read": Permission(EVERYONE, Reach.ANY),
     "skills.write": Permission(ADMINS, Reach.ANY, **MAY_NOT_WRITE),
     "accounts.manage": Permission(ADMINS, Reach.ANY),
+    "holidays.manage": Permission(ADMINS, Reach.ANY),
+    "tokens.manage_own": Permission(EVERYONE, Reach.OWN),
     # notifications
     "outbox.read": staff(),
     "outbox.retry": staff(),
@@ -162,7 +164,7 @@ def reaches(actor: Actor, reach: Reach, record) -> bool:
         if actor.is_staff:
             return visible
         return community_id is not None and community_id == actor.home_community
-    return managed if actor.is_staff else _owns(actor, record)  # Reach.OWN
+    return _owns(actor, record) or (actor.is_staff and managed)  # Reach.OWN
 
 
 def may(actor: Actor, action: str, record=None) -> bool:
@@ -196,14 +198,14 @@ def where(actor: Actor, action: str, model, community_column=None, grid_column=N
     managed = [community.in_(scope.communities)] if scope.communities else []
     if scope.grids and grid is not None:
         managed.append(grid.in_(scope.grids))
-    if rule.reach is Reach.MANAGED or (rule.reach is Reach.OWN and actor.is_staff):
+    if rule.reach is Reach.MANAGED:
         return or_(*managed) if managed else false()
     if rule.reach is Reach.OWN:
         owned = [getattr(model, attribute) == mine
                  for attribute, mine in (("volunteer_id", actor.volunteer_id), ("resident_id", actor.resident_id),
                                          ("user_id", actor.id))
                  if mine is not None and hasattr(model, attribute)]
-        return or_(*owned) if owned else false()
+        return or_(*owned, *(managed if actor.is_staff else [])) if owned or actor.is_staff and managed else false()
     if rule.reach is Reach.HOME and not actor.is_staff:
         return community == actor.home_community if actor.home_community is not None else false()
     visible = scope.visible_communities

@@ -13,7 +13,9 @@ import chinese_calendar
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, select
 
-from ..errors import InvalidInput
+from ..accounts import policy
+from ..accounts.policy import Actor
+from ..errors import InvalidInput, NotFound
 from ..extensions import db
 from .models import HolidayOverride
 
@@ -125,3 +127,22 @@ def import_overrides(text: str) -> int:
         db.session.add(override)
     db.session.flush()
     return len(rows)
+
+
+def set_override(actor: Actor, day: date, is_workday: bool, name: str) -> DayStatus:
+    """An admin enters an official holiday or 调休 working day; it wins over the package."""
+    policy.require(actor, "holidays.manage")
+    override = db.session.get(HolidayOverride, day) or HolidayOverride(day=day)
+    override.is_workday, override.name = is_workday, name
+    db.session.add(override)
+    db.session.flush()
+    return day_status(day)
+
+
+def remove_override(actor: Actor, day: date) -> None:
+    policy.require(actor, "holidays.manage")
+    override = db.session.get(HolidayOverride, day)
+    if override is None:
+        raise NotFound(_l("No override on %(day)s.", day=day.isoformat()))
+    db.session.delete(override)
+    db.session.flush()

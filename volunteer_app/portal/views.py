@@ -1,4 +1,4 @@
-"""Login, logout, the language switch, the coordinator's home and the "my profile" page."""
+"""The front door: login, logout, the language switch, the coordinator's home and "my profile"."""
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -16,10 +16,12 @@ from ..places.models import Building, Community, Grid, Station
 from ..places.schemas import PlaceQuery
 from .. import todo
 from ..resources import paginate
+from ..notifications import service as notifications
+from ..notifications.schemas import ChannelsSchema
 from ..people.schemas import RankingConsentIn
-from .policy import current_actor
+from ..accounts.policy import current_actor
 from ..views import STAFF, counts_by_community, load_query, names_by_id, save
-from . import service
+from ..accounts import service
 
 bp = Blueprint("views", __name__)
 
@@ -129,9 +131,6 @@ def ranking_consent():
 @login_required
 def notify_channels():
     """The person's own choice of channels (短信 / 企业微信 / e-mail); the inbox always keeps a copy."""
-    from ..notifications import service as notifications
-    from ..notifications.schemas import ChannelsSchema
-
     data = {"channels": request.form.getlist("channels"), "email": request.form.get("email", "").strip() or None}
     problems = save(ChannelsSchema(), data, lambda loaded: notifications.choose_channels(
         current_actor(), loaded["channels"], loaded["email"]))[1]
@@ -156,8 +155,6 @@ def profile():
     report = volunteer.party_report if volunteer is not None else None
     progress = people.yearly_progress(report) if report is not None else None
     stations = names_by_id(Station, [p.station_id for p in report.claimed_posts]) if report is not None else {}
-    from ..notifications import service as notifications
-
     return render_template("profile.html", volunteer=volunteer, resident=resident, places=places_by_id,
                            report=report, progress=progress, stations=stations,
                            configured=[c.name for c in notifications.configured_channels()],

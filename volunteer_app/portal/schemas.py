@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 
 from ..resources import PageArgs
 from ..validation import Id
-from .models import Role
+from ..accounts.models import Role
 
 
 class ScopeSchema(Schema):
