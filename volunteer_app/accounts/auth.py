@@ -18,8 +18,13 @@ class Unauthorized(DomainError):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The session's user, unless their sessions ended since it began (logout, a new password)."""
+    user_id, _, generation = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or generation != str(user.session_generation):
+        return None
+    return user
 
 
 @login_manager.request_loader

@@ -7,7 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -129,6 +129,19 @@ def user_for_token(plain: str) -> User | None:
     return record.user
 
 
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of the user (a copy of an old cookie included): on logout and
+    on a new password. A plain UPDATE: it neither changes the record's version nor fills the audit log."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def revoke_tokens_of(user: User) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
+
+
 def revoke_token(token_id: int) -> None:
     record = db.session.get(ApiToken, token_id)
     if record is None:
@@ -171,8 +184,11 @@ class UserService(ResourceService):
         if "username" in data and data["username"] != user.username:
             if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
                 raise username_taken(data["username"])
-        if "password" in data:
+        if "password" in data:  # a reset: whoever held the old password loses its sessions and tokens
             user.password_hash = hash_password(data.pop("password"))
+            if user.id is not None:
+                end_sessions(user)
+                revoke_tokens_of(user)
         community_ids = data.pop("community_ids", None)
         grid_ids = data.pop("grid_ids", None)
         if community_ids is not None or grid_ids is not None:

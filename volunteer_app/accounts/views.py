@@ -72,6 +72,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    service.end_sessions(current_user)  # a copy of this session's cookie must not outlive the logout
+    db.session.commit()
     logout_user()
     return redirect(url_for("views.login"))
 
