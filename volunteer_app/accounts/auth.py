@@ -1,11 +1,14 @@
-"""How a request proves who it is: session cookie (pages) or bearer token (API)."""
-from flask import Flask, g, request
+"""How a request proves who it is: session cookie (pages) or bearer token (API); how often a login may fail."""
+from flask import Flask, current_app, g, request
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
 
+from ..clock import now_local
 from ..errors import DomainError, Forbidden
-from ..extensions import csrf, db, login_manager
+from ..extensions import csrf, db, limiter, login_manager
 from . import service
 from .models import Role, User
 
@@ -54,6 +57,44 @@ def identify_request() -> None:
         raise Unauthorized(_l("Authentication required: send 'Authorization: Bearer <token>' or log in."))
     if request.method not in SAFE_METHODS and not g.get("token_auth"):
         csrf.protect()
+
+
+# --- login limits -----------------------------------------------------------------------------------------
+# Only failed logins count, per address (LOGIN_RATE_LIMIT, against one client trying many accounts) and per
+# account (LOGIN_ACCOUNT_RATE_LIMIT, stepped: a minute's pause, then an hour's). So an office behind one
+# address logs in together at nine, and one client guessing one account's password blocks that account,
+# not the office; the account's owner is told.
+
+
+def _failed(response) -> bool:
+    return response.status_code != 302  # a login that worked redirects
+
+
+def _attempted_username() -> str:
+    return request.form.get("username", "")[:64]
+
+
+def _tell_the_owner(_limit) -> None:
+    """The account's owner learns someone keeps failing to log in as them (once an hour at most)."""
+    from ..notifications.service import Note, notify
+
+    user = db.session.scalar(select(User).where(User.username == _attempted_username()))
+    if user is not None:
+        notify([user], Note("login_blocked", "您的账号多次登录失败，已暂停登录",
+                            "有人多次用错误的密码登录您的账号，系统已暂时停止该账号的登录。"
+                            "如果不是您本人，请联系管理员修改密码。", "/me"),
+               dedupe=f"login_blocked:{now_local():%Y-%m-%dT%H}")
+        db.session.commit()
+
+
+limit_logins_per_address = limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], deduct_when=_failed,
+    error_message=lambda: gettext("Too many failed logins from your network. Please wait a minute, then try again."))
+limit_logins_per_account = limiter.limit(
+    lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], key_func=lambda: "account:" + _attempted_username(),
+    methods=["POST"], deduct_when=_failed, on_breach=_tell_the_owner,
+    error_message=lambda: gettext("Too many failed logins for this account. Please wait a few minutes, then try "
+                                  "again; the account's owner has been told."))
 
 
 def require_role(*roles: Role) -> None:
