@@ -83,7 +83,13 @@ def settings_from_env(instance_path: str) -> dict:
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "SESSION_COOKIE_SECURE": env_bool("SESSION_COOKIE_SECURE", False),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failed logins (successful ones do not count): per client address, and per account with a stepped
+        # back-off (a minute's pause after 5, an hour's after 20); see accounts/auth.py.
+        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
+        "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: the client's address is then the one
+        # they pass on (the login limits count per address), not the proxy's. 0: the app faces the clients.
+        "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),
         "DEMO_PASSWORD": os.environ.get("DEMO_PASSWORD"),
         "ROSTER_TIME_LIMIT_S": float(os.environ.get("ROSTER_TIME_LIMIT_S", "20")),
         "ROSTER_SOLVER_WORKERS": int(os.environ.get("ROSTER_SOLVER_WORKERS", "2")),

@@ -1,7 +1,7 @@
 """notifications keep their words at the source
 
 Revision ID: 2f0ad4881147
-Revises: e5a8c3f14b27
+Revises: f2b6d8e41a93
 Create Date: 2026-12-03 18:10:00
 
 A notification's title and body are kept as message ids with their
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '2f0ad4881147'
-down_revision = 'e5a8c3f14b27'
+down_revision = 'f2b6d8e41a93'
 branch_labels = None
 depends_on = None
 

@@ -280,6 +280,21 @@ def test_partner_settlement_per_month_with_exports(town):
     assert "2026-11,物业费抵扣10元,物业费抵扣,50,1,1,50" in text
 
 
+def test_a_settlement_writes_an_item_named_like_a_formula_as_text(town):
+    """Issue 14: text starting with "=", "+", "-" or "@" is text in the workbook and marked as text in the CSV."""
+    town.carpet.name = "@SUM(1+1)"
+    db.session.commit()
+    fund(town.volunteer_ids[0], town.community_id, 100)
+    _fulfil(town, order(town.vol[0], town.carpet, "formula-key-1"), datetime(2026, 11, 2, tzinfo=timezone.utc))
+    args = {"from_month": "2026-11", "to_month": "2026-11"}
+    sheet = town.coordinator.get(f"/points/partners/{town.partner.id}/settlement/export", query_string=args)
+    cell = load_workbook(io.BytesIO(sheet.data)).active["B3"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == ("@SUM(1+1)", "s", True)
+    text = town.coordinator.get(f"/points/partners/{town.partner.id}/settlement/export",
+                                query_string={**args, "format": "csv"}).data.decode("utf-8-sig")
+    assert "2026-11,'@SUM(1+1)," in text
+
+
 def test_points_verify_command(town, app_ctx):
     fund(town.volunteer_ids[0], town.community_id, 100)
     order(town.vol[0], town.carpet, "verify-key-1")

@@ -2,7 +2,10 @@
 from io import BytesIO
 
 from openpyxl import load_workbook
+from sqlalchemy import update
 
+from volunteer_app.extensions import db
+from volunteer_app.places.models import Community
 from volunteer_app.reports.exports import FIGURE_COLUMNS, XLSX_MIME
 
 from tests.support.reports import WEEK, get
@@ -71,3 +74,13 @@ def test_party_units_workbook_has_a_sheet_per_unit(district):
     assert (members["合计"]["本期服务时长(小时)"], members["合计"]["已履职"], members["合计"]["办结工单"]) == (3.5, 1, 3)
     only, _ = workbook(district.api_a, "/reports/party-units.xlsx", period=WEEK, unit="市税务局")
     assert only.sheetnames == ["市税务局"]
+
+
+def test_a_name_that_looks_like_a_formula_is_written_as_text(district):
+    """Issue 14: a community named like a formula must not become one in the workbook."""
+    formula = '=HYPERLINK("http://x","y")'
+    db.session.execute(update(Community).where(Community.name == "维北社区").values(name=formula))
+    db.session.commit()
+    book, _ = workbook(district.api_admin, "/reports/dashboard.xlsx", period=WEEK)
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row if cell.value == formula]
+    assert cells and all(cell.data_type == "s" and cell.quotePrefix for cell in cells)

@@ -132,6 +132,18 @@ def test_week_workbook_has_a_sheet_per_station_and_masks_phones(district):
     assert sheet.page_setup.orientation == "landscape"
 
 
+def test_week_workbook_writes_a_name_like_a_formula_as_text(district):
+    """Issue 14: a volunteer named like a formula is text in the printed roster."""
+    week_id = planned_and_published(district)
+    for volunteer in district["volunteers"]:
+        volunteer.name = "=1+1"
+    db.session.commit()
+    with district["coordinator"].get(f"/roster/weeks/{week_id}/export.xlsx") as response:
+        sheet = load_workbook(io.BytesIO(response.get_data()))["红色驿站"]
+    names = [row[5] for row in sheet.iter_rows(min_row=3) if row[5].value == "=1+1"]
+    assert names and all(cell.data_type == "s" and cell.quotePrefix for cell in names)
+
+
 def test_cli_plan_and_export_problem(district, app_ctx):
     from solver import problem_from_dict
 

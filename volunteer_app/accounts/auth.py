@@ -1,4 +1,4 @@
-"""How a request proves who it is: session cookie (pages) or bearer token (API)."""
+"""How a request proves who it is: session cookie (pages) or bearer token (API); how often a login may fail."""
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,8 +18,13 @@ class Unauthorized(DomainError):
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str) -> User | None:
+    """The session's user, unless their sessions ended since it began (logout, a new password)."""
+    user_id, _, generation = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or generation != str(user.session_generation):
+        return None
+    return user
 
 
 @login_manager.request_loader

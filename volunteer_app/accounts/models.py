@@ -19,7 +19,7 @@ class Role(str, enum.Enum):
 
 class User(UserMixin, Audited, VersionedMixin, db.Model):
     __tablename__ = "users"
-    audit_exclude = Audited.audit_exclude | {"last_login_at"}
+    audit_exclude = Audited.audit_exclude | {"last_login_at", "session_generation"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
@@ -35,6 +35,9 @@ class User(UserMixin, Audited, VersionedMixin, db.Model):
     # only); None: not chosen yet. Text, not JSON: PostgreSQL cannot compare JSON, and users are selected DISTINCT.
     notify_channels: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))  # for the email channel (partners, work units)
+    # Part of every session's user id (get_id): raising it on logout or a password change ends every session
+    # and remember cookie issued before, including copies of the cookie kept elsewhere (service.end_sessions).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     scopes: Mapped[list["CoordinatorScope"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -43,6 +46,10 @@ class User(UserMixin, Audited, VersionedMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """What a session keeps (Flask-Login's alternative id): the user and the generation of their sessions."""
+        return f"{self.id}:{self.session_generation}"
 
     @property
     def is_admin(self) -> bool:

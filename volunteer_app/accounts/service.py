@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -86,6 +86,19 @@ def user_for_token(plain: str) -> User | None:
     if last is None or now - last > LAST_USED_RESOLUTION:
         record.last_used_at = now  # a write per call would cost every API request a commit
     return record.user
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember cookie of the user (a copy of an old cookie included): on logout and
+    on a new password. A plain UPDATE: it neither changes the record's version nor fills the audit log."""
+    db.session.execute(update(User).where(User.id == user.id)
+                       .values(session_generation=User.session_generation + 1)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def revoke_tokens_of(user: User) -> None:
+    db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                       .values(revoked_at=utcnow()))
 
 
 def revoke_token(token_id: int) -> None:

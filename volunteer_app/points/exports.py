@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..clock import CHINA_TIME
+from ..spreadsheets import safe_row
 from .labels import labels_in_chinese
 from .models import Entry, PointAccount
 
@@ -30,19 +31,19 @@ def table_file(file_format: str, title: str, headers: list[str], rows: list[list
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows(safe_row(row) for row in rows)
         return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = re.sub(r"[\[\]:*?/\\]", "-", title)[:31]  # characters Excel refuses in sheet names
-    sheet.append([title])
+    sheet.append(safe_row([title], sheet))
     sheet["A1"].font = Font(size=14, bold=True)
     sheet.append(headers)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row, sheet))
     for index, header in enumerate(headers, start=1):
         width = max([len(str(header)) * 2] + [len(str(row[index - 1])) for row in rows[:200]])
         sheet.column_dimensions[get_column_letter(index)].width = min(40, width + 2)

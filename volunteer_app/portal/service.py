@@ -5,7 +5,9 @@ from sqlalchemy import select
 from ..accounts import policy
 from ..accounts.models import ApiToken, AuditLog, CoordinatorScope, Role, User
 from ..accounts.policy import Actor
-from ..accounts.service import create_token, hash_password, revoke_token, username_taken
+from ..accounts.service import (
+    create_token, end_sessions, hash_password, revoke_token, revoke_tokens_of, username_taken,
+)
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..places.models import Community, Grid
@@ -110,8 +112,11 @@ class UserService(ResourceService):
         if "username" in data and data["username"] != user.username:
             if db.session.scalar(select(User.id).where(User.username == data["username"])) is not None:
                 raise username_taken(data["username"])
-        if "password" in data:
+        if "password" in data:  # a reset: whoever held the old password loses its sessions and tokens
             user.password_hash = hash_password(data.pop("password"))
+            if user.id is not None:
+                end_sessions(user)
+                revoke_tokens_of(user)
         community_ids = data.pop("community_ids", None)
         grid_ids = data.pop("grid_ids", None)
         if community_ids is not None or grid_ids is not None:

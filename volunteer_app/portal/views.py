@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..people import service as people
 from ..people.models import Resident, Volunteer
 from ..places import service as places
@@ -22,6 +22,7 @@ from ..people.schemas import RankingConsentIn
 from ..accounts.policy import current_actor
 from ..views import STAFF, counts_by_community, load_query, names_by_id, save
 from ..accounts import service
+from .login_limits import limit_logins_per_account, limit_logins_per_address
 
 bp = Blueprint("views", __name__)
 
@@ -31,10 +32,6 @@ HOME_PAGE_SIZE = 50
 class LoginForm(FlaskForm):
     username = StringField("username", validators=[DataRequired(), Length(max=64)])
     password = PasswordField("password", validators=[DataRequired(), Length(max=128)])
-
-
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _local_target(url: str | None) -> str | None:
@@ -52,7 +49,8 @@ def _local_target(url: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limit_logins_per_address
+@limit_logins_per_account
 def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(url_for("views.home"))
@@ -74,6 +72,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    service.end_sessions(current_user)  # a copy of this session's cookie must not outlive the logout
+    db.session.commit()
     logout_user()
     return redirect(url_for("views.login"))
 

@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from ..service_requests.labels import service_label
+from ..spreadsheets import safe_row
 from ..service_requests.models import RequestState
 from .service import Figures, Period
 
@@ -47,17 +48,17 @@ def _sheet(workbook: Workbook, name: str, title: str, headers: list[str], rows: 
         n += 1
         sheet_name = f"{base[:28]}({n})"
     sheet = workbook.create_sheet(sheet_name)
-    sheet.append([title])
+    sheet.append(safe_row([title], sheet))
     sheet["A1"].font = Font(size=14, bold=True)
     for line in heading_rows:
-        sheet.append(line)
+        sheet.append(safe_row(line, sheet))
     sheet.append(headers)
     header_row = sheet.max_row
     for cell in sheet[header_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row, sheet))
         for index in rate_columns:
             sheet.cell(row=sheet.max_row, column=index + 1).number_format = PERCENT
     for index, header in enumerate(headers, start=1):

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Volunteer
 from ..pii import mask_phone, pii_visible
+from ..spreadsheets import safe_row
 from ..places.models import Community, Station
 from .models import Assignment, AssignmentStatus, CalendarFeed, Demand, RosterWeek
 from .service import ACTIVE
@@ -34,7 +35,7 @@ def _live_by_demand(week: RosterWeek) -> dict[int, list[Assignment]]:
 
 def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], live: dict) -> None:
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append([heading])
+    sheet.append(safe_row([heading], sheet))
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
     sheet["A1"].font = Font(size=14, bold=True)
     sheet.append(HEADERS)
@@ -47,13 +48,13 @@ def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], 
         people = live.get(demand.id) or [None]
         for assignment in people:
             volunteer = assignment.volunteer if assignment else None
-            sheet.append([
+            sheet.append(safe_row([
                 demand.start.strftime("%Y-%m-%d"), "周" + WEEKDAYS_ZH[demand.start.weekday()],
                 f"{demand.start:%H:%M}-{demand.end:%H:%M}", demand.title, demand.needed,
                 volunteer.name if volunteer else "（空缺）",
                 (volunteer.phone if show_phone else mask_phone(volunteer.phone)) if volunteer else "",
                 STATUS_ZH.get(assignment.status, "") if assignment else "",
-            ])
+            ], sheet))
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)

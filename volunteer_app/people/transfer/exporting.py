@@ -17,6 +17,7 @@ from ...accounts import policy
 from ...accounts.policy import Actor
 from ...places.models import Community
 from ...extensions import db
+from ...spreadsheets import safe_row
 from .cells import ChoiceList, PlaceCode, WriteContext
 from .sheets import KINDS, Kind
 
@@ -60,7 +61,7 @@ def write_csv(kind: Kind, rows: list[list]) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.header for c in kind.columns])
     for row in rows:
-        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row])
+        writer.writerow(safe_row(["" if v is None else v.isoformat() if isinstance(v, date) else v for v in row]))
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
@@ -91,7 +92,7 @@ def write_xlsx(kind: Kind, rows: list[list], stamp: datetime = FIXED_STAMP) -> b
     sheet.title = kind.label
     sheet.append([c.header for c in kind.columns])
     for row in rows:
-        sheet.append(row)
+        sheet.append(safe_row(row, sheet))
     last_row = max(len(rows) + 1, 500)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="FDE9D9")
     for position, column in enumerate(kind.columns, start=1):

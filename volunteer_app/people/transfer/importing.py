@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...errors import DomainError, InvalidInput, TooLarge
 from ...extensions import db
+from ...spreadsheets import csv_text
 from .cells import CellError, Lookups, PlaceCode, _chunks, as_text, is_blank
 from .sheets import Column, Kind
 from ...accounts.policy import Actor
@@ -95,7 +96,8 @@ def _csv_rows(data: bytes) -> list[list]:
                            code="unreadable_file")
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    return _capped(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    rows = _capped(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [[csv_text(cell) for cell in row] for row in rows]
 
 
 def _header_key(text) -> str:
