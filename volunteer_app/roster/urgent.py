@@ -311,12 +311,14 @@ def get_callout(actor: Actor, callout_id: int) -> CallOut:
 
 
 def recent_callouts(actor: Actor, limit: int) -> list[CallOut]:
+    policy.require(actor, "roster.read")
     return db.session.scalars(select(CallOut).where(policy.where(actor, "roster.read", CallOut))
                               .order_by(CallOut.id.desc()).limit(limit)).all()
 
 
 def calling_count(actor: Actor) -> int:
     """Call-outs the actor follows that are still calling."""
+    policy.require(actor, "roster.read")
     return db.session.scalar(select(func.count()).select_from(CallOut).where(
         policy.where(actor, "roster.read", CallOut), CallOut.status == CallOutStatus.open))
 

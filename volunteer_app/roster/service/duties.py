@@ -140,6 +140,7 @@ class WeekTodo:
 
 def weeks_needing_attention(actor: Actor, now: datetime) -> list[WeekTodo]:
     """Published weeks the actor reads with duties ahead that are unanswered or left empty by a decline."""
+    policy.require(actor, "roster.read")
     ahead = select(Assignment, Demand).join(Demand).join(RosterWeek, RosterWeek.id == Assignment.week_id).where(
         policy.where(actor, "roster.read", RosterWeek), Demand.cancelled.is_(False), Demand.start >= now,
         Assignment.status.in_((AssignmentStatus.assigned, AssignmentStatus.confirmed, AssignmentStatus.declined)))

@@ -54,6 +54,7 @@ def get_week(actor: Actor, week_id: int) -> RosterWeek:
 
 def weeks(actor: Actor, community_id: int | None = None, week: str | None = None) -> Select:
     """The weeks the actor may read, newest first (optionally of one community or one ISO week)."""
+    policy.require(actor, "roster.read")
     statement = select(RosterWeek).where(policy.where(actor, "roster.read", RosterWeek))
     if community_id:
         statement = statement.where(RosterWeek.community_id == community_id)
@@ -64,6 +65,7 @@ def weeks(actor: Actor, community_id: int | None = None, week: str | None = None
 
 def plannable_communities(actor: Actor, limit: int) -> list[Community]:
     """Communities whose rosters the actor plans (a grid's community is visible to its worker, not plannable)."""
+    policy.require(actor, "roster.draft")
     return db.session.scalars(select(Community).where(policy.where(actor, "roster.draft", Community))
                               .order_by(Community.code).limit(limit)).all()
 
