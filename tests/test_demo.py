@@ -165,6 +165,7 @@ def test_logins_work_with_password_and_token(seeded, app):
 
 def test_demo_weeks_can_be_planned(seeded, app, monkeypatch):
     """The demo district plans a real week: evening and weekend duty, filled and explained."""
+    from volunteer_app.accounts.policy import Actor
     from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.extensions import db
     from volunteer_app.places.models import Community
@@ -173,10 +174,10 @@ def test_demo_weeks_can_be_planned(seeded, app, monkeypatch):
 
     use_system_scope()
     community = db.session.query(Community).filter_by(code="yongan").one()
-    week = week_for(community.id, "2026-W49")
+    week = week_for(Actor.system(), community.id, "2026-W49")
     assert len(week.demands) >= 15
     assert any(d.title == "周六义诊" and d.skills == ["clinic"] for d in week.demands)
-    job = request_plan(week, None)
+    job = request_plan(Actor.system(), week)
     db.session.commit()
     monkeypatch.setitem(app.config, "ROSTER_TIME_LIMIT_S", 5)
     run_plan_job(job.id)

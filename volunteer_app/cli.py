@@ -115,16 +115,18 @@ def roster_plan(week: str, code: str | None, publish: bool):
     import time
 
     from . import jobs
+    from .accounts.policy import Actor
     from .accounts.scoping import use_system_scope
     from .roster import service
-    from .roster.models import JobStatus, PlanJob
+    from .roster.models import JobStatus
 
     use_system_scope()
+    system = Actor.system()
     started = time.monotonic()
     planned = []
     for community in _communities(code):
         with domain_errors_as_click():
-            job = service.request_plan(service.week_for(community.id, week), None)
+            job = service.request_plan(system, service.week_for(system, community.id, week))
         db.session.commit()
         planned.append((community, job.id))
     for _, job_id in planned:
@@ -134,7 +136,7 @@ def roster_plan(week: str, code: str | None, publish: bool):
     for community, job_id in planned:
         while True:
             db.session.expire_all()
-            job = service.refresh_job(db.session.get(PlanJob, job_id))
+            job = service.get_job(system, job_id)
             if job.status in (JobStatus.succeeded, JobStatus.failed):
                 break
             time.sleep(0.5)
@@ -147,7 +149,7 @@ def roster_plan(week: str, code: str | None, publish: bool):
                    f"{summary['bound']['coverage']:>7} {summary['unfilled']:>8} {job.elapsed_s:>8.2f}")
         if publish:
             week_row = job.week
-            service.publish(week_row, week_row.version, None, note="published from the command line")
+            service.publish(system, week_row, week_row.version, note="published from the command line")
         db.session.commit()
     click.echo(f"total {time.monotonic() - started:.2f} s for {len(planned)} communities")
     if failed:
@@ -181,15 +183,16 @@ def roster_export_problem(week: str, code: str):
     """Print the week's roster problem as JSON (spec roster-problem/1)."""
     import json
 
+    from .accounts.policy import Actor
     from .accounts.scoping import use_system_scope
     from .roster import service
-    from .roster.problem import build_problem
+    from .roster.problem import build_problem, live_pairs
 
     use_system_scope()
     community = _communities(code)[0]
     with domain_errors_as_click():
-        week_row = service.week_for(community.id, week)
-    document, warnings = build_problem(week_row, service.live_pairs(week_row))
+        week_row = service.week_for(Actor.system(), community.id, week)
+    document, warnings = build_problem(week_row, live_pairs(week_row))
     db.session.commit()  # the week and its shifts, created on first use
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

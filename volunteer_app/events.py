@@ -12,7 +12,7 @@ from blinker import Namespace
 signals = Namespace()
 
 #: A week's roster went live. ``sender``: the RosterWeek; ``planned_requests``: {request id: volunteer id}
-#: the published solve planned; ``actor``: the user who published (None for a repair after a decline).
+#: the published solve planned; ``actor``: the ``Actor`` who published (None for a repair after a decline).
 week_published = signals.signal("week-published")
 
 #: A duty was marked as served (考勤). ``sender``: the Assignment; its ServiceLog is already written.

@@ -1,6 +1,7 @@
 """A failed or lost plan job says why and leaves the previous draft as it was."""
 from datetime import timedelta
 
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.models_base import utcnow
 from volunteer_app.roster import service
@@ -32,8 +33,8 @@ def test_a_job_whose_worker_died_is_reported_failed(district, app_ctx):
     from volunteer_app.accounts.scoping import use_system_scope
 
     use_system_scope()
-    week = service.week_for(district["community_id"], WEEK)
-    job = service.request_plan(week, None)
+    system = Actor.system()
+    job = service.request_plan(system, service.week_for(system, district["community_id"], WEEK))
     db.session.commit()
     assert district["coordinator"].post(
         "/roster/plan", json={"community_id": district["community_id"], "week": WEEK}).status_code == 409

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from tests.support.pages import logged_in, text_of
 from tests.support.roster import district, make_template  # noqa: F401 (fixtures)
 from volunteer_app.accounts.models import User
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.clock import IsoWeek, today_local
 from volunteer_app.extensions import db
 from volunteer_app.roster import service
@@ -46,7 +47,7 @@ def test_the_home_lists_what_needs_doing_each_item_a_link(district, app_ctx):
     # A decline whose repair has not run yet leaves a place empty: an urgent item, listed first.
     volunteer = db.session.get(User, db.session.scalar(select(User.id).where(
         User.volunteer_id == unanswered[0].volunteer_id)))
-    service.answer(volunteer, unanswered[0].id, unanswered[0].version, False, "发烧了")
+    service.answer(Actor.of(volunteer), unanswered[0].id, unanswered[0].version, False, "发烧了")
     db.session.commit()
     items = todo_items(text_of(coord.get("/")))
     assert list(items)[0] == "declines" and "1" in items["declines"][1]
@@ -75,6 +76,6 @@ def test_a_volunteer_sees_duties_waiting_for_an_answer_in_other_weeks(district, 
 
     # Answered duties no longer wait.
     for assignment in waiting:
-        service.answer(user, assignment.id, assignment.version, True)
+        service.answer(Actor.of(user), assignment.id, assignment.version, True)
     db.session.commit()
     assert 'id="waiting"' not in text_of(logged_in(app_ctx, user.username).get("/my/week"))

@@ -187,8 +187,9 @@ def test_marking_served_records_hours_and_points_once(district):
     from volunteer_app.errors import InvalidInput
     from volunteer_app.people.models import ServiceLog
     from volunteer_app.points.models import Earning
-    from volunteer_app.roster.service import mark_served
+    from volunteer_app.accounts.policy import Actor
     from volunteer_app.accounts.scoping import use_system_scope
+    from volunteer_app.roster.service import mark_served
 
     week_id = planned_and_published(district)
     api = district["coordinator"]
@@ -197,9 +198,9 @@ def test_marking_served_records_hours_and_points_once(district):
     assert volunteer_api.post(f"/roster/assignments/{assignment['id']}/served", json={"served": True}).status_code == 403
     use_system_scope()
     with pytest.raises(InvalidInput):  # the duty has not happened yet
-        mark_served(assignment["id"], True, date(2026, 11, 29))
-    mark_served(assignment["id"], True, date(2026, 12, 7))
-    mark_served(assignment["id"], True, date(2026, 12, 7))  # twice: still once
+        mark_served(Actor.system(), assignment["id"], True, date(2026, 11, 29))
+    mark_served(Actor.system(), assignment["id"], True, date(2026, 12, 7))
+    mark_served(Actor.system(), assignment["id"], True, date(2026, 12, 7))  # twice: still once
     db.session.commit()
     logs = db.session.query(ServiceLog).filter_by(assignment_id=assignment["id"]).all()
     assert len(logs) == 1 and logs[0].minutes == 120
@@ -207,7 +208,7 @@ def test_marking_served_records_hours_and_points_once(district):
     balance = district["volunteer_apis"][district["volunteer_ids"].index(assignment["volunteer_id"])] \
         .get("/points/my-account").json["balance"]
     assert balance > 0
-    mark_served(assignment["id"], False, date(2026, 12, 7))
+    mark_served(Actor.system(), assignment["id"], False, date(2026, 12, 7))
     db.session.commit()
     assert db.session.query(ServiceLog).filter_by(assignment_id=assignment["id"]).count() == 0
     after = district["volunteer_apis"][district["volunteer_ids"].index(assignment["volunteer_id"])] \

@@ -149,8 +149,9 @@ def test_pin_forbid_move_and_resolve(district):
 
 
 def test_holiday_rules_when_generating_shifts(district, make_template, app_ctx):
-    from volunteer_app.roster.service import week_for
+    from volunteer_app.accounts.policy import Actor
     from volunteer_app.accounts.scoping import use_system_scope
+    from volunteer_app.roster.service import week_for
 
     station = district["station"]
     make_template(station, weekday=3, start="09:00", end="11:00", needed=3, holiday_rule=HolidayRule.rota,
@@ -158,12 +159,12 @@ def test_holiday_rules_when_generating_shifts(district, make_template, app_ctx):
     station.closed_on_holidays = False
     db.session.commit()
     use_system_scope()
-    week = week_for(station.community_id, NATIONAL_DAY_WEEK)
+    week = week_for(Actor.system(), station.community_id, NATIONAL_DAY_WEEK)
     db.session.commit()
     thursday = [d for d in week.demands if d.start.date() == datetime(2026, 10, 1).date()]
     assert [(d.title, d.needed) for d in thursday] == [("节日轮值", 1)]  # closed template skipped, rota shrinks
     count = db.session.query(Demand).filter_by(week_id=week.id).count()
-    assert week_for(station.community_id, NATIONAL_DAY_WEEK).id == week.id  # shifts are generated once
+    assert week_for(Actor.system(), station.community_id, NATIONAL_DAY_WEEK).id == week.id  # shifts are generated once
     assert db.session.query(Demand).filter_by(week_id=week.id).count() == count
 
 

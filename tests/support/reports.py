@@ -25,6 +25,7 @@ from sqlalchemy import select
 from tests.support.roster import make_template  # noqa: F401 (fixture)
 from tests.support.services import clock, make_service_type  # noqa: F401 (fixtures)
 from volunteer_app.accounts.models import Role
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.accounts.scoping import use_system_scope
 from volunteer_app.extensions import db
 from volunteer_app.people.models import ClaimedPost, PartyMemberReport, ServiceLog
@@ -155,7 +156,7 @@ def district(clock, make_community, make_grid, make_building, make_station, make
 
     # the roster: published, one decline, one duty served
     use_system_scope()
-    week = roster.week_for(a.id, WEEK)
+    week = roster.week_for(Actor.system(), a.id, WEEK)
     db.session.commit()
     monday_duty, tuesday_duty = sorted(week.demands, key=lambda d: d.start)
     roster.publish_pairs(week, {(monday_duty.id, member_1.id), (monday_duty.id, helper.id),
@@ -163,8 +164,8 @@ def district(clock, make_community, make_grid, make_building, make_station, make
     db.session.commit()
     live = {(x.demand_id, x.volunteer_id): x for x in db.session.scalars(select(Assignment))}
     declined = live[monday_duty.id, helper.id]
-    roster.answer(helper_user, declined.id, declined.version, confirm=False, reason="加班")
-    roster.mark_served(live[monday_duty.id, member_1.id].id, True, date(2026, 12, 7))
+    roster.answer(Actor.of(helper_user), declined.id, declined.version, confirm=False, reason="加班")
+    roster.mark_served(Actor.system(), live[monday_duty.id, member_1.id].id, True, date(2026, 12, 7))
     db.session.add_all([ServiceLog(volunteer_id=helper.id, served_on=date(2026, 12, 2), minutes=90),
                         ServiceLog(volunteer_id=member_1.id, served_on=date(2026, 11, 20), minutes=60),
                         ServiceLog(volunteer_id=member_4.id, served_on=date(2026, 12, 1), minutes=30)])

@@ -40,6 +40,7 @@ class Reach(enum.Enum):
     VISIBLE = "visible"  # MANAGED, or in a community holding one of the actor's grids (reading)
     HOME = "home"  # staff: VISIBLE; residents and volunteers: their own community
     OWN = "own"  # the actor's own record (its volunteer, resident or user); staff: also MANAGED
+    SELF = "self"  # the actor's own record only, whatever the role: staff reach no one else's (answering a duty)
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ PERMISSIONS: dict[str, Permission] = {
     "group_robots.manage": staff(),
     "channels.choose_own": Permission(EVERYONE, Reach.ANY),
     "audit.read": Permission(ADMINS, Reach.ANY),
+    # roster
+    # (a week, call-out or community is reached as its community's record; a duty, job or swap through its week)
+    "roster.read": staff(),  # weeks, plan jobs, versions, swaps, call-outs, the workbook, the to-do
+    "roster.draft": staff(**MAY_NOT_WRITE),  # plan or re-solve a week; pin, forbid, re-ask, move in its draft
+    "roster.publish": staff(**MAY_NOT_WRITE),  # publish a week; decide a swap (a new published version)
+    "roster.attendance": staff(**MAY_NOT_WRITE),  # mark a duty served (考勤)
+    "roster.callout": staff(**MAY_NOT_WRITE),  # create, widen, close an emergency call-out
+    "roster.own_duty": Permission(EVERYONE, Reach.SELF),  # one's duties: list, answer, ask to swap; one's feed
+    "roster.invitation": Permission(EVERYONE, Reach.SELF),  # a call-out invitation addressed to oneself
 }
 
 
@@ -164,6 +174,8 @@ def reaches(actor: Actor, reach: Reach, record) -> bool:
         if actor.is_staff:
             return visible
         return community_id is not None and community_id == actor.home_community
+    if reach is Reach.SELF:
+        return _owns(actor, record)
     return _owns(actor, record) or (actor.is_staff and managed)  # Reach.OWN
 
 
@@ -193,6 +205,8 @@ def where(actor: Actor, action: str, model, community_column=None, grid_column=N
     community = community_column if community_column is not None else getattr(model, "community_id", None)
     grid = grid_column if grid_column is not None else getattr(model, "grid_id", None)
     scope = actor.scope
+    if rule.reach is Reach.SELF:  # before the admin's everything: their own rows only, as anyone's
+        return _owned(actor, model)
     if rule.reach is Reach.ANY or scope.everything:
         return true()
     managed = [community.in_(scope.communities)] if scope.communities else []
@@ -201,15 +215,20 @@ def where(actor: Actor, action: str, model, community_column=None, grid_column=N
     if rule.reach is Reach.MANAGED:
         return or_(*managed) if managed else false()
     if rule.reach is Reach.OWN:
-        owned = [getattr(model, attribute) == mine
-                 for attribute, mine in (("volunteer_id", actor.volunteer_id), ("resident_id", actor.resident_id),
-                                         ("user_id", actor.id))
-                 if mine is not None and hasattr(model, attribute)]
-        return or_(*owned, *(managed if actor.is_staff else [])) if owned or actor.is_staff and managed else false()
+        owned = _owned(actor, model)
+        return or_(owned, *managed) if actor.is_staff and managed else owned
     if rule.reach is Reach.HOME and not actor.is_staff:
         return community == actor.home_community if actor.home_community is not None else false()
     visible = scope.visible_communities
     return community.in_(visible) if visible else false()
+
+
+def _owned(actor: Actor, model):
+    owned = [getattr(model, attribute) == mine
+             for attribute, mine in (("volunteer_id", actor.volunteer_id), ("resident_id", actor.resident_id),
+                                     ("user_id", actor.id))
+             if mine is not None and hasattr(model, attribute)]
+    return or_(*owned) if owned else false()
 
 
 def get(actor: Actor, action: str, model, record_id):

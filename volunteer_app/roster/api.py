@@ -1,23 +1,18 @@
 """REST endpoints of the weekly roster (thin: the rules are in service.py)."""
 from flask import Response, url_for
 from flask.views import MethodView
-from flask_login import current_user
-from flask_babel import lazy_gettext as _l
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from ..clock import now_local
 from .. import jobs
-from ..accounts.auth import require_role
-from ..accounts.models import Role
-from ..accounts.scoping import current_scope
-from ..errors import NotFound
+from ..accounts.policy import current_actor
+from ..clock import now_local
 from ..extensions import db
+from ..people.models import Volunteer
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
-from ..people.service import skills_by_code
-from . import exports, schemas, service, urgent
-from .models import Assignment, PairRuleKind, PlanJob, RosterWeek
-from .problem import build_problem
+from . import exports, schemas, service, swaps, urgent
+from .models import Assignment, CallOut, PairRuleKind, PlanJob, RosterWeek
+from .problem import build_problem, live_pairs
 
 blp = Blueprint("roster", __name__, description="Duty templates, weekly planning, review, publish, answers")
 
@@ -26,13 +21,11 @@ register_crud(blp, "/shift-templates", service.templates, schemas.TemplateSchema
 register_crud(blp, "/roster/demands", service.demands, schemas.DemandSchema, schemas.DemandCreate,
               schemas.DemandQuery, update_schema_for(schemas.DemandIn))
 
-COORDINATORS = (Role.admin, Role.coordinator)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def start_job(week: RosterWeek, purpose: str) -> PlanJob:
-    require_role(*COORDINATORS)
-    job = service.request_plan(week, current_user, purpose)
+    job = service.request_plan(current_actor(), week, purpose)
     commit()
     jobs.enqueue(service.PLAN_JOB, job.id)
     db.session.expire_all()
@@ -46,8 +39,6 @@ def week_view(week: RosterWeek) -> dict:
     for assignment in live:
         names[assignment.volunteer_id] = assignment.volunteer.name
     draft = sorted(service.draft_pairs(week))
-    from ..people.models import Volunteer
-
     missing = {v for _, v in draft} - set(names)
     if missing:
         names.update(db.session.execute(select(Volunteer.id, Volunteer.name).where(Volunteer.id.in_(missing))).all())
@@ -67,9 +58,7 @@ class Plan(MethodView):
     @blp.response(202, schemas.JobSchema)
     def post(self, data):
         """Plan a community's ISO week in the background (shifts come from the templates)"""
-        require_role(*COORDINATORS)
-        week = service.week_for(data["community_id"], data["week"])
-        return start_job(week, "plan")
+        return start_job(service.week_for(current_actor(), data["community_id"], data["week"]), "plan")
 
 
 @blp.route(f"/roster/jobs/<{ID_IN_URL}:job_id>")
@@ -77,7 +66,7 @@ class Job(MethodView):
     @blp.response(200, schemas.JobSchema)
     def get(self, job_id):
         """Progress of a plan: stage, best coverage so far, elapsed seconds"""
-        job = service.refresh_job(service.get_job(job_id))
+        job = service.get_job(current_actor(), job_id)
         commit()
         return job
 
@@ -88,11 +77,7 @@ class Weeks(MethodView):
     @blp.response(200, page_schema(schemas.WeekListSchema))
     def get(self, args):
         """Roster weeks in your scope"""
-        statement = select(RosterWeek).where(current_scope().clause(RosterWeek)).order_by(RosterWeek.week.desc())
-        if args.get("community_id"):
-            statement = statement.where(RosterWeek.community_id == args["community_id"])
-        if args.get("week"):
-            statement = statement.where(RosterWeek.week == args["week"])
+        statement = service.weeks(current_actor(), args.get("community_id"), args.get("week"))
         return paginate(statement, args["page"], args["per_page"])
 
 
@@ -101,7 +86,7 @@ class Week(MethodView):
     @blp.response(200, schemas.WeekSchema)
     def get(self, week_id):
         """A week: demands, the draft with unfilled reasons, and the live roster"""
-        return week_view(service.get_week(week_id))
+        return week_view(service.get_week(current_actor(), week_id))
 
 
 @blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/rules")
@@ -110,10 +95,10 @@ class Rules(MethodView):
     @blp.response(200, schemas.WeekSchema)
     def post(self, data, week_id):
         """Pin, forbid or clear one (demand, volunteer) pair in the draft"""
-        require_role(*COORDINATORS)
-        week = service.get_week(week_id)
+        actor = current_actor()
+        week = service.get_week(actor, week_id)
         kind = None if data["kind"] == "clear" else PairRuleKind(data["kind"])
-        service.set_rule(week, data["demand_id"], data["volunteer_id"], kind, data["reason"])
+        service.set_rule(actor, week, data["demand_id"], data["volunteer_id"], kind, data["reason"])
         commit()
         return week_view(week)
 
@@ -124,9 +109,9 @@ class Reask(MethodView):
     @blp.response(200, schemas.WeekSchema)
     def post(self, data, week_id):
         """Ask a volunteer who declined a duty once more: recorded, drafted, and to be confirmed after publishing"""
-        require_role(*COORDINATORS)
-        week = service.get_week(week_id)
-        service.reask(week, data["demand_id"], data["volunteer_id"], current_user)
+        actor = current_actor()
+        week = service.get_week(actor, week_id)
+        service.reask(actor, week, data["demand_id"], data["volunteer_id"])
         commit()
         return week_view(week)
 
@@ -137,9 +122,9 @@ class Move(MethodView):
     @blp.response(200, schemas.WeekSchema)
     def post(self, data, week_id):
         """Give a drafted place to another volunteer"""
-        require_role(*COORDINATORS)
-        week = service.get_week(week_id)
-        service.move(week, data["demand_id"], data["from_volunteer_id"], data["to_volunteer_id"])
+        actor = current_actor()
+        week = service.get_week(actor, week_id)
+        service.move(actor, week, data["demand_id"], data["from_volunteer_id"], data["to_volunteer_id"])
         commit()
         return week_view(week)
 
@@ -149,7 +134,7 @@ class Resolve(MethodView):
     @blp.response(202, schemas.JobSchema)
     def post(self, week_id):
         """Re-solve from the edited draft: only the affected part changes"""
-        return start_job(service.get_week(week_id), "resolve")
+        return start_job(service.get_week(current_actor(), week_id), "resolve")
 
 
 @blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/publish")
@@ -158,8 +143,8 @@ class Publish(MethodView):
     @blp.response(201, schemas.VersionSchema)
     def post(self, data, week_id):
         """Publish the draft atomically as the next version (409 if the week changed meanwhile)"""
-        require_role(*COORDINATORS)
-        version = service.publish(service.get_week(week_id), data["version"], current_user, data["note"])
+        actor = current_actor()
+        version = service.publish(actor, service.get_week(actor, week_id), data["version"], data["note"])
         commit()
         return version
 
@@ -169,7 +154,8 @@ class Versions(MethodView):
     @blp.response(200, schemas.VersionSchema(many=True))
     def get(self, week_id):
         """Published versions, newest first, each with what it added and removed"""
-        return service.versions(service.get_week(week_id))
+        actor = current_actor()
+        return service.versions(actor, service.get_week(actor, week_id))
 
 
 @blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/problem")
@@ -177,8 +163,8 @@ class Problem(MethodView):
     @blp.response(200, schemas.RosterProblemSchema)
     def get(self, week_id):
         """The week's roster problem in the spec's format (roster-problem/1)"""
-        week = service.get_week(week_id)
-        document, _ = build_problem(week, service.live_pairs(week))
+        week = service.get_week(current_actor(), week_id)
+        document, _ = build_problem(week, live_pairs(week))
         return document
 
 
@@ -188,9 +174,7 @@ class MyAssignments(MethodView):
     @blp.response(200, schemas.AssignmentSchema(many=True))
     def get(self, args):
         """Your published assignments (volunteers)"""
-        if current_user.volunteer_id is None:
-            return []
-        return service.my_assignments(current_user.volunteer_id, args.get("week"))
+        return service.my_assignments(current_actor(), args.get("week"))
 
 
 @blp.route(f"/my/assignments/<{ID_IN_URL}:assignment_id>/answer")
@@ -199,7 +183,7 @@ class Answer(MethodView):
     @blp.response(200, schemas.AnswerOut)
     def post(self, data, assignment_id):
         """Confirm, or decline with a reason (starts a re-plan that keeps the others)"""
-        job = service.answer(current_user, assignment_id, data["version"], data["confirm"], data["reason"])
+        job = service.answer(current_actor(), assignment_id, data["version"], data["confirm"], data["reason"])
         commit()
         if job is not None:
             jobs.enqueue(service.PLAN_JOB, job.id)
@@ -213,8 +197,9 @@ class WeekWorkbook(MethodView):
                   content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     def get(self, week_id):
         """The live week as a printable workbook: a sheet per station and one for tasks"""
-        week = service.get_week(week_id)
-        return Response(exports.week_workbook(week), mimetype=XLSX, headers={
+        actor = current_actor()
+        week = service.get_week(actor, week_id)
+        return Response(exports.week_workbook(actor, week), mimetype=XLSX, headers={
             "Content-Disposition": f"attachment; filename=roster-{week.week}.xlsx"})
 
 
@@ -224,11 +209,7 @@ class CallOuts(MethodView):
     @blp.response(201, schemas.CallOutSchema)
     def post(self, data):
         """Emergency call-out: rank the nearest available qualified volunteers and call them now"""
-        require_role(*COORDINATORS)
-        community_id = data.pop("community_id")
-        if "skills" in data:
-            data["skills"] = [s.code for s in skills_by_code(data["skills"])]
-        callout = urgent.create_callout(community_id, data, current_user)
+        callout = urgent.create_callout(current_actor(), data.pop("community_id"), data)
         commit()
         return callout
 
@@ -238,17 +219,14 @@ class CallOutItem(MethodView):
     @blp.response(200, schemas.CallOutSchema)
     def get(self, callout_id):
         """A call-out with its invitations and answers (sending its next wave if that is due)"""
-        callout = urgent.callout_in_scope(callout_id)
-        urgent.advance_wave(callout)
+        callout = urgent.get_callout(current_actor(), callout_id)
         commit()
         return callout
 
     @blp.response(200, schemas.CallOutSchema)
     def delete(self, callout_id):
         """Close a call-out that is no longer needed"""
-        require_role(*COORDINATORS)
-        callout = urgent.callout_in_scope(callout_id)
-        urgent.close_callout(callout)
+        callout = urgent.close_callout(current_actor(), callout_id)
         commit()
         return callout
 
@@ -259,11 +237,9 @@ class CallOutWiden(MethodView):
     @blp.response(200, schemas.CallOutSchema)
     def post(self, data, callout_id):
         """Too few in reach: widen the radius or drop the skills; the newly reachable are called at once"""
-        require_role(*COORDINATORS)
-        callout = urgent.callout_in_scope(callout_id)
-        urgent.widen_callout(callout, data)
+        urgent.widen_callout(current_actor(), callout_id, data)
         commit()
-        return callout
+        return db.session.get(CallOut, callout_id)
 
 
 @blp.route(f"/my/callouts/<{ID_IN_URL}:callout_id>/answer")
@@ -272,7 +248,7 @@ class CallOutAnswer(MethodView):
     @blp.response(200, schemas.InviteSchema)
     def post(self, data, callout_id):
         """Answer a call-out; the first to accept are assigned (too_late once it is filled)"""
-        invite = urgent.answer_callout(current_user, callout_id, data["accept"])
+        invite = urgent.answer_callout(current_actor(), callout_id, data["accept"])
         commit()
         return invite
 
@@ -283,7 +259,7 @@ class Swap(MethodView):
     @blp.response(201, schemas.SwapSchema)
     def post(self, data, assignment_id):
         """Ask to hand an assignment to a colleague (the coordinator approves)"""
-        swap = urgent.request_swap(current_user, assignment_id, data["to_volunteer_id"], data["note"])
+        swap = swaps.request_swap(current_actor(), assignment_id, data["to_volunteer_id"], data["note"])
         commit()
         return swap
 
@@ -293,7 +269,8 @@ class WeekSwaps(MethodView):
     @blp.response(200, schemas.SwapSchema(many=True))
     def get(self, week_id):
         """Swap requests of a week, newest first"""
-        return urgent.swaps_for_week(service.get_week(week_id))
+        actor = current_actor()
+        return swaps.swaps_for_week(actor, service.get_week(actor, week_id))
 
 
 @blp.route(f"/roster/swaps/<{ID_IN_URL}:swap_id>/decision")
@@ -302,10 +279,7 @@ class SwapDecision(MethodView):
     @blp.response(200, schemas.SwapSchema)
     def post(self, data, swap_id):
         """Approve (hands the place over, a new version) or reject a swap"""
-        require_role(*COORDINATORS)
-        swap = urgent.get_swap(swap_id)
-        service.get_week(swap.assignment.week_id)  # 404 outside the scope
-        urgent.decide_swap(swap, data["approve"], current_user)
+        swap = swaps.decide_swap(current_actor(), swap_id, data["approve"])
         commit()
         return swap
 
@@ -315,11 +289,7 @@ class CalendarFeedUrl(MethodView):
     @blp.response(201, schemas.FeedSchema)
     def post(self):
         """Create (or replace) your secret iCalendar feed URL"""
-        if current_user.volunteer_id is None:
-            raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
-        from ..people.models import Volunteer
-
-        token = exports.rotate_feed(db.session.get(Volunteer, current_user.volunteer_id))
+        token = exports.rotate_feed(current_actor())
         commit()
         return {"url": url_for("feeds.calendar", token=token, _external=True)}
 
@@ -330,7 +300,6 @@ class Served(MethodView):
     @blp.response(200, schemas.AssignmentSchema)
     def post(self, data, assignment_id):
         """考勤: mark a duty as done (service hours and points, once) or take the mark back"""
-        require_role(*COORDINATORS)
-        assignment = service.mark_served(assignment_id, data["served"], now_local().date())
+        assignment = service.mark_served(current_actor(), assignment_id, data["served"], now_local().date())
         commit()
         return assignment

@@ -3,21 +3,26 @@ import hashlib
 import io
 import secrets
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from ..accounts import policy
+from ..accounts.policy import Actor
+from ..errors import NotFound
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Volunteer
-from ..pii import mask_phone, pii_visible
+from ..pii import mask_phone
 from ..spreadsheets import safe_row
 from ..places.models import Community, Station
 from .models import Assignment, AssignmentStatus, CalendarFeed, Demand, RosterWeek
-from .service import ACTIVE
+from .service import ACTIVE, my_volunteer
 
 WEEKDAYS_ZH = "一二三四五六日"
 STATUS_ZH = {AssignmentStatus.assigned: "待确认", AssignmentStatus.confirmed: "已确认"}
@@ -33,7 +38,7 @@ def _live_by_demand(week: RosterWeek) -> dict[int, list[Assignment]]:
     return grouped
 
 
-def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], live: dict) -> None:
+def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], live: dict, show_phone: bool) -> None:
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(safe_row([heading], sheet))
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
@@ -43,7 +48,6 @@ def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], 
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="F2DCDB")
-    show_phone = pii_visible()
     for demand in demands:
         people = live.get(demand.id) or [None]
         for assignment in people:
@@ -68,8 +72,10 @@ def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], 
     sheet.freeze_panes = "A3"
 
 
-def week_workbook(week: RosterWeek) -> bytes:
-    """One sheet per station plus a task sheet, Chinese headers, printable (landscape, fit to width)."""
+def week_workbook(actor: Actor, week: RosterWeek) -> bytes:
+    """One sheet per station plus a task sheet, Chinese headers, printable (landscape, fit to width);
+    phones in full only for those allowed to see them."""
+    policy.require(actor, "roster.read", week)
     community = db.session.get(Community, week.community_id)
     live = _live_by_demand(week)
     demands = [d for d in week.demands if not d.cancelled]
@@ -80,9 +86,9 @@ def week_workbook(week: RosterWeek) -> bytes:
     for station_id in station_ids:
         station = stations[station_id]
         _sheet(workbook, station.name, f"{community.name} {station.name} 值守表 {week.week}",
-               [d for d in demands if d.station_id == station_id], live)
+               [d for d in demands if d.station_id == station_id], live, actor.can_view_pii)
     _sheet(workbook, "服务任务", f"{community.name} 服务任务 {week.week}",
-           [d for d in demands if not d.station_id], live)
+           [d for d in demands if not d.station_id], live, actor.can_view_pii)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -92,8 +98,11 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def rotate_feed(volunteer: Volunteer) -> str:
-    """A new secret feed URL token (the old link stops working); returned once."""
+def rotate_feed(actor: Actor) -> str:
+    """A new secret feed URL token for the actor's own duties (the old link stops working); returned once."""
+    volunteer = my_volunteer(actor)
+    if volunteer is None:
+        raise NotFound(_l("You have no volunteer record."), code="no_volunteer_record")
     token = secrets.token_urlsafe(24)
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.volunteer_id == volunteer.id))
     feed = feed or CalendarFeed(volunteer_id=volunteer.id)
@@ -103,15 +112,13 @@ def rotate_feed(volunteer: Volunteer) -> str:
     return token
 
 
-def volunteer_for_feed(token: str) -> Volunteer | None:
+def feed_calendar(token: str, today: datetime) -> bytes | None:
+    """The calendar behind a secret feed URL (None for an unknown token): the token is the credential,
+    so no one signs in. Current assignments from four weeks back to twelve ahead, in Asia/Shanghai time."""
     feed = db.session.scalar(select(CalendarFeed).where(CalendarFeed.token_hash == _digest(token)))
-    return db.session.get(Volunteer, feed.volunteer_id) if feed else None
-
-
-def calendar(volunteer: Volunteer, today: datetime) -> bytes:
-    """Current assignments from four weeks back to twelve ahead, in Asia/Shanghai time."""
-    from zoneinfo import ZoneInfo
-
+    volunteer = db.session.get(Volunteer, feed.volunteer_id) if feed else None
+    if volunteer is None:
+        return None
     zone = ZoneInfo("Asia/Shanghai")
     rows = db.session.scalars(
         select(Assignment).join(Demand).where(

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from flask import Flask, current_app
 
-from ..accounts.models import User
+from ..accounts.policy import Actor
 
 
 class TaskSource(Protocol):
@@ -28,7 +28,7 @@ class MyWeekSection:
     items: list
 
 
-MyWeekProvider = Callable[[User, str], MyWeekSection | None]
+MyWeekProvider = Callable[[Actor, str], MyWeekSection | None]
 
 
 def register_task_source(app: Flask, source: TaskSource) -> None:
@@ -43,7 +43,7 @@ def register_my_week_section(app: Flask, provider: MyWeekProvider) -> None:
     app.extensions.setdefault("roster_my_week_sections", []).append(provider)
 
 
-def my_week_sections(user: User, week: str) -> list[MyWeekSection]:
+def my_week_sections(actor: Actor, week: str) -> list[MyWeekSection]:
     """Each provider's section for this volunteer and ISO week, empty ones left out."""
-    sections = (provider(user, week) for provider in current_app.extensions.get("roster_my_week_sections", []))
+    sections = (provider(actor, week) for provider in current_app.extensions.get("roster_my_week_sections", []))
     return [section for section in sections if section is not None and section.items]

@@ -1,4 +1,4 @@
-"""Emergency call-outs (平急结合) and swaps.
+"""Emergency call-outs (平急结合).
 
 Call-outs. An emergency is not a routine shift: every active volunteer of the
 community may be called, except those on leave (an "away" day or hours over
@@ -22,10 +22,6 @@ beat task ``roster.callout_waves`` every minute). A wave is claimed by a
 guarded UPDATE of its due time, so two processes never send the same wave;
 the first ``needed`` acceptances win through the guarded UPDATEs of
 ``answer_callout``, whichever wave they came from.
-
-Swaps rank candidates with ``solver.suggest`` over the week's problem with the
-live roster as the current plan: a swap is routine, so travel, overlaps and
-load limits are judged exactly as the planner judges them.
 """
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -33,14 +29,12 @@ from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from solver import suggest
 from solver.geo import distance_m
-from solver.model import problem_from_dict
 
-from ..accounts.models import User
-from ..accounts.scoping import current_scope
+from ..accounts import policy
+from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..holidays.service import day_statuses
@@ -48,25 +42,15 @@ from ..models_base import utcnow
 from ..notifications.service import Note, coordinators_of, notify, users_of_volunteers
 from ..people.availability import away_during, windows_for
 from ..people.models import Volunteer, VolunteerStatus
+from ..people.service import skills_by_code
 from ..places.models import Community, Station
-from ..places.service import parent_in_scope
 from .labels import roster_label
 from .models import (
-    Assignment,
-    AssignmentStatus,
-    CallOut,
-    CallOutInvite,
-    CallOutStatus,
-    Demand,
-    DemandKind,
-    DraftAssignment,
+    Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, DraftAssignment,
     InviteStatus,
-    RosterWeek,
-    SwapRequest,
-    SwapStatus,
 )
-from .problem import build_problem, demand_key, history_minutes, live_pairs, parse_key
-from .service import ACTIVE, END_AFTER_START, own_assignment, publish_pairs, week_for
+from .problem import history_minutes
+from .service import ACTIVE, END_AFTER_START, open_week
 
 MAX_RADIUS_M = 20_000
 RADIUS_STEP_M = 500  # a wider radius is offered in these steps
@@ -77,12 +61,6 @@ CAUSES = ("on_leave", "busy", "lacks_skill", "beyond_radius")
 def setting(name: str) -> int:
     """A call-out setting (``CALLOUT_*``, see ``config.settings_from_env``)."""
     return int(current_app.config[name])
-
-
-def candidates(week: RosterWeek, demand: Demand, k: int) -> list:
-    """Volunteers who could take ``demand`` as a routine duty given the live roster, nearest first."""
-    document, _ = build_problem(week, live_pairs(week))
-    return suggest(problem_from_dict(document), demand_key(demand.id), k)
 
 
 # --- who can be called ---------------------------------------------------------------------------
@@ -270,23 +248,25 @@ def _place_near(demand: Demand, community_id: int) -> str:
     return min(stations, key=lambda s: distance_m(s, demand)).name + "附近"
 
 
-def create_callout(community_id: int, data: dict, user: User, now: datetime | None = None) -> CallOut:
+def create_callout(actor: Actor, community_id: int, data: dict, now: datetime | None = None) -> CallOut:
     """Create the urgent demand, at a station or an address, and call the first wave at once."""
+    community = policy.get(actor, "roster.callout", Community, community_id)
     start, end = data["start"], data["end"]
     if end <= start:
         raise InvalidInput(END_AFTER_START, {"end": [END_AFTER_START]}, code="end_before_start")
-    station = parent_in_scope(Station, data["station_id"], "station_id") if data.get("station_id") else None
+    station = policy.parent(actor, Station, data["station_id"], "station_id", "roster.callout") \
+        if data.get("station_id") else None
     if station is not None and station.community_id != community_id:
         raise InvalidInput(_l("This station is in another community."),
                            {"station_id": [_l("Not a station of this community.")]}, code="station_elsewhere")
-    week = week_for(community_id, "{}-W{:02d}".format(*start.isocalendar()[:2]))
+    skills = [s.code for s in skills_by_code(data.get("skills", []))]
+    week = open_week(community, "{}-W{:02d}".format(*start.isocalendar()[:2]))
     demand = Demand(week_id=week.id, week=week, kind=DemandKind.task, title=data["title"], start=start, end=end,
-                    needed=data["needed"], skills=list(data.get("skills", [])), priority=10,
-                    station_id=station.id if station else None,
+                    needed=data["needed"], skills=skills, priority=10, station_id=station.id if station else None,
                     lat=station.lat if station else data["lat"], lon=station.lon if station else data["lon"])
     db.session.add(demand)
     db.session.flush()
-    callout = CallOut(community_id=community_id, demand_id=demand.id, demand=demand, created_by_id=user.id,
+    callout = CallOut(community_id=community_id, demand_id=demand.id, demand=demand, created_by_id=actor.id,
                       place=station.name if station else data.get("place") or _place_near(demand, community_id),
                       radius_m=data.get("radius_m") or setting("CALLOUT_RADIUS_M"),
                       skills_required=data.get("skills_required", True), wave=0, accepted=0, reach={})
@@ -295,8 +275,9 @@ def create_callout(community_id: int, data: dict, user: User, now: datetime | No
     return callout
 
 
-def widen_callout(callout: CallOut, data: dict, now: datetime | None = None) -> list[CallOutInvite]:
+def widen_callout(actor: Actor, callout_id: int, data: dict, now: datetime | None = None) -> list[CallOutInvite]:
     """Call more people: a wider radius, or the skills as a ranking only; the wave goes at once."""
+    callout = policy.get(actor, "roster.callout", CallOut, callout_id)
     radius_m = data.get("radius_m", callout.radius_m)
     if radius_m < callout.radius_m:
         raise InvalidInput(_l("A call-out only widens."),
@@ -313,32 +294,63 @@ def widen_callout(callout: CallOut, data: dict, now: datetime | None = None) -> 
     return _call_wave(callout, now)
 
 
-def get_callout(callout_id: int) -> CallOut:
-    callout = db.session.get(CallOut, callout_id)
-    if callout is None:
-        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
+def close_callout(actor: Actor, callout_id: int) -> CallOut:
+    """Nobody else can accept it (closing a call-out that is filled or closed changes nothing)."""
+    callout = policy.get(actor, "roster.callout", CallOut, callout_id)
+    if callout.status == CallOutStatus.open:
+        callout.status, callout.next_wave_at = CallOutStatus.closed, None
+        db.session.flush()
     return callout
 
 
-def callout_in_scope(callout_id: int) -> CallOut:
-    """A call-out of the communities the current user works for."""
-    callout = get_callout(callout_id)
-    if not current_scope().allows(callout.community_id):
-        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
+def get_callout(actor: Actor, callout_id: int) -> CallOut:
+    """A call-out with its invitations; looking at it sends its next wave if that is due."""
+    callout = policy.get(actor, "roster.read", CallOut, callout_id)
+    advance_wave(callout)
     return callout
 
 
-def answer_callout(user: User, callout_id: int, accept: bool) -> CallOutInvite:
+def recent_callouts(actor: Actor, limit: int) -> list[CallOut]:
+    policy.require(actor, "roster.read")
+    return db.session.scalars(select(CallOut).where(policy.where(actor, "roster.read", CallOut))
+                              .order_by(CallOut.id.desc()).limit(limit)).all()
+
+
+def calling_count(actor: Actor) -> int:
+    """Call-outs the actor follows that are still calling."""
+    policy.require(actor, "roster.read")
+    return db.session.scalar(select(func.count()).select_from(CallOut).where(
+        policy.where(actor, "roster.read", CallOut), CallOut.status == CallOutStatus.open))
+
+
+# --- a volunteer's invitations ---------------------------------------------------------------------
+
+
+def _invitation(actor: Actor, callout_id: int) -> CallOutInvite:
+    policy.require(actor, "roster.invitation")
+    invite = db.session.scalar(select(CallOutInvite).where(
+        CallOutInvite.callout_id == callout_id, policy.where(actor, "roster.invitation", CallOutInvite)))
+    if invite is None:
+        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
+    return invite
+
+
+def my_invitation(actor: Actor, callout_id: int) -> CallOutInvite:
+    """The actor's invitation to a call-out (anyone not invited: 404); looking sends a wave that is due."""
+    invite = _invitation(actor, callout_id)
+    advance_wave(invite.callout)
+    return invite
+
+
+def answer_callout(actor: Actor, callout_id: int, accept: bool) -> CallOutInvite:
     """The first ``needed`` volunteers who accept are assigned; later ones hear it is filled.
 
     Both steps are guarded UPDATEs (answer once; take a place only while one is
     free), which hold on PostgreSQL and SQLite alike, however many answer at
     once and from whichever wave. An answer may make the next wave due.
     """
-    callout = get_callout(callout_id)
-    invite = next((i for i in callout.invites if user.volunteer_id and i.volunteer_id == user.volunteer_id), None)
-    if invite is None:
-        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
+    invite = _invitation(actor, callout_id)
+    callout = invite.callout
     answered = InviteStatus.accepted if accept else InviteStatus.declined
     if db.session.execute(update(CallOutInvite).where(
             CallOutInvite.id == invite.id, CallOutInvite.status == InviteStatus.invited)
@@ -373,76 +385,3 @@ def _take_place(callout: CallOut, invite: CallOutInvite) -> None:
         notify(users_of_volunteers(waiting), Note("callout", f"已满员，谢谢 / filled: {demand.title}"))
         notify(coordinators_of(callout.community_id), Note("callout", f"召集已满员 / call-out filled: {demand.title}"))
     db.session.flush()
-
-
-def close_callout(callout: CallOut) -> None:
-    if callout.status == CallOutStatus.open:
-        callout.status, callout.next_wave_at = CallOutStatus.closed, None
-        db.session.flush()
-
-
-# --- swaps -----------------------------------------------------------------------------------
-
-
-def request_swap(user: User, assignment_id: int, to_volunteer_id: int, note: str) -> SwapRequest:
-    assignment = own_assignment(user, assignment_id)
-    if assignment.status not in ACTIVE:
-        raise Conflict(_l("Only a current duty can be handed over."), {"assignment_id": [assignment.status.value]},
-                       code="not_current")
-    if to_volunteer_id == assignment.volunteer_id:
-        raise InvalidInput(_l("Choose someone else."), {"to_volunteer_id": [_l("Choose someone other than yourself.")]},
-                           code="swap_to_self")
-    week = db.session.get(RosterWeek, assignment.week_id)
-    from ..people.models import Volunteer
-
-    target = db.session.get(Volunteer, to_volunteer_id)
-    if target is None or target.community_id != week.community_id:
-        raise InvalidInput(_l("Unknown colleague."), {"to_volunteer_id": [_l("Not a volunteer of your community.")]},
-                           code="unknown_colleague")
-    swap = SwapRequest(assignment_id=assignment.id, to_volunteer_id=to_volunteer_id, note=note)
-    db.session.add(swap)
-    db.session.flush()
-    notify(coordinators_of(week.community_id), Note(
-        "swap", f"换班申请 / swap request: {assignment.volunteer.name} → {target.name}",
-        f"{assignment.demand.start:%m-%d %H:%M} {assignment.demand.title}", f"/roster/weeks/{week.id}"))
-    return swap
-
-
-def get_swap(swap_id: int) -> SwapRequest:
-    swap = db.session.get(SwapRequest, swap_id)
-    if swap is None:
-        raise NotFound(_l("Swap %(id)s not found.", id=swap_id))
-    return swap
-
-
-def decide_swap(swap: SwapRequest, approve: bool, user: User) -> SwapRequest:
-    """Approving hands the place over (a new published version) if the colleague can take it."""
-    if swap.status != SwapStatus.requested:
-        raise Conflict(_l("This swap is already %(state)s.", state=roster_label("swap", swap.status)),
-                       {"status": [swap.status.value]}, code="swap_decided")
-    assignment = swap.assignment
-    week = db.session.get(RosterWeek, assignment.week_id)
-    swap.decided_by_id = user.id
-    if not approve:
-        swap.status = SwapStatus.rejected
-        db.session.flush()
-        return swap
-    if assignment.status not in ACTIVE:
-        raise Conflict(_l("The duty changed meanwhile."), {"assignment_id": [assignment.status.value]},
-                       code="assignment_changed")
-    able = {parse_key(s.volunteer) for s in candidates(week, assignment.demand, k=10_000)}
-    if swap.to_volunteer_id not in able:
-        raise InvalidInput(_l("The colleague cannot take it."), {"to_volunteer_id": [
-            _l("They cannot take it: not available, lacking a skill, too far, over their hours, or busy then.")]},
-            code="cannot_take")
-    pairs = live_pairs(week) - {(assignment.demand_id, assignment.volunteer_id)}
-    pairs.add((assignment.demand_id, swap.to_volunteer_id))
-    publish_pairs(week, pairs, user, note="swap_approved")
-    swap.status = SwapStatus.approved
-    db.session.flush()
-    return swap
-
-
-def swaps_for_week(week: RosterWeek) -> list[SwapRequest]:
-    return db.session.scalars(select(SwapRequest).join(Assignment).where(Assignment.week_id == week.id)
-                              .order_by(SwapRequest.id.desc())).all()

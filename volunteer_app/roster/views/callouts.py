@@ -3,24 +3,20 @@ from datetime import datetime, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import login_required
 
+from ...accounts.policy import current_actor
 from ...clock import now_local
-from ...accounts.scoping import current_scope
-from ...errors import NotFound
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Skill
 from ...places.models import Community
 from ...resources import commit
 from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_required
-from .. import schemas, service, urgent
-from ..models import CallOut, CallOutInvite, CallOutStatus, InviteStatus
+from .. import schemas, urgent
+from ..models import CallOut, CallOutStatus, InviteStatus
 from . import bp
 from .common import RECENT, plannable_communities, skill_names, station_options
-from ...accounts.policy import current_actor
 
 #: How far ahead a call-out may start when "now or soon" is chosen (minutes).
 START_OPTIONS = (0, 15, 30, 60, 120)
@@ -67,9 +63,7 @@ def callout_payload(values: dict) -> dict:
 
 
 def create_callout(loaded: dict) -> CallOut:
-    community_id = loaded.pop("community_id")
-    loaded["skills"] = [s.code for s in people.skills_by_code(loaded["skills"])]
-    return urgent.create_callout(community_id, loaded, current_user)
+    return urgent.create_callout(current_actor(), loaded.pop("community_id"), loaded)
 
 
 @bp.route("/roster/callouts", methods=["GET", "POST"])
@@ -77,7 +71,6 @@ def create_callout(loaded: dict) -> CallOut:
 def callouts():
     values, problems = callout_values(), None
     if request.method == "POST":
-        service.templates.require_writer(current_actor())
         values = callout_values(request.form)
         callout, problems = save(schemas.CallOutIn(), callout_payload(values), create_callout)
         if problems is None:
@@ -87,10 +80,9 @@ def callouts():
             else:
                 flash(_("Call-out sent to %(count)s volunteers.", count=len(callout.invites)), "success")
             return redirect(url_for("roster_pages.callout", callout_id=callout.id))
-    recent = db.session.scalars(select(CallOut).where(current_scope().clause(CallOut))
-                                .order_by(CallOut.id.desc()).limit(RECENT)).all()
     return render_template(
-        "roster/callouts.html", values=values, problems=problems, recent=recent,
+        "roster/callouts.html", values=values, problems=problems,
+        recent=urgent.recent_callouts(current_actor(), RECENT),
         communities=plannable_communities(), stations=station_options(),
         skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
         duration_options=DURATION_OPTIONS,
@@ -101,8 +93,7 @@ def callouts():
 @staff_required
 def callout(callout_id: int):
     """The ranked invitations and their answers, refreshing itself (and sending a wave that is due) while open."""
-    callout = urgent.callout_in_scope(callout_id)
-    urgent.advance_wave(callout)
+    callout = urgent.get_callout(current_actor(), callout_id)
     commit()
     return render_template("roster/callout.html", callout=callout, demand=callout.demand,
                            community=db.session.get(Community, callout.community_id), skills=skill_names(),
@@ -114,10 +105,9 @@ def callout(callout_id: int):
 @staff_required
 def callout_widen(callout_id: int):
     """The shortfall's buttons: a wider radius, or the skills no longer required."""
-    callout = urgent.callout_in_scope(callout_id)
-    service.templates.require_writer(current_actor())
     data = {key: request.form[key] for key in ("radius_m", "skills_required") if key in request.form}
-    invited, problems = save(schemas.CallOutWidenIn(), data, lambda loaded: urgent.widen_callout(callout, loaded))
+    invited, problems = save(schemas.CallOutWidenIn(), data,
+                             lambda loaded: urgent.widen_callout(current_actor(), callout_id, loaded))
     if problems is not None:
         flash(_("The call-out could not be widened: it is no longer open or was widened already."), "warning")
     else:
@@ -128,31 +118,18 @@ def callout_widen(callout_id: int):
 @bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/close")
 @staff_required
 def callout_close(callout_id: int):
-    callout = urgent.callout_in_scope(callout_id)
-    service.templates.require_writer(current_actor())
-    urgent.close_callout(callout)
+    urgent.close_callout(current_actor(), callout_id)
     commit()
     flash(_("The call-out is closed; nobody else can accept it."), "success")
-    return redirect(url_for("roster_pages.callout", callout_id=callout.id))
+    return redirect(url_for("roster_pages.callout", callout_id=callout_id))
 
 
 # --- volunteers: answering an invitation -------------------------------------------------------
 
-def my_invite(callout_id: int) -> CallOutInvite:
-    invite = None
-    if current_user.volunteer_id:
-        invite = db.session.scalar(select(CallOutInvite).where(CallOutInvite.callout_id == callout_id,
-                                                               CallOutInvite.volunteer_id == current_user.volunteer_id))
-    if invite is None:
-        raise NotFound(_l("Call-out %(id)s not found.", id=callout_id))
-    return invite
-
-
 @bp.get(f"/my/callouts/<{RECORD_ID}:callout_id>")
 @login_required
 def my_callout(callout_id: int):
-    invite = my_invite(callout_id)
-    urgent.advance_wave(invite.callout)
+    invite = urgent.my_invitation(current_actor(), callout_id)
     commit()
     return render_template("roster/my_callout.html", invite=invite, callout=invite.callout,
                            demand=invite.callout.demand, skills=skill_names())
@@ -161,14 +138,14 @@ def my_callout(callout_id: int):
 @bp.post(f"/my/callouts/<{RECORD_ID}:callout_id>/answer")
 @login_required
 def my_callout_answer(callout_id: int):
-    invite = my_invite(callout_id)
     data = {"accept": request.form.get("accept", "").strip() or None}
     answered, problems = save(schemas.CallOutAnswerIn(), data, lambda loaded: urgent.answer_callout(
-        current_user, callout_id, loaded["accept"]))
+        current_actor(), callout_id, loaded["accept"]))
     if problems is not None:
         flash(_("You already answered this call-out."), "warning")
     elif answered.status == InviteStatus.accepted:
-        flash(_("Thank you! You are on %(duty)s; it is in your week now.", duty=invite.callout.demand.title), "success")
+        flash(_("Thank you! You are on %(duty)s; it is in your week now.", duty=answered.callout.demand.title),
+              "success")
     elif answered.status == InviteStatus.too_late:
         flash(_("Thank you, but enough people have already come forward."), "warning")
     else:

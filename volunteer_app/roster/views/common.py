@@ -4,8 +4,8 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ...accounts.policy import current_actor
 from ...clock import IsoWeek, now_local
-from ...accounts.scoping import current_scope
 from ...errors import InvalidInput, NotFound
 from ...extensions import db
 from ...people.display import distinguishing_labels
@@ -13,7 +13,8 @@ from ...people.models import Volunteer
 from ...places import service as places
 from ...places.models import Community, Station
 from ...validation import parse_week
-from ...views import SHORT_DAYS, scoped_options
+from ...views import OPTION_LIMIT, SHORT_DAYS, scoped_options
+from .. import service
 from ..labels import roster_label
 from ..models import RosterWeek
 from ..reasons import Names, skill_names
@@ -76,6 +77,4 @@ def station_options() -> list[Station]:
 
 
 def plannable_communities() -> list[Community]:
-    """Communities whose rosters the caller manages (a grid's community is visible, not plannable)."""
-    scope = current_scope()
-    return [c for c in scoped_options(places.communities, Community.code) if scope.allows(c.id)]
+    return service.plannable_communities(current_actor(), OPTION_LIMIT)

@@ -1,11 +1,9 @@
 """Plan a week and follow its job's progress."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
-from sqlalchemy import select
 
 from ... import jobs
-from ...accounts.scoping import current_scope
+from ...accounts.policy import current_actor
 from ...clock import IsoWeek
 from ...errors import Conflict, NotFound
 from ...extensions import db
@@ -16,10 +14,9 @@ from ...views import RECORD_ID, blank_to_none, names_by_id, save, staff_required
 from .. import schemas, service
 from ..labels import ROSTER_LABELS
 from ..models import JobStatus, PlanJob, RosterWeek
-from . import bp
 from ..reasons import words
+from . import bp
 from .common import RECENT, community_volunteers, plannable_communities, today, week_names, week_or_404
-from ...accounts.policy import current_actor
 
 # --- plan a week, follow the job ------------------------------------------------------------
 
@@ -27,7 +24,7 @@ from ...accounts.policy import current_actor
 def start_job(week: RosterWeek, purpose: str) -> tuple[PlanJob, bool]:
     """The job planning ``week`` (flushed, not committed) and whether it is new; a running one is reused."""
     try:
-        return service.request_plan(week, current_user, purpose), True
+        return service.request_plan(current_actor(), week, purpose), True
     except Conflict as exc:
         running = db.session.get(PlanJob, exc.extra.get("job_id") or 0)
         if running is None:
@@ -52,15 +49,15 @@ def roster_plan():
     values = {"community_id": str(communities[0].id) if len(communities) == 1 else "",
               "week": IsoWeek.of(today()).shifted(1)}
     problems = None
+    actor = current_actor()
     if request.method == "POST":
-        service.templates.require_writer(current_actor())
         values = {key: request.form.get(key, "").strip() for key in ("community_id", "week")}
-        started, problems = save(schemas.PlanIn(), blank_to_none(values, ("community_id", "week")),
-                                 lambda data: start_job(service.week_for(data["community_id"], data["week"]), "plan"))
+        form = blank_to_none(values, ("community_id", "week"))
+        started, problems = save(schemas.PlanIn(), form, lambda data: start_job(
+            service.week_for(actor, data["community_id"], data["week"]), "plan"))
         if problems is None:
             return follow(*started)
-    weeks = db.session.scalars(select(RosterWeek).where(current_scope().clause(RosterWeek))
-                               .order_by(RosterWeek.week.desc(), RosterWeek.community_id).limit(RECENT)).all()
+    weeks = db.session.scalars(service.weeks(actor).limit(RECENT)).all()
     names = names_by_id(Community, [w.community_id for w in weeks])
     try:  # warn early when the chosen week's official holidays are not known
         week = week_or_404(values.get("week", ""))
@@ -84,7 +81,7 @@ def failure_words(job: PlanJob):
 @staff_required
 def roster_job(job_id: int):
     """Progress of a plan; the page polls the API and moves on to the review when it is done."""
-    job = service.refresh_job(service.get_job(job_id))
+    job = service.get_job(current_actor(), job_id)
     commit()
     if job.status == JobStatus.succeeded:
         summary = job.summary or {}

@@ -3,18 +3,18 @@ from collections import defaultdict
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from marshmallow import Schema
 from sqlalchemy import select
 
 from ...accounts.models import User
+from ...accounts.policy import current_actor
 from ...clock import IsoWeek
 from ...extensions import db
 from ...holidays.service import day_statuses, unknown_years
 from ...people.models import VolunteerStatus
 from ...places.models import Community, Station
 from ...views import RECORD_ID, FormProblems, blank_to_none, names_by_id, save, staff_required
-from .. import schemas, service, urgent
+from .. import schemas, service, swaps
 from ..models import (
     Assignment,
     AssignmentStatus,
@@ -25,11 +25,10 @@ from ..models import (
     RosterWeek,
     SwapStatus,
 )
-from . import bp
 from ..reasons import Names, stored_words
+from . import bp
 from .common import community_volunteers, week_names
 from .planning import follow, start_job
-from ...accounts.policy import current_actor
 
 # --- review ----------------------------------------------------------------------------------
 
@@ -67,7 +66,8 @@ def review_context(week: RosterWeek, names: Names) -> dict:
     for assignment in live:
         if assignment.status != AssignmentStatus.removed:
             live_by_demand[assignment.demand_id].append(assignment)
-    history = service.versions(week)
+    actor = current_actor()
+    history = service.versions(actor, week)
     running = db.session.scalar(select(PlanJob).where(
         PlanJob.week_id == week.id, PlanJob.status.in_([JobStatus.queued, JobStatus.running])).limit(1))
     publishers = names_by_id(User, [v.published_by_id for v in history])
@@ -79,7 +79,7 @@ def review_context(week: RosterWeek, names: Names) -> dict:
         "stations": stations, "grid": grid, "tasks": [d for d in demands if not d.station_id],
         "live_by_demand": live_by_demand, "has_live": bool(live), "versions": history, "publishers": publishers,
         "summary": summary, "draft_changed": summary.changes_to_publish > 0,
-        "swaps": urgent.swaps_for_week(week), "scores": scores,
+        "swaps": swaps.swaps_for_week(actor, week), "scores": scores,
         "warnings": stored_words(scores.get("warnings", []), scores.get("warning_codes"), names),
         "unknown_years": unknown_years(days[0], days[-1]),
         "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
@@ -109,14 +109,14 @@ def review_url(week: RosterWeek, anchor: str | None = None) -> str:
 @bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>")
 @staff_required
 def roster_week(week_id: int):
-    return render_review(service.get_week(week_id))
+    return render_review(service.get_week(current_actor(), week_id))
 
 
 @bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>/print")
 @staff_required
 def roster_week_print(week_id: int):
     """Plain tables per station for the notice board: the live roster, or the draft before publishing."""
-    week = service.get_week(week_id)
+    week = service.get_week(current_actor(), week_id)
     names = week_names(week, community_volunteers(week.community_id))
     return render_template("roster/print.html", **review_context(week, names))
 
@@ -125,14 +125,14 @@ def roster_week_print(week_id: int):
 @staff_required
 def roster_rule(week_id: int):
     """Pin, forbid or clear one (duty, volunteer) pair of the draft."""
-    week = service.get_week(week_id)
-    service.templates.require_writer(current_actor())
+    actor = current_actor()
+    week = service.get_week(actor, week_id)
     data = blank_to_none(request.form, ("demand_id", "volunteer_id", "kind"))
     data["reason"] = request.form.get("reason", "").strip()
 
     def apply(loaded):
         kind = None if loaded["kind"] == "clear" else PairRuleKind(loaded["kind"])
-        service.set_rule(week, loaded["demand_id"], loaded["volunteer_id"], kind, loaded["reason"])
+        service.set_rule(actor, week, loaded["demand_id"], loaded["volunteer_id"], kind, loaded["reason"])
         return kind
 
     kind, problems = save(schemas.RuleIn(), data, apply)
@@ -153,11 +153,11 @@ def roster_rule(week_id: int):
 @staff_required
 def roster_reask(week_id: int):
     """Ask a volunteer who declined once more; they confirm again after the next publish."""
-    week = service.get_week(week_id)
-    service.templates.require_writer(current_actor())
+    actor = current_actor()
+    week = service.get_week(actor, week_id)
     data = blank_to_none(request.form, ("demand_id", "volunteer_id"))
     _pin, problems = save(schemas.ReaskIn(), data, lambda loaded: service.reask(
-        week, loaded["demand_id"], loaded["volunteer_id"], current_user))
+        actor, week, loaded["demand_id"], loaded["volunteer_id"]))
     anchor = f"demand-{data['demand_id']}"
     if problems is not None:
         return render_review(week, problems, target=anchor)
@@ -172,11 +172,11 @@ def roster_reask(week_id: int):
 @staff_required
 def roster_move(week_id: int):
     """Give a drafted place to another volunteer (a ban for the first, a pin for the second)."""
-    week = service.get_week(week_id)
-    service.templates.require_writer(current_actor())
+    actor = current_actor()
+    week = service.get_week(actor, week_id)
     data = blank_to_none(request.form, ("demand_id", "from_volunteer_id", "to_volunteer_id"))
     _done, problems = save(schemas.MoveIn(), data, lambda loaded: service.move(
-        week, loaded["demand_id"], loaded["from_volunteer_id"], loaded["to_volunteer_id"]))
+        actor, week, loaded["demand_id"], loaded["from_volunteer_id"], loaded["to_volunteer_id"]))
     anchor = f"demand-{data['demand_id']}"
     if problems is not None:
         return render_review(week, problems, target=anchor)
@@ -191,8 +191,7 @@ def roster_move(week_id: int):
 @staff_required
 def roster_resolve(week_id: int):
     """Re-solve from the edited draft: pins and bans hold, the rest changes as little as it can."""
-    week = service.get_week(week_id)
-    service.templates.require_writer(current_actor())
+    week = service.get_week(current_actor(), week_id)
     started, problems = save(Schema(), {}, lambda _nothing: start_job(week, "resolve"))
     if problems is not None:
         return render_review(week, problems)
@@ -203,11 +202,11 @@ def roster_resolve(week_id: int):
 @staff_required
 def roster_publish(week_id: int):
     """Publish the draft as the next version; a stale ``version`` means someone published meanwhile."""
-    week = service.get_week(week_id)
-    service.templates.require_writer(current_actor())
+    actor = current_actor()
+    week = service.get_week(actor, week_id)
     data = {"version": request.form.get("version", "").strip() or None, "note": request.form.get("note", "").strip()}
     version, problems = save(schemas.PublishIn(), data, lambda loaded: service.publish(
-        week, loaded["version"], current_user, loaded["note"]))
+        actor, week, loaded["version"], loaded["note"]))
     if problems is not None:
         db.session.expire_all()
         if problems.status == 409 or problems.stale:
@@ -223,12 +222,12 @@ def roster_publish(week_id: int):
 @bp.post(f"/roster/swaps/<{RECORD_ID}:swap_id>/decision")
 @staff_required
 def roster_swap_decision(swap_id: int):
-    swap = urgent.get_swap(swap_id)
-    week = service.get_week(swap.assignment.week_id)  # 404 outside the scope
-    service.templates.require_writer(current_actor())
+    actor = current_actor()
+    swap = swaps.get_swap(actor, swap_id)
+    week = service.get_week(actor, swap.assignment.week_id)
     data = {"approve": request.form.get("approve", "").strip() or None}
-    decided, problems = save(schemas.DecisionIn(), data, lambda loaded: urgent.decide_swap(
-        swap, loaded["approve"], current_user))
+    decided, problems = save(schemas.DecisionIn(), data, lambda loaded: swaps.decide_swap(
+        actor, swap_id, loaded["approve"]))
     if problems is not None:
         db.session.expire_all()
         return render_review(week, problems, target="swaps")

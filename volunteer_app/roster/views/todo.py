@@ -1,21 +1,21 @@
 """The roster's part of the coordinator's to-do list: answers missing, declines to cover, call-outs still calling."""
 from flask import url_for
 from flask_babel import ngettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import current_actor
 from ...clock import now_local, week_label
 from ...extensions import db
 from ...places.models import Community
 from ...todo import TodoItem
-from .. import service
-from ..models import CallOut, CallOutStatus
+from .. import service, urgent
 
 
 def roster_todo(_user: User) -> list[TodoItem]:
+    actor = current_actor()
     items = []
-    needs = service.weeks_needing_attention(now_local())
+    needs = service.weeks_needing_attention(actor, now_local())
     communities = dict(db.session.execute(select(Community.id, Community.name).where(
         Community.id.in_({n.week.community_id for n in needs}))).all()) if needs else {}
     for need in needs:
@@ -28,8 +28,7 @@ def roster_todo(_user: User) -> list[TodoItem]:
         items.append(TodoItem("answers", need.unanswered, ngettext(
             "%(community)s, %(week)s: %(num)s duty waits for the volunteer's answer",
             "%(community)s, %(week)s: %(num)s duties wait for the volunteers' answers", need.unanswered, **where), url))
-    calling = db.session.scalar(select(func.count()).select_from(CallOut).where(
-        current_scope().clause(CallOut), CallOut.status == CallOutStatus.open))
+    calling = urgent.calling_count(actor)
     items.append(TodoItem("callouts", calling, ngettext(
         "%(num)s emergency call-out is still calling", "%(num)s emergency call-outs are still calling", calling),
         url_for("roster_pages.callouts"), urgent=True))
