@@ -17,6 +17,7 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from .accounts.models import Role, User
+from .accounts.policy import Actor
 from .accounts.scoping import use_system_scope
 from .errors import DomainError
 from .extensions import db
@@ -242,14 +243,14 @@ def _upcoming_events(rng: random.Random, community: Community, menu: dict[str, S
     """A 义诊 and a 理发 morning at the party centre in the coming days, most places booked (代办 by staff)."""
     residents = db.session.scalars(select(Resident).where(Resident.community_id == community.id)
                                    .order_by(Resident.id)).all()
-    first_day = services.now().date() + timedelta(days=1)
+    first_day, actor = services.now().date() + timedelta(days=1), Actor.of(admin)
     for code, capacity, offset in (("clinic", 2, 0), ("haircut", 1, 1)):
         event = None
         for day in (first_day + timedelta(days=offset + i) for i in range(14)):
             data = {"service_type_id": menu[code].id, "starts_at": _at(day, 9), "ends_at": _at(day, 11),
                     "capacity_per_slot": capacity, "title": f"{community.name}{menu[code].name}"}
             try:
-                event = services.create_event(data, admin)
+                event = services.create_event(actor, data)
                 break
             except DomainError:  # closed that day (holiday, hours): try the next
                 continue
@@ -258,7 +259,7 @@ def _upcoming_events(rng: random.Random, community: Community, menu: dict[str, S
         people = rng.sample(residents, min(len(residents), len(event.slots) * capacity))
         for slot, resident in zip((s for s in event.slots for _ in range(capacity)), people):
             if rng.random() < 0.75:
-                services.book(slot.id, resident.id, False, admin)
+                services.book(actor, slot.id, resident.id, False)
 
 
 def _catalogue_and_orders(rng: random.Random, community: Community, admin: User) -> None:

@@ -1,5 +1,6 @@
 """Dispatch (urgent at once by ranking, timed ones as roster tasks), ratings with
 follow-ups, and the micro-wish board."""
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.service_requests import service
 
@@ -51,7 +52,7 @@ def test_timed_requests_become_roster_tasks_and_planned_ones_are_dispatched(town
         "count": 1, "priority": 7}]  # a 低保 resident: ahead of ordinary requests
     assert service.tasks_for_week(town["community"].id, "2026-W50") == []
     near = town["volunteers"][0]
-    assert service.dispatch_planned({timed["id"]: near.id}, None) == 1
+    assert service.dispatch_planned(Actor.system(), {timed["id"]: near.id}) == 1
     db.session.commit()
     assert service.task_pairs_for_week(town["community"].id, WEEK) == [
         {"demand": f"r{timed['id']}", "volunteer": f"v{near.id}"}]

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.pages import logged_in, text_of
 from tests.support.services import file, move
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.people.models import AvailabilityException, DaySelector, VolunteerStatus
 from volunteer_app.service_requests import service
@@ -49,7 +50,7 @@ def crowd(town, make_volunteer, make_skill):
 
 
 def test_every_volunteer_is_ranked_with_what_stops_the_unsuitable(town, crowd):
-    options = service.dispatch_options(db.session.get(ServiceRequest, crowd["request_id"]))
+    options = service.dispatch_options(Actor.system(), db.session.get(ServiceRequest, crowd["request_id"]))
     near, far = town["volunteers"]
     assert [(o.volunteer.id, o.suitable) for o in options[:2]] == [(near.id, True), (far.id, True)]
     assert options[0].distance_m < options[1].distance_m

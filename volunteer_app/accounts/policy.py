@@ -57,6 +57,7 @@ def staff(reach: Reach = Reach.MANAGED, **denial) -> Permission:
 
 MAY_NOT_WRITE = {"denied": _l("Your role may not change these records."), "code": "role_may_not_write"}
 COORDINATOR_ONLY = {"denied": _l("Only a coordinator may do this."), "code": "coordinator_only"}
+ACT_FOR_RESIDENTS = {"denied": _l("Your role may not act for residents."), "code": "may_not_act_for_residents"}
 
 #: Every action the services check, by domain. A new entry point adds its line here.
 PERMISSIONS: dict[str, Permission] = {
@@ -65,7 +66,6 @@ PERMISSIONS: dict[str, Permission] = {
     "records.write": staff(**MAY_NOT_WRITE),
     "places.read": staff(Reach.VISIBLE),
     "places.write_top": Permission(ADMINS, Reach.ANY, **MAY_NOT_WRITE),
-    "service_menu.read": Permission(EVERYONE, Reach.HOME),
     "skills.read": Permission(EVERYONE, Reach.ANY),
     "skills.write": Permission(ADMINS, Reach.ANY, **MAY_NOT_WRITE),
     "accounts.manage": Permission(ADMINS, Reach.ANY),
@@ -86,6 +86,24 @@ PERMISSIONS: dict[str, Permission] = {
     "roster.callout": staff(**MAY_NOT_WRITE),  # create, widen, close an emergency call-out
     "roster.own_duty": Permission(EVERYONE, Reach.SELF),  # one's duties: list, answer, ask to swap; one's feed
     "roster.invitation": Permission(EVERYONE, Reach.SELF),  # a call-out invitation addressed to oneself
+    # service_requests: the menu, events and the wish board are public within a community (Reach.HOME);
+    # residents act for themselves, staff for a resident they manage (代办), volunteers where a rule lets them
+    # (their own community's residents: checked by the service); a request's reach is who it is to
+    # (service.roles_in: its staff, its assigned volunteer, its requester)
+    "service_menu.read": Permission(EVERYONE, Reach.HOME),
+    "service_menu.write": staff(**MAY_NOT_WRITE),
+    "service_events.read": Permission(EVERYONE, Reach.HOME),
+    "service_events.manage": staff(denied=_l("Only a coordinator of this community may change %(what)s.",
+                                             what=_l("events")), code="coordinator_only"),
+    "service_bookings.book": Permission(STAFF | RESIDENTS, Reach.MANAGED, **ACT_FOR_RESIDENTS),
+    "service_bookings.read": Permission(EVERYONE, Reach.OWN),
+    "service_bookings.cancel": Permission(EVERYONE, Reach.OWN),
+    "service_requests.file": Permission(EVERYONE, Reach.MANAGED),
+    "service_requests.manage": staff(),
+    "follow_ups.manage": staff(),
+    "wishes.read": Permission(EVERYONE, Reach.HOME),
+    "wishes.post": Permission(STAFF | RESIDENTS, Reach.MANAGED, **ACT_FOR_RESIDENTS),
+    "wishes.manage": staff(),
 }
 
 

@@ -1,18 +1,14 @@
 """REST endpoints of resident services (thin: the rules are in service.py)."""
 from flask.views import MethodView
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_smorest import Blueprint
 
-from ..accounts.auth import require_role
-from ..accounts.models import Role
+from ..accounts.policy import current_actor
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
 from . import schemas, service
 
 blp = Blueprint("service_requests", __name__,
                 description="便民服务: the menu, events and bookings, requests (工单), follow-ups, wishes (微心愿)")
 
-STAFF = (Role.admin, Role.coordinator)
 REQUEST_PAGE = page_schema(schemas.RequestSchema)
 
 register_crud(blp, "/service-types", service.service_types, schemas.ServiceTypeSchema, schemas.ServiceTypeIn,
@@ -28,14 +24,13 @@ class Events(MethodView):
     @blp.response(200, page_schema(schemas.EventSchema))
     def get(self, args):
         """Scheduled service events of your community, soonest first"""
-        return paginate(service.events_query(args), args["page"], args["per_page"])
+        return paginate(service.events_query(current_actor(), args), args["page"], args["per_page"])
 
     @blp.arguments(schemas.EventIn)
     @blp.response(201, schemas.EventSchema)
     def post(self, data):
         """Schedule an event (e.g. 义诊 Saturday 9:00–11:30, 10-minute slots, 2 places each)"""
-        require_role(*STAFF)
-        event = service.create_event(data, current_user)
+        event = service.create_event(current_actor(), data)
         commit()
         return event
 
@@ -45,7 +40,7 @@ class Event(MethodView):
     @blp.response(200, schemas.EventSchema)
     def get(self, event_id):
         """One event"""
-        return service.get_event(event_id)
+        return service.get_event(current_actor(), event_id)
 
 
 @blp.route(f"/service-events/<{ID_IN_URL}:event_id>/cancel")
@@ -54,8 +49,7 @@ class EventCancel(MethodView):
     @blp.response(200, schemas.EventSchema)
     def post(self, data, event_id):
         """Call an event off: every booking is cancelled and the residents are told"""
-        require_role(*STAFF)
-        event = service.cancel_event(service.get_event(event_id), data["reason"], current_user)
+        event = service.cancel_event(current_actor(), event_id, data["reason"])
         commit()
         return event
 
@@ -65,7 +59,8 @@ class Slots(MethodView):
     @blp.response(200, schemas.SlotSchema(many=True))
     def get(self, event_id):
         """The event's slots with free places and waiting-list lengths"""
-        return service.slots_of(service.get_event(event_id))
+        actor = current_actor()
+        return service.slots_of(actor, service.get_event(actor, event_id))
 
 
 @blp.route("/bookings")
@@ -74,13 +69,13 @@ class Bookings(MethodView):
     @blp.response(200, page_schema(schemas.BookingSchema))
     def get(self, args):
         """Bookings: your own (residents) or those in your scope (coordinators)"""
-        return paginate(service.bookings_query(args), args["page"], args["per_page"])
+        return paginate(service.bookings_query(current_actor(), args), args["page"], args["per_page"])
 
     @blp.arguments(schemas.BookingIn)
     @blp.response(201, schemas.BookingSchema)
     def post(self, data):
         """Book a slot (or its waiting list); grid workers may book for a resident (代办)"""
-        booking = service.book(data["slot_id"], data.get("resident_id"), data["waitlist"], current_user)
+        booking = service.book(current_actor(), data["slot_id"], data.get("resident_id"), data["waitlist"])
         commit()
         return booking
 
@@ -90,7 +85,7 @@ class BookingItem(MethodView):
     @blp.response(200, schemas.BookingSchema)
     def get(self, booking_id):
         """One booking, with its place in the waiting list"""
-        return service.get_booking(booking_id)
+        return service.get_booking(current_actor(), booking_id)
 
 
 @blp.route(f"/bookings/<{ID_IN_URL}:booking_id>/cancel")
@@ -99,7 +94,7 @@ class BookingCancel(MethodView):
     @blp.response(200, schemas.BookingSchema)
     def post(self, data, booking_id):
         """Cancel; the freed place goes to the next in the waiting list, who is notified"""
-        booking = service.cancel_booking(booking_id, data["reason"], current_user)
+        booking = service.cancel_booking(current_actor(), booking_id, data["reason"])
         commit()
         return booking
 
@@ -113,7 +108,7 @@ class Requests(MethodView):
     @blp.response(200, REQUEST_PAGE)
     def get(self, args):
         """Requests you may see: your scope (coordinators), your own, or those given to you"""
-        return paginate(service.requests_query(args), args["page"], args["per_page"])
+        return paginate(service.requests_query(current_actor(), args), args["page"], args["per_page"])
 
     @blp.arguments(schemas.IdempotencyHeaders, location="headers")
     @blp.arguments(schemas.RequestIn)
@@ -121,7 +116,7 @@ class Requests(MethodView):
     @blp.alt_response(200, schema=schemas.RequestSchema, description="a retry: the request first filed with this key")
     def post(self, headers, data):
         """File a request; send an Idempotency-Key so a retried phone request does not make two"""
-        request, replayed = service.file_request(data, current_user, headers.get("idempotency_key"))
+        request, replayed = service.file_request(current_actor(), data, headers.get("idempotency_key"))
         commit()
         return (request, 200) if replayed else request
 
@@ -132,8 +127,7 @@ class Overdue(MethodView):
     @blp.response(200, REQUEST_PAGE)
     def get(self, args):
         """Open requests past the deadline of their current step, most overdue first"""
-        require_role(*STAFF)
-        return paginate(service.requests_query({**args, "overdue": True}), args["page"], args["per_page"])
+        return paginate(service.queue_query(current_actor(), args, "overdue"), args["page"], args["per_page"])
 
 
 @blp.route("/service-requests/tasks")
@@ -142,10 +136,7 @@ class Tasks(MethodView):
     @blp.response(200, schemas.TaskListSchema)
     def get(self, args):
         """The week's timed requests as roster-problem/1 task demands (ids "r<request id>")"""
-        require_role(*STAFF)
-        service.require_staff_in(args["community_id"], what=_l("rosters"))
-        return {"demands": service.tasks_for_week(args["community_id"], args["week"]),
-                "pinned": service.task_pairs_for_week(args["community_id"], args["week"])}
+        return service.week_tasks(current_actor(), args["community_id"], args["week"])
 
 
 @blp.route(f"/service-requests/<{ID_IN_URL}:request_id>")
@@ -153,7 +144,7 @@ class RequestItem(MethodView):
     @blp.response(200, schemas.RequestSchema)
     def get(self, request_id):
         """One request with its full history"""
-        return service.get_request(request_id)
+        return service.get_request(current_actor(), request_id)
 
 
 @blp.route(f"/service-requests/<{ID_IN_URL}:request_id>/transitions")
@@ -161,13 +152,13 @@ class Transitions(MethodView):
     @blp.response(200, schemas.RequestEventSchema(many=True))
     def get(self, request_id):
         """Every state change: who, when, from, to, why, and whether it was late"""
-        return service.get_request(request_id).history
+        return service.get_request(current_actor(), request_id).history
 
     @blp.arguments(schemas.TransitionIn)
     @blp.response(200, schemas.RequestSchema)
     def post(self, data, request_id):
         """Move the request: accept, dispatch, start, resolve, rate, reject, cancel or escalate (吹哨)"""
-        request = service.transition(request_id, data, current_user)
+        request = service.transition(current_actor(), request_id, data)
         commit()
         return request
 
@@ -177,10 +168,8 @@ class Candidates(MethodView):
     @blp.response(200, schemas.CandidateSchema(many=True))
     def get(self, request_id):
         """Volunteers who could take it at its planned time, nearest first"""
-        require_role(*STAFF)
-        request = service.get_request(request_id)
-        service.require_staff_in(request.community_id, request.grid_id, what=_l("requests"))
-        return service.candidates(request)
+        actor = current_actor()
+        return service.candidates(actor, service.get_request(actor, request_id))
 
 
 @blp.route("/my/service-requests")
@@ -189,7 +178,7 @@ class MyRequests(MethodView):
     @blp.response(200, schemas.RequestSchema(many=True))
     def get(self, args):
         """Work dispatched to you (volunteers) for your week, soonest first"""
-        return service.my_requests(current_user, args.get("week"))
+        return service.my_requests(current_actor(), args.get("week"))
 
 
 @blp.route("/follow-ups")
@@ -198,8 +187,7 @@ class FollowUps(MethodView):
     @blp.response(200, page_schema(schemas.FollowUpSchema))
     def get(self, args):
         """Low ratings waiting for the coordinator (回访)"""
-        require_role(*STAFF)
-        return paginate(service.follow_ups_query(args), args["page"], args["per_page"])
+        return paginate(service.follow_ups_query(current_actor(), args), args["page"], args["per_page"])
 
 
 @blp.route(f"/follow-ups/<{ID_IN_URL}:follow_up_id>/close")
@@ -208,8 +196,7 @@ class FollowUpClose(MethodView):
     @blp.response(200, schemas.FollowUpSchema)
     def post(self, data, follow_up_id):
         """Close a follow-up with what was found and done"""
-        require_role(*STAFF)
-        follow_up = service.close_follow_up(follow_up_id, data["note"], current_user)
+        follow_up = service.close_follow_up(current_actor(), follow_up_id, data["note"])
         commit()
         return follow_up
 
@@ -223,13 +210,13 @@ class Wishes(MethodView):
     @blp.response(200, page_schema(schemas.WishSchema))
     def get(self, args):
         """The community's wish board, newest first"""
-        return paginate(service.wishes_query(args), args["page"], args["per_page"])
+        return paginate(service.wishes_query(current_actor(), args), args["page"], args["per_page"])
 
     @blp.arguments(schemas.WishIn)
     @blp.response(201, schemas.WishSchema)
     def post(self, data):
         """Post a small wish (residents; grid workers on a resident's behalf)"""
-        wish = service.post_wish(data, current_user)
+        wish = service.post_wish(current_actor(), data)
         commit()
         return wish
 
@@ -239,7 +226,7 @@ class WishItem(MethodView):
     @blp.response(200, schemas.WishSchema)
     def get(self, wish_id):
         """One wish"""
-        return service.get_wish(wish_id)
+        return service.get_wish(current_actor(), wish_id)
 
 
 @blp.route(f"/wishes/<{ID_IN_URL}:wish_id>/transitions")
@@ -248,6 +235,6 @@ class WishTransitions(MethodView):
     @blp.response(200, schemas.WishSchema)
     def post(self, data, wish_id):
         """Claim (认领), give back, fulfil, confirm or withdraw a wish"""
-        wish = service.move_wish(wish_id, data, current_user)
+        wish = service.move_wish(current_actor(), wish_id, data)
         commit()
         return wish

@@ -2,6 +2,7 @@
 listed on the volunteer's week. The roster knows none of this; it calls its hooks and sends its signals."""
 from flask import Flask
 
+from ..accounts.policy import Actor
 from ..events import week_published
 from ..roster.hooks import MyWeekSection, register_my_week_section, register_task_source
 from . import service
@@ -19,11 +20,12 @@ class RequestTasks:
 
 @week_published.connect
 def dispatch_what_the_roster_planned(week, planned_requests: dict[int, int], actor, **_) -> None:
-    service.dispatch_planned(planned_requests, actor)
+    """The publisher (an actor; nobody: the repair after a decline) dispatches what their roster planned."""
+    service.dispatch_planned(actor if actor is not None else Actor.system(), planned_requests)
 
 
-def my_requests_section(user, week: str) -> MyWeekSection:
-    return MyWeekSection("services/_my_week_requests.html", service.my_requests(user, week))
+def my_requests_section(actor: Actor, week: str) -> MyWeekSection:
+    return MyWeekSection("services/_my_week_requests.html", service.my_requests(actor, week))
 
 
 def init_app(app: Flask) -> None:

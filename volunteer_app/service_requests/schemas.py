@@ -4,6 +4,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from ..accounts.policy import current_actor
 from ..resources import PageArgs
 from ..validation import CODE, Id, LocalDateTime, Name, Week
 from .deadlines import LIMIT, STEPS, effective_limits
@@ -364,7 +365,7 @@ class WishSchema(Schema):
     def name_for_viewer(self, wish) -> str:
         from .service import wish_resident_name
 
-        return wish_resident_name(wish)
+        return wish_resident_name(current_actor(), wish)
 
 
 class WishQuery(PageArgs):

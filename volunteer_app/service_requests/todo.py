@@ -4,14 +4,17 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..accounts.models import User
+from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem
 from .service import queue_query
 
 
 def requests_todo(user: User) -> list[TodoItem]:
+    actor = Actor.of(user)
+
     def count(tab: str) -> int:
-        return db.session.scalar(select(func.count()).select_from(queue_query({}, tab, user).order_by(None).subquery()))
+        return db.session.scalar(select(func.count()).select_from(queue_query(actor, {}, tab).order_by(None).subquery()))
 
     overdue, new = count("overdue"), count("new")
     return [

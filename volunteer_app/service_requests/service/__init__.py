@@ -3,7 +3,8 @@ through the closed loop 受理→分派→处置→反馈→评价, follow-ups a
 
 One module per part, each importing only those above it:
 
-* ``common``: the clock, row locks, who may see and do what;
+* ``common``: the clock, row locks, for whom one acts (who may do what is the access policy's:
+  ``accounts.policy``; every entry point takes the acting ``Actor`` first);
 * ``menu``: the service menu and the opening hours services keep;
 * ``events``: events, slots and bookings (no over-booking, ever);
 * ``requests``: filing, deadlines, history, who hears of a change;
@@ -19,23 +20,20 @@ below are its interface. ``now`` lives here, so that fixing ``service.now``
 from datetime import datetime
 
 from ...clock import now_local
-from .common import (
-    MINUTE, can_read, home_community, is_priority, is_staff, iso_week, lock_row, price_for, readable,
-    require_staff_in, resident_for, users_of_residents,
-)
+from .common import MINUTE, is_priority, iso_week, lock_row, price_for, resident_for, users_of_residents
 from .dispatch import (
     DispatchOption, candidates, demand_doc, dispatch_options, dispatch_planned, my_requests, rank_volunteers,
-    request_key, task_pairs_for_week, tasks_for_week, week_span,
+    request_key, task_pairs_for_week, tasks_for_week, week_span, week_tasks,
 )
 from .events import (
-    MAX_SLOTS, book, booking_people, bookings_query, cancel_booking, cancel_event, create_event, events_query,
-    get_booking, get_event, promote_waiting, slots_of, waitlist_position,
+    MAX_SLOTS, book, booking_people, bookings_query, cancel_booking, cancel_event, create_event, event_types,
+    events_query, get_booking, get_event, promote_waiting, slots_of, waitlist_position,
 )
 from .follow_ups import close_follow_up, follow_ups_query, get_follow_up, open_follow_up
 from .menu import ServiceTypeService, clock_for, service_types, type_for
 from .requests import (
     OPEN_STATES, QUEUE_TABS, STEP_NAMES, STEP_OF_STATE, earn_for_request, file_request, flag_overdue, is_overdue,
-    queue_query, requests_query, service_log_for, service_minutes,
+    queue_grids, queue_query, requests_query, service_log_for, service_minutes,
 )
 from .transitions import (
     ASSIGNEE, CLAIMER, HELPER, LOW_RATING, OWNER, REQUESTER, STAFF, TRANSITIONS, Move, allowed_moves, check_move,
@@ -54,21 +52,20 @@ def now() -> datetime:
 __all__ = [
     "now",
     # common
-    "MINUTE", "can_read", "home_community", "is_priority", "is_staff", "iso_week", "lock_row", "price_for",
-    "readable", "require_staff_in", "resident_for", "users_of_residents",
+    "MINUTE", "is_priority", "iso_week", "lock_row", "price_for", "resident_for", "users_of_residents",
     # menu
     "ServiceTypeService", "clock_for", "service_types", "type_for",
     # events
     "MAX_SLOTS", "book", "booking_people", "bookings_query", "cancel_booking", "cancel_event", "create_event",
-    "events_query", "get_booking", "get_event", "promote_waiting", "slots_of", "waitlist_position",
+    "event_types", "events_query", "get_booking", "get_event", "promote_waiting", "slots_of", "waitlist_position",
     # requests
     "OPEN_STATES", "QUEUE_TABS", "STEP_NAMES", "STEP_OF_STATE", "earn_for_request", "file_request", "flag_overdue",
-    "is_overdue", "queue_query", "requests_query", "service_log_for", "service_minutes",
+    "is_overdue", "queue_grids", "queue_query", "requests_query", "service_log_for", "service_minutes",
     # follow_ups
     "close_follow_up", "follow_ups_query", "get_follow_up", "open_follow_up",
     # dispatch
     "DispatchOption", "candidates", "demand_doc", "dispatch_options", "dispatch_planned", "my_requests",
-    "rank_volunteers", "request_key", "task_pairs_for_week", "tasks_for_week", "week_span",
+    "rank_volunteers", "request_key", "task_pairs_for_week", "tasks_for_week", "week_span", "week_tasks",
     # transitions
     "ASSIGNEE", "CLAIMER", "HELPER", "LOW_RATING", "OWNER", "REQUESTER", "STAFF", "TRANSITIONS", "Move",
     "allowed_moves", "check_move", "get_request", "move", "next_states", "roles_in", "transition",

@@ -1,4 +1,4 @@
-"""What every part of resident services shares: the clock, row locks, and who may see and do what.
+"""What every part of resident services shares: the clock, row locks, and for whom one acts.
 
 The clock is ``service.now`` (the package's): every module here reads it through ``now`` below,
 so fixing it there, as the tests do, fixes it everywhere.
@@ -7,16 +7,15 @@ import sys
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from sqlalchemy import false, select, true, update
+from sqlalchemy import select, update
 
+from ...accounts import policy
 from ...accounts.models import Role, User
+from ...accounts.policy import Actor
 from ...clock import IsoWeek
-from ...accounts.scoping import current_scope
-from ...errors import Forbidden, InvalidInput
+from ...errors import Forbidden, InvalidInput, NotFound
 from ...extensions import db
-from ...people.models import Resident, Volunteer
-from ...places.service import parent_in_scope
+from ...people.models import Resident
 from ...points import service as points
 from ..models import ServiceType
 
@@ -57,67 +56,37 @@ def lock_row(model, record_id: int, load: bool = True):
 # --- who may see and do what -------------------------------------------------------------------
 
 
-def is_staff(user: User) -> bool:
-    return user.role in (Role.admin, Role.coordinator)
+def reached(actor: Actor, action: str, record, missing: NotFound):
+    """``record`` when ``action`` reaches it: 403 for a role that may not (the policy's refusal), else
+    ``missing`` (a 404 naming what) for an unknown id and one beyond reach alike."""
+    policy.require(actor, action)
+    if record is None or not policy.may(actor, action, record):
+        raise missing
+    return record
 
 
-def home_community(user: User) -> int | None:
-    """The community a resident's or volunteer's account belongs to."""
-    if user.resident_id is not None:
-        return db.session.scalar(select(Resident.community_id).where(Resident.id == user.resident_id))
-    if user.volunteer_id is not None:
-        return db.session.scalar(select(Volunteer.community_id).where(Volunteer.id == user.volunteer_id))
-    return None
-
-
-def readable(column):
-    """The menu, events and the wish board are public within a community: coordinators
-    read the communities they can see (a grid worker their grid's), residents and
-    volunteers their own."""
-    if is_staff(current_user):
-        scope = current_scope()
-        return true() if scope.everything else column.in_(scope.visible_communities)
-    community = home_community(current_user)
-    return column == community if community is not None else false()
-
-
-def can_read(community_id: int | None) -> bool:
-    if is_staff(current_user):
-        scope = current_scope()
-        return scope.everything or community_id in scope.visible_communities
-    return community_id is not None and community_id == home_community(current_user)
-
-
-def require_staff_in(community_id: int, grid_id: int | None = None, *, what) -> None:
-    """403 unless the caller coordinates this community (grid); ``what`` (a lazy text) names what they may not change."""
-    if not is_staff(current_user) or not current_scope().allows(community_id, grid_id):
-        raise Forbidden(_l("Only a coordinator of this community may change %(what)s.", what=what),
-                        code="coordinator_only")
-
-
-def resident_for(user: User, resident_id: int | None, volunteers_may: bool = False) -> Resident:
-    """Whom the caller acts for: residents for themselves; grid workers (代办) and, where
-    allowed, volunteers for a resident of their community."""
-    if user.role == Role.resident:
-        if user.resident_id is None:
+def resident_for(actor: Actor, action: str, resident_id: int | None) -> Resident:
+    """Whom the actor acts for under ``action``: residents for themselves; staff for a resident they
+    manage (代办); volunteers, where the action lets them, for a resident of their community."""
+    policy.require(actor, action)
+    if actor.role == Role.resident:
+        if actor.resident_id is None:
             raise Forbidden(_l("Your account is not linked to a resident record yet. "
                                "Please ask your community coordinator."), code="no_resident_record")
-        if resident_id not in (None, user.resident_id):
+        if resident_id not in (None, actor.resident_id):
             only_yourself = _l("You may act only for yourself.")
             raise InvalidInput(only_yourself, {"resident_id": [only_yourself]}, code="own_behalf_only")
-        return db.session.get(Resident, user.resident_id)
+        return db.session.get(Resident, actor.resident_id)
     if resident_id is None:
         for_whom = _l("Choose the resident first.")
         raise InvalidInput(for_whom, {"resident_id": [for_whom]}, code="resident_required")
-    if is_staff(user):
-        return parent_in_scope(Resident, resident_id, "resident_id")
-    if volunteers_may and user.volunteer_id is not None:
-        resident = db.session.get(Resident, resident_id)
-        if resident is not None and resident.community_id == home_community(user):
-            return resident
+    if actor.is_staff:
+        return policy.parent(actor, Resident, resident_id, "resident_id", action)
+    resident = db.session.get(Resident, resident_id)
+    if resident is None or resident.community_id != actor.home_community:
         unknown = _l("Not a resident of your community.")
         raise InvalidInput(unknown, {"resident_id": [unknown]}, code="unknown_resident")
-    raise Forbidden(_l("Your role may not act for residents."), code="may_not_act_for_residents")
+    return resident
 
 
 def users_of_residents(resident_ids) -> list[User]:

@@ -14,13 +14,14 @@ from solver import constraints, distance_m, suggest
 from solver.model import Demand, Location, Problem, format_minute, problem_from_dict
 from solver.model import Volunteer as SolverVolunteer
 
-from ...accounts.models import User
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...notifications.service import Note, coordinators_of, notify
 from ...people.availability import away_during
 from ...people.models import Volunteer, VolunteerStatus
-from ...places.models import Building
+from ...places.models import Building, Community
 from ...roster.models import RosterWeek
 from ...roster.problem import build_problem, live_pairs, parse_key, volunteer_key, week_bounds
 from ...validation import parse_week
@@ -102,6 +103,13 @@ def task_pairs_for_week(community_id: int, week: str) -> list[dict]:
     return [{"demand": request_key(r.id), "volunteer": volunteer_key(r.volunteer_id)} for r in rows if r.volunteer_id]
 
 
+def week_tasks(actor: Actor, community_id: int, week: str) -> dict:
+    """A community's week of requests as a roster sees it: its tasks and who already has them (for planning)."""
+    policy.require(actor, "service_requests.manage")
+    policy.parent(actor, Community, community_id, "community_id", "service_requests.manage")
+    return {"demands": tasks_for_week(community_id, week), "pinned": task_pairs_for_week(community_id, week)}
+
+
 def _request_problem(request: ServiceRequest, start: datetime, end: datetime) -> Problem:
     """The week's roster problem with this request as a task at ``start``–``end``: the live roster and
     the week's dispatched requests are everyone's current load."""
@@ -130,7 +138,9 @@ def rank_volunteers(request: ServiceRequest, start: datetime, end: datetime, k: 
     return suggest(_request_problem(request, start, end), request_key(request.id), k)
 
 
-def candidates(request: ServiceRequest, k: int = 10) -> list[dict]:
+def candidates(actor: Actor, request: ServiceRequest, k: int = 10) -> list[dict]:
+    """The ``k`` best-ranked volunteers for the request at its planned time (staff choosing whom to send)."""
+    policy.require(actor, "service_requests.manage", request)
     start, end = _planned_window(request, now())
     ranked = rank_volunteers(request, start, end, k)
     names = dict(db.session.execute(select(Volunteer.id, Volunteer.name).where(
@@ -180,13 +190,14 @@ def _obstacles(problem: Problem, planned: SolverVolunteer, demand: Demand, their
     return found
 
 
-def dispatch_options(request: ServiceRequest) -> list[DispatchOption]:
+def dispatch_options(actor: Actor, request: ServiceRequest) -> list[DispatchOption]:
     """Every volunteer of the request's community (those who left aside), best first.
 
     The suitable ones come first in ``solver.suggest``'s order (nearest, then least
     loaded); then the others, fewest obstacles first, then nearest, each with what
     stops them, checked with the solver's rules against the week's live plan.
     """
+    policy.require(actor, "service_requests.manage", request)
     start, end = _planned_window(request, now())
     problem = _request_problem(request, start, end)
     demand = problem.demand_by_id[request_key(request.id)]
@@ -250,7 +261,7 @@ def _dispatch(request: ServiceRequest, data: dict, at: datetime) -> dict:
             "chosen_by": "ranking" if ranked else "coordinator"}
 
 
-def _dispatch_at_once(request: ServiceRequest, user: User) -> None:
+def _dispatch_at_once(request: ServiceRequest, actor: Actor) -> None:
     """Urgent work goes straight to the nearest able volunteer; if nobody can, the coordinators hear it."""
     at = now()
     try:
@@ -260,25 +271,27 @@ def _dispatch_at_once(request: ServiceRequest, user: User) -> None:
             "request", f"紧急工单暂无可派志愿者：{request.service_type.name} #{request.id}",
             "请指定志愿者或吹哨上报。", f"/service-requests/{request.id}"))
         return
-    _record(request, S.accepted, S.dispatched, user, at, "紧急工单：派给最近的可用志愿者", details)
+    _record(request, S.accepted, S.dispatched, actor, at, "紧急工单：派给最近的可用志愿者", details)
     db.session.flush()
     _tell(request, S.accepted, S.dispatched)
 
 
-def dispatch_planned(assignments: dict[int, int], user: User | None) -> int:
-    """Dispatch accepted requests as a solved roster planned them (``{request_id: volunteer_id}``)."""
+def dispatch_planned(actor: Actor, assignments: dict[int, int]) -> int:
+    """Dispatch accepted requests as a solved roster planned them (``{request_id: volunteer_id}``), for the
+    actor who published it: the same right as dispatching each by hand."""
     done = 0
     for request_id, volunteer_id in sorted(assignments.items()):
         request = lock_row(ServiceRequest, request_id)
         if request is None or request.state != S.accepted:
             continue
+        policy.require(actor, "service_requests.manage", request)
         start = _first_window_start(request, now())
         if start is None:
             continue
         end = start + timedelta(minutes=request.service_type.duration_min)
         request.volunteer_id, request.volunteer = volunteer_id, db.session.get(Volunteer, volunteer_id)
         request.scheduled_start, request.scheduled_end = start, end
-        _record(request, S.accepted, S.dispatched, user, now(), "roster plan",
+        _record(request, S.accepted, S.dispatched, actor, now(), "roster plan",
                 {"volunteer_id": volunteer_id, "start": start.strftime(MINUTE), "chosen_by": "roster"})
         db.session.flush()
         _tell(request, S.accepted, S.dispatched)
@@ -286,11 +299,11 @@ def dispatch_planned(assignments: dict[int, int], user: User | None) -> int:
     return done
 
 
-def my_requests(user: User, week: str | None) -> list[ServiceRequest]:
-    """A volunteer's dispatched work ("my week"), soonest first."""
-    if user.volunteer_id is None:
+def my_requests(actor: Actor, week: str | None) -> list[ServiceRequest]:
+    """A volunteer's dispatched work ("my week"), soonest first: the actor's own (anyone else's has none)."""
+    if actor.volunteer_id is None:
         return []
-    statement = select(ServiceRequest).where(ServiceRequest.volunteer_id == user.volunteer_id,
+    statement = select(ServiceRequest).where(ServiceRequest.volunteer_id == actor.volunteer_id,
                                              ServiceRequest.state.in_((S.dispatched, S.in_progress, S.resolved, S.rated)))
     if week:
         first, after = week_span(week)

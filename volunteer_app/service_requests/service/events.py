@@ -9,32 +9,29 @@ taken *after* the slot's, so two paths can never wait on each other.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from sqlalchemy import Select, false, func, select, update
+from sqlalchemy import Select, func, select, update
 
+from ...accounts import policy
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import Actor
 from ...errors import Conflict, InvalidInput, NotFound
 from ...extensions import db
 from ...notifications.service import Note, notify
 from ...people.models import Resident
 from ...places.models import Station
 from ...points import service as points
-from ..models import Booking, BookingStatus, EventStatus, ServiceEvent, ServiceSlot
-from .common import (
-    can_read, is_priority, is_staff, lock_row, now, paying, price_for, readable, require_staff_in, resident_for,
-    users_of_residents,
-)
+from ..models import Booking, BookingStatus, EventStatus, ServiceEvent, ServiceSlot, ServiceType
+from .common import is_priority, lock_row, now, paying, price_for, reached, resident_for, users_of_residents
 from .menu import _opening_problem, type_for, unknown_station
 
 MAX_SLOTS = 200  # per event: a morning of 1-minute slots is a typo, not a plan
 
 
-def create_event(data: dict, user: User) -> ServiceEvent:
+def create_event(actor: Actor, data: dict) -> ServiceEvent:
     """Schedule an event and cut it into slots of ``capacity_per_slot`` places each, every slot as long
     as the service takes (its ``duration_min`` on the menu: one source for both)."""
-    service_type = type_for(data["service_type_id"], staff_only=True)
-    require_staff_in(service_type.community_id, what=_l("events"))
+    policy.require(actor, "service_events.manage")
+    service_type = type_for(actor, data["service_type_id"], "service_events.manage")
     station_id = data.get("station_id") or service_type.station_id
     station = db.session.get(Station, station_id) if station_id else None
     if not station_id:
@@ -62,7 +59,7 @@ def create_event(data: dict, user: User) -> ServiceEvent:
     event = ServiceEvent(community_id=service_type.community_id, service_type_id=service_type.id,
                          service_type=service_type, station_id=station.id, title=data.get("title") or service_type.name,
                          starts_at=starts_at, ends_at=ends_at, slot_minutes=minutes,
-                         capacity_per_slot=data["capacity_per_slot"], note=data.get("note", ""), created_by_id=user.id)
+                         capacity_per_slot=data["capacity_per_slot"], note=data.get("note", ""), created_by_id=actor.id)
     step = timedelta(minutes=minutes)
     event.slots = [ServiceSlot(starts_at=starts_at + i * step, ends_at=starts_at + (i + 1) * step,
                                capacity=event.capacity_per_slot, booked=0) for i in range(span // minutes)]
@@ -71,13 +68,19 @@ def create_event(data: dict, user: User) -> ServiceEvent:
     return event
 
 
+def event_types(actor: Actor) -> Select:
+    """The service types the actor may schedule events of (events are planned per community)."""
+    policy.require(actor, "service_events.manage")
+    return select(ServiceType).where(policy.where(actor, "service_events.manage", ServiceType))
+
+
 def _already_cancelled() -> Conflict:
     done = _l("Already cancelled.")
     return Conflict(done, {"id": [done]}, code="already_cancelled")
 
 
-def events_query(args: dict) -> Select:
-    statement = select(ServiceEvent).where(readable(ServiceEvent.community_id))
+def events_query(actor: Actor, args: dict) -> Select:
+    statement = select(ServiceEvent).where(policy.where(actor, "service_events.read", ServiceEvent))
     for key in ("community_id", "service_type_id", "station_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(ServiceEvent, key) == args[key])
@@ -88,32 +91,32 @@ def events_query(args: dict) -> Select:
     return statement.order_by(ServiceEvent.starts_at, ServiceEvent.id)
 
 
-def get_event(event_id: int) -> ServiceEvent:
-    event = db.session.get(ServiceEvent, event_id)
-    if event is None or not can_read(event.community_id):
-        raise NotFound(_l("Service event No. %(id)s not found.", id=event_id))
-    return event
+def get_event(actor: Actor, event_id: int) -> ServiceEvent:
+    return reached(actor, "service_events.read", db.session.get(ServiceEvent, event_id),
+                   NotFound(_l("Service event No. %(id)s not found.", id=event_id)))
 
 
-def slots_of(event: ServiceEvent) -> list[dict]:
+def slots_of(actor: Actor, event: ServiceEvent) -> list[dict]:
     """Each slot with its free places, waiting list length and (for residents) their own status."""
+    policy.require(actor, "service_events.read", event)
     waiting = dict(db.session.execute(
         select(Booking.slot_id, func.count()).where(Booking.event_id == event.id,
                                                     Booking.status == BookingStatus.waitlisted)
         .group_by(Booking.slot_id)).all())
     mine = {}
-    if current_user.resident_id is not None:
+    if actor.resident_id is not None:
         mine = dict(db.session.execute(select(Booking.slot_id, Booking.status).where(
-            Booking.event_id == event.id, Booking.resident_id == current_user.resident_id)).all())
+            Booking.event_id == event.id, Booking.resident_id == actor.resident_id)).all())
     return [{"id": s.id, "event_id": event.id, "starts_at": s.starts_at, "ends_at": s.ends_at,
              "capacity": s.capacity, "booked": s.booked, "free": s.capacity - s.booked,
              "waitlisted": waiting.get(s.id, 0), "mine": mine[s.id].value if s.id in mine else None}
             for s in event.slots]
 
 
-def cancel_event(event: ServiceEvent, reason: str, user: User) -> ServiceEvent:
+def cancel_event(actor: Actor, event_id: int, reason: str) -> ServiceEvent:
     """Call the event off: every booking and waiting place is cancelled and told."""
-    require_staff_in(event.community_id, what=_l("events"))
+    event = get_event(actor, event_id)
+    policy.require(actor, "service_events.manage", event)
     for slot in sorted(event.slots, key=lambda s: s.id):  # one order for everyone: no deadlock
         lock_row(ServiceSlot, slot.id, load=False)
     event = db.session.scalar(select(ServiceEvent).where(ServiceEvent.id == event.id)
@@ -165,17 +168,18 @@ def _full() -> Conflict:
     return Conflict(full, {"slot_id": [full]}, code="slot_full", waitlist_open=True)
 
 
-def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> Booking:
+def book(actor: Actor, slot_id: int, resident_id: int | None, waitlist: bool) -> Booking:
     """Book a place in a slot, or join its waiting list (``waitlist``) when it is full.
 
     Locks: the slot first (its places), then the resident (their other
     bookings); every path that takes both takes them in this order.
     """
+    policy.require(actor, "service_bookings.book")
     slot = db.session.get(ServiceSlot, slot_id)
-    if slot is None or not can_read(slot.event.community_id):
+    if slot is None or not policy.may(actor, "service_events.read", slot.event):
         unknown = _l("No such time in your community.")
         raise InvalidInput(unknown, {"slot_id": [unknown]}, code="unknown_slot")
-    resident = resident_for(user, resident_id)
+    resident = resident_for(actor, "service_bookings.book", resident_id)
     event = slot.event
     if resident.community_id != event.community_id:
         elsewhere = _l("This event is for another community's residents.")
@@ -207,7 +211,7 @@ def book(slot_id: int, resident_id: int | None, waitlist: bool, user: User) -> B
     booking.community_id, booking.grid_id = resident.community_id, resident.grid_id
     booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
     booking.priority, booking.price_points = priority, price
-    booking.booked_by_id, booking.cancelled_at, booking.cancel_reason = user.id, None, ""
+    booking.booked_by_id, booking.cancelled_at, booking.cancel_reason = actor.id, None, ""
     at = now()
     if _take_place(slot.id):
         booking.status, booking.booked_at, booking.waitlisted_at = BookingStatus.booked, at, None
@@ -229,33 +233,23 @@ def _charge_booking(booking: Booking, payer) -> None:
     booking.charge_transfer_id = booking.charge.id if booking.charge else None
 
 
-def bookings_query(args: dict) -> Select:
+def bookings_query(actor: Actor, args: dict) -> Select:
     """Coordinators: bookings in their scope; residents: their own."""
-    statement = select(Booking)
-    if is_staff(current_user):
-        statement = statement.where(current_scope().clause(Booking))
-    elif current_user.resident_id is not None:
-        statement = statement.where(Booking.resident_id == current_user.resident_id)
-    else:
-        statement = statement.where(false())
+    statement = select(Booking).where(policy.where(actor, "service_bookings.read", Booking))
     for key in ("event_id", "slot_id", "resident_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Booking, key) == args[key])
     return statement.order_by(Booking.starts_at, Booking.id)
 
 
-def get_booking(booking_id: int) -> Booking:
-    booking = db.session.get(Booking, booking_id)
-    if booking is None or not (
-            (is_staff(current_user) and current_scope().allows(booking.community_id, booking.grid_id))
-            or (current_user.resident_id is not None and booking.resident_id == current_user.resident_id)):
-        raise NotFound(_l("Booking No. %(id)s not found.", id=booking_id))
-    return booking
+def get_booking(actor: Actor, booking_id: int, action: str = "service_bookings.read") -> Booking:
+    return reached(actor, action, db.session.get(Booking, booking_id),
+                   NotFound(_l("Booking No. %(id)s not found.", id=booking_id)))
 
 
-def cancel_booking(booking_id: int, reason: str, user: User) -> Booking:
+def cancel_booking(actor: Actor, booking_id: int, reason: str) -> Booking:
     """Cancel a place or a waiting-list entry; a freed place goes to the next in line at once."""
-    booking = get_booking(booking_id)
+    booking = get_booking(actor, booking_id, "service_bookings.cancel")
     if booking.status == BookingStatus.booked and booking.starts_at <= now():
         begun = _l("It has already begun and can no longer be cancelled; please tell the station.")
         raise Conflict(begun, {"id": [begun]}, code="already_started")

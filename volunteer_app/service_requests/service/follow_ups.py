@@ -1,15 +1,14 @@
 """Follow-ups (回访): a low rating opens one for the coordinators, who call and close it."""
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import Select, select
 
-from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...errors import Conflict, NotFound
 from ...extensions import db
 from ...notifications.service import Note, coordinators_of, notify
 from ..models import FollowUp, FollowUpStatus, ServiceRequest
-from .common import is_staff, lock_row, now
+from .common import lock_row, now, reached
 
 
 def _not_found(follow_up_id: int) -> NotFound:
@@ -26,31 +25,26 @@ def open_follow_up(request: ServiceRequest, code: str, reason: str) -> FollowUp:
     return follow_up
 
 
-def follow_ups_query(args: dict) -> Select:
-    statement = select(FollowUp).where(current_scope().clause(FollowUp))
+def follow_ups_query(actor: Actor, args: dict) -> Select:
+    policy.require(actor, "follow_ups.manage")
+    statement = select(FollowUp).where(policy.where(actor, "follow_ups.manage", FollowUp))
     for key in ("community_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(FollowUp, key) == args[key])
     return statement.order_by(FollowUp.id.desc())
 
 
-def close_follow_up(follow_up_id: int, note: str, user: User) -> FollowUp:
-    follow_up = lock_row(FollowUp, follow_up_id)
-    if follow_up is None or not current_scope().allows(follow_up.community_id, follow_up.grid_id):
-        raise _not_found(follow_up_id)
+def close_follow_up(actor: Actor, follow_up_id: int, note: str) -> FollowUp:
+    follow_up = reached(actor, "follow_ups.manage", lock_row(FollowUp, follow_up_id), _not_found(follow_up_id))
     if follow_up.status == FollowUpStatus.closed:
         closed = _l("Already closed.")
         raise Conflict(closed, {"id": [closed]}, code="already_closed")
     follow_up.status, follow_up.closed_at, follow_up.closed_by_id, follow_up.note = (
-        FollowUpStatus.closed, now(), user.id, note)
+        FollowUpStatus.closed, now(), actor.id, note)
     db.session.flush()
     return follow_up
 
 
-def get_follow_up(follow_up_id: int) -> FollowUp:
-    """A follow-up in the caller's scope; any other is 404, like an unknown id."""
-    follow_up = db.session.get(FollowUp, follow_up_id)
-    if follow_up is None or not is_staff(current_user) or not current_scope().allows(
-            follow_up.community_id, follow_up.grid_id):
-        raise _not_found(follow_up_id)
-    return follow_up
+def get_follow_up(actor: Actor, follow_up_id: int) -> FollowUp:
+    """A follow-up in the actor's scope; any other is 404, like an unknown id."""
+    return reached(actor, "follow_ups.manage", db.session.get(FollowUp, follow_up_id), _not_found(follow_up_id))

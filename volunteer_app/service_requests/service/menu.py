@@ -5,17 +5,15 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...people.service import skills_by_code
 from ...places.models import Community, Station
-from ...accounts import policy
-from ...accounts.policy import Actor
 from ...resources import ResourceService
 from ..deadlines import OFFICE_HOURS, BusinessClock, OpeningHours
 from ..models import ServiceEvent, ServiceRequest, ServiceType
-from .common import can_read
 
 
 class ServiceTypeService(ResourceService):
@@ -24,7 +22,7 @@ class ServiceTypeService(ResourceService):
     model, what = ServiceType, "service type"
     order_by = (ServiceType.community_id, ServiceType.code)
 
-    read_action = "service_menu.read"
+    read_action, write_action = "service_menu.read", "service_menu.write"
 
     def filtered(self, actor: Actor, args):
         statement = super().filtered(actor, args)
@@ -36,7 +34,7 @@ class ServiceTypeService(ResourceService):
         return statement
 
     def build(self, actor: Actor, data: dict) -> ServiceType:
-        policy.parent(actor, Community, data["community_id"], "community_id")
+        policy.parent(actor, Community, data["community_id"], "community_id", self.write_action)
         return self.apply(ServiceType(community_id=data["community_id"]), data)
 
     def change(self, actor: Actor, obj: ServiceType, data: dict) -> ServiceType:
@@ -80,11 +78,10 @@ class ServiceTypeService(ResourceService):
 service_types = ServiceTypeService()
 
 
-def type_for(service_type_id: int, staff_only: bool = False) -> ServiceType:
-    """An offered service type the caller can see (422 naming the field otherwise)."""
+def type_for(actor: Actor, service_type_id: int, action: str = "service_menu.read") -> ServiceType:
+    """An offered service type ``action`` reaches for the actor (422 naming the field otherwise)."""
     service_type = db.session.get(ServiceType, service_type_id)
-    if service_type is None or not can_read(service_type.community_id) or (
-            staff_only and not current_scope().allows(service_type.community_id)):
+    if service_type is None or not policy.may(actor, action, service_type):
         unknown = _l("Not on your community's menu.")
         raise InvalidInput(unknown, {"service_type_id": [unknown]}, code="unknown_service_type")
     if not service_type.active:

@@ -5,24 +5,21 @@ import json
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 
+from ...accounts import policy
 from ...accounts.models import Role, User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import Actor
 from ...errors import Conflict, Forbidden, InvalidInput
 from ...extensions import db
 from ...notifications.service import Note, coordinators_of, notify, users_of_volunteers
 from ...people.models import Resident, ServiceLog
-from ...places.models import Building
-from ...places.service import parent_in_scope
+from ...places.models import Building, Grid
 from ...points import service as points
 from ..deadlines import effective_limits
 from ..models import RequestEvent, RequestState, ServiceLocation, ServiceRequest, ServiceType
-from .common import (
-    MINUTE, home_community, is_priority, is_staff, now, paying, price_for, resident_for, users_of_residents,
-)
+from .common import MINUTE, is_priority, now, paying, price_for, resident_for, users_of_residents
 from .menu import _opening_problem, clock_for, type_for
 
 
@@ -54,11 +51,11 @@ def _replay(existing: ServiceRequest, digest: str) -> tuple[ServiceRequest, bool
     return existing, True
 
 
-def _building_for(user: User, building_id: int) -> Building:
-    if is_staff(user):
-        return parent_in_scope(Building, building_id, "building_id")
+def _building_for(actor: Actor, building_id: int) -> Building:
+    if actor.is_staff:
+        return policy.parent(actor, Building, building_id, "building_id", "service_requests.file")
     building = db.session.get(Building, building_id)
-    if building is None or building.community_id != home_community(user):
+    if building is None or building.community_id != actor.home_community:
         unknown = _l("Not a building of your community.")
         raise InvalidInput(unknown, {"building_id": [unknown]}, code="unknown_building")
     return building
@@ -89,25 +86,26 @@ def _priority(service_type: ServiceType, resident: Resident | None, urgent: bool
     return 7 if service_type.priority_groups_first and is_priority(resident) else 3
 
 
-def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceRequest, bool]:
+def file_request(actor: Actor, data: dict, key: str | None) -> tuple[ServiceRequest, bool]:
     """File a request; ``(request, replayed)``. A retry with the same key returns the first one.
 
     A resident files for themselves; a grid worker or a volunteer for a
     resident (``resident_id``) or for a place (``building_id``).
     """
-    digest, filer_id = _digest(data), user.id
+    policy.require(actor, "service_requests.file")
+    if actor.role != Role.resident and not actor.is_staff and actor.volunteer_id is None:
+        raise Forbidden(_l("Your account may not file requests."), code="may_not_file")
+    digest, filer_id = _digest(data), actor.id
     if key:
         existing = _by_key(filer_id, key)
         if existing is not None:
             return _replay(existing, digest)
-    service_type = type_for(data["service_type_id"])
+    service_type = type_for(actor, data["service_type_id"])
     resident = None
-    if user.role == Role.resident or data.get("resident_id") is not None:
-        resident = resident_for(user, data.get("resident_id"), volunteers_may=True)
-    elif not is_staff(user) and user.volunteer_id is None:
-        raise Forbidden(_l("Your account may not file requests."), code="may_not_file")
+    if actor.role == Role.resident or data.get("resident_id") is not None:
+        resident = resident_for(actor, "service_requests.file", data.get("resident_id"))
     if data.get("building_id") is not None:
-        building = _building_for(user, data["building_id"])
+        building = _building_for(actor, data["building_id"])
     elif resident is not None:
         building = db.session.get(Building, resident.building_id)
     else:
@@ -129,7 +127,7 @@ def file_request(data: dict, user: User, key: str | None) -> tuple[ServiceReques
         price_points=price_for(service_type, resident), submitted_at=now(), idempotency_key=key, payload_digest=digest)
     db.session.add(request)
     try:
-        _record(request, None, S.submitted, user, request.submitted_at, "")  # its queries autoflush the insert
+        _record(request, None, S.submitted, actor, request.submitted_at, "")  # its queries autoflush the insert
         db.session.flush()
     except IntegrityError:
         # The same key won a race a moment ago (its insert committed first): answer with that one.
@@ -202,25 +200,24 @@ def is_overdue(request: ServiceRequest) -> bool:
     return request.due_at is not None and request.state in OPEN_STATES and now() > request.due_at
 
 
-def _record(request: ServiceRequest, source: RequestState | None, target: RequestState, user: User | None,
+def _record(request: ServiceRequest, source: RequestState | None, target: RequestState, actor: Actor,
             at: datetime, reason: str, details: dict | None = None) -> None:
     """The one way a request changes state: a history row, then the next step's deadline."""
     late = source is not None and request.due_at is not None and at > request.due_at
-    request.history.append(RequestEvent(at=at, actor_id=user.id if user else None, from_state=source,
+    request.history.append(RequestEvent(at=at, actor_id=actor.id, from_state=source,
                                         to_state=target, reason=reason, late=late, details=details or {}))
     request.state = target
     _set_deadlines(request, at)
 
 
-def requests_query(args: dict) -> Select:
-    user = current_user
-    mine = [ServiceRequest.filed_by_id == user.id]
-    if is_staff(user):
-        mine.append(current_scope().clause(ServiceRequest))
-    if user.resident_id is not None:
-        mine.append(ServiceRequest.resident_id == user.resident_id)
-    if user.volunteer_id is not None:
-        mine.append(ServiceRequest.volunteer_id == user.volunteer_id)
+def requests_query(actor: Actor, args: dict) -> Select:
+    """The requests the actor is somebody to (``transitions.roles_in``, as rows): those they manage, filed,
+    are served by or were given."""
+    mine = [policy.where(actor, "service_requests.manage", ServiceRequest), ServiceRequest.filed_by_id == actor.id]
+    if actor.resident_id is not None:
+        mine.append(ServiceRequest.resident_id == actor.resident_id)
+    if actor.volunteer_id is not None:
+        mine.append(ServiceRequest.volunteer_id == actor.volunteer_id)
     statement = select(ServiceRequest).where(or_(*mine))
     for key in ("community_id", "grid_id", "service_type_id", "resident_id", "volunteer_id", "state", "urgent"):
         if args.get(key) is not None:
@@ -307,17 +304,24 @@ def flag_overdue() -> int:
 QUEUE_TABS = ("new", "overdue", "mine", "open")
 
 
-def queue_query(args: dict, tab: str, user: User) -> Select:
+def queue_query(actor: Actor, args: dict, tab: str) -> Select:
     """A grid worker's queue: new (待受理), overdue, mine (accepted or dispatched by me) or all
     open requests in their scope, the nearest deadline first."""
+    policy.require(actor, "service_requests.manage")
     if tab == "overdue":
-        return requests_query({**args, "overdue": True})
-    statement = requests_query(args).order_by(None)
+        return requests_query(actor, {**args, "overdue": True})
+    statement = requests_query(actor, args).order_by(None)
     if tab == "new":
         statement = statement.where(ServiceRequest.state == S.submitted)
     else:
         statement = statement.where(ServiceRequest.state.in_(OPEN_STATES))
     if tab == "mine":
         statement = statement.where(ServiceRequest.id.in_(select(RequestEvent.request_id).where(
-            RequestEvent.actor_id == user.id, RequestEvent.to_state.in_((S.accepted, S.dispatched)))))
+            RequestEvent.actor_id == actor.id, RequestEvent.to_state.in_((S.accepted, S.dispatched)))))
     return statement.order_by(ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id)
+
+
+def queue_grids(actor: Actor) -> Select:
+    """The grids whose requests the actor handles (the queue's filter)."""
+    policy.require(actor, "service_requests.manage")
+    return select(Grid).where(policy.where(actor, "service_requests.manage", Grid))

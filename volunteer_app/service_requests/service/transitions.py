@@ -8,17 +8,16 @@ Wishes keep a table of the same kind (``Move``, ``check_move``).
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...points import service as points
 from ...resources import check_version
 from ..labels import label_of
 from ..models import RequestState, ServiceRequest
-from .common import MINUTE, is_staff, lock_row, now
+from .common import MINUTE, lock_row, now
 from .dispatch import _dispatch, _dispatch_at_once
 from .follow_ups import open_follow_up
 from .requests import S, _log_hours, _record, _tell, earn_for_request
@@ -83,34 +82,37 @@ def check_move(table: dict, source, target, roles: set[str], data: dict, kind: s
                            code="missing_for_step")
 
 
-def roles_in(request: ServiceRequest, user: User) -> set[str]:
+def roles_in(actor: Actor, request: ServiceRequest) -> set[str]:
+    """Who the actor is to the request: the staff managing it (the policy's ``service_requests.manage``),
+    the volunteer it is given to, its requester (the resident, or whoever filed it). This is a request's
+    reach: anyone with no role in it gets 404."""
     roles = set()
-    if is_staff(user) and current_scope().allows(request.community_id, request.grid_id):
+    if policy.may(actor, "service_requests.manage", request):
         roles.add(STAFF)
-    if user.volunteer_id is not None and request.volunteer_id == user.volunteer_id:
+    if actor.volunteer_id is not None and request.volunteer_id == actor.volunteer_id:
         roles.add(ASSIGNEE)
-    if request.filed_by_id == user.id or (user.resident_id is not None and request.resident_id == user.resident_id):
+    if request.filed_by_id == actor.id or (actor.resident_id is not None and request.resident_id == actor.resident_id):
         roles.add(REQUESTER)
     return roles
 
 
-def get_request(request_id: int, lock: bool = False) -> ServiceRequest:
+def get_request(actor: Actor, request_id: int, lock: bool = False) -> ServiceRequest:
     """Coordinators see their scope, residents their own, volunteers what they filed or were given."""
     request = lock_row(ServiceRequest, request_id) if lock else db.session.get(ServiceRequest, request_id)
-    if request is None or not roles_in(request, current_user):
+    if request is None or not roles_in(actor, request):
         raise NotFound(_l("Request No. %(id)s not found.", id=request_id))
     return request
 
 
-def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
+def transition(actor: Actor, request_id: int, data: dict) -> ServiceRequest:
     """Move a request along the closed loop (one row lock: a concurrent second move gets 409).
 
     Accepting an urgent request dispatches it at once to the best-ranked volunteer.
     """
-    request = get_request(request_id, lock=True)
+    request = get_request(actor, request_id, lock=True)
     if data.get("version") is not None:
         check_version(request, data["version"])
-    source, target, roles = request.state, data["to"], roles_in(request, user)
+    source, target, roles = request.state, data["to"], roles_in(actor, request)
     check_move(TRANSITIONS, source, target, roles, data, "request")
     at = now()
     reason, details = data.get("reason", ""), {}
@@ -130,10 +132,10 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
         request.department, request.department_due_at = data["department"], data["department_due_at"]
         details = {"department": data["department"], "due_at": data["department_due_at"].strftime(MINUTE)}
     elif target == S.rated:
-        request.rating, request.rating_comment, request.rated_by_id = data["rating"], data.get("comment", ""), user.id
+        request.rating, request.rating_comment, request.rated_by_id = data["rating"], data.get("comment", ""), actor.id
         reason = request.rating_comment
         details = {"rating": data["rating"], "by": "requester" if REQUESTER in roles else "phone follow-up"}
-    _record(request, source, target, user, at, reason, details)
+    _record(request, source, target, actor, at, reason, details)
     db.session.flush()
     if target in (S.rejected, S.cancelled):
         points.refund_service(request.charge, f"工单 {request.id} {target.value}")
@@ -145,11 +147,11 @@ def transition(request_id: int, data: dict, user: User) -> ServiceRequest:
     if target == S.rated and request.rating <= LOW_RATING:
         open_follow_up(request, "low_rating", f"评分 {request.rating}：{request.rating_comment}")
     if target == S.accepted and source == S.submitted and request.urgent:
-        _dispatch_at_once(request, user)
+        _dispatch_at_once(request, actor)
     return request
 
 
-def allowed_moves(request: ServiceRequest, user: User) -> list[RequestState]:
-    """The states this user may move the request to now (the actions a page offers)."""
-    roles = roles_in(request, user)
+def allowed_moves(actor: Actor, request: ServiceRequest) -> list[RequestState]:
+    """The states the actor may move the request to now (the actions a page offers)."""
+    roles = roles_in(actor, request)
     return [target for target in next_states(request.state) if TRANSITIONS[(request.state, target)].by & roles]

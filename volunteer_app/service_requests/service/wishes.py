@@ -1,18 +1,18 @@
 """Micro-wishes (微心愿): residents post, volunteers and party members of the community
 claim and fulfil, the resident confirms: a transition table like a request's."""
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import Select, or_, select
 
+from ...accounts import policy
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import Actor
 from ...errors import NotFound
 from ...extensions import db
 from ...notifications.service import Note, notify, users_of_volunteers
 from ...pii import mask_name
 from ...resources import check_version
 from ..models import Wish, WishState
-from .common import can_read, home_community, is_staff, lock_row, now, readable, resident_for, users_of_residents
+from .common import lock_row, now, reached, resident_for, users_of_residents
 from .transitions import CLAIMER, HELPER, OWNER, STAFF, Move, check_move, move, next_states
 
 
@@ -27,68 +27,68 @@ WISH_MOVES: dict[tuple[WishState, WishState], Move] = {
 }
 
 
-def wish_roles(wish: Wish, user: User) -> set[str]:
+def wish_roles(actor: Actor, wish: Wish) -> set[str]:
+    """Who the actor is to the wish: the staff managing it, a helper of its community (a volunteer
+    there; its claimer once they claimed it), its owner (the resident, or whoever posted it)."""
     roles = set()
-    if is_staff(user) and current_scope().allows(wish.community_id, wish.grid_id):
+    if policy.may(actor, "wishes.manage", wish):
         roles.add(STAFF)
-    if user.volunteer_id is not None and home_community(user) == wish.community_id:
+    if actor.volunteer_id is not None and actor.home_community == wish.community_id:
         roles.add(HELPER)
-        if wish.claimed_by_volunteer_id == user.volunteer_id:
+        if wish.claimed_by_volunteer_id == actor.volunteer_id:
             roles.add(CLAIMER)
-    if wish.posted_by_id == user.id or (user.resident_id is not None and wish.resident_id == user.resident_id):
+    if wish.posted_by_id == actor.id or (actor.resident_id is not None and wish.resident_id == actor.resident_id):
         roles.add(OWNER)
     return roles
 
 
-def post_wish(data: dict, user: User) -> Wish:
-    resident = resident_for(user, data.get("resident_id"))
+def post_wish(actor: Actor, data: dict) -> Wish:
+    resident = resident_for(actor, "wishes.post", data.get("resident_id"))
     wish = Wish(community_id=resident.community_id, grid_id=resident.grid_id, resident_id=resident.id,
-                posted_by_id=user.id, title=data["title"], description=data.get("description", ""))
+                posted_by_id=actor.id, title=data["title"], description=data.get("description", ""))
     db.session.add(wish)
     db.session.flush()
     return wish
 
 
-def wishes_query(args: dict) -> Select:
+def wishes_query(actor: Actor, args: dict) -> Select:
     """The community's board; ``mine``: what you posted or claimed."""
-    statement = select(Wish).where(readable(Wish.community_id))
+    statement = select(Wish).where(policy.where(actor, "wishes.read", Wish))
     for key in ("community_id", "state"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Wish, key) == args[key])
     if args.get("mine"):
-        mine = [Wish.posted_by_id == current_user.id]
-        if current_user.resident_id is not None:
-            mine.append(Wish.resident_id == current_user.resident_id)
-        if current_user.volunteer_id is not None:
-            mine.append(Wish.claimed_by_volunteer_id == current_user.volunteer_id)
+        mine = [Wish.posted_by_id == actor.id]
+        if actor.resident_id is not None:
+            mine.append(Wish.resident_id == actor.resident_id)
+        if actor.volunteer_id is not None:
+            mine.append(Wish.claimed_by_volunteer_id == actor.volunteer_id)
         statement = statement.where(or_(*mine))
     return statement.order_by(Wish.id.desc())
 
 
-def get_wish(wish_id: int, lock: bool = False) -> Wish:
-    wish = lock_row(Wish, wish_id) if lock else db.session.get(Wish, wish_id)
-    if wish is None or not can_read(wish.community_id):
-        raise NotFound(_l("Wish No. %(id)s not found.", id=wish_id))
-    return wish
+def get_wish(actor: Actor, wish_id: int, lock: bool = False) -> Wish:
+    return reached(actor, "wishes.read", lock_row(Wish, wish_id) if lock else db.session.get(Wish, wish_id),
+                   NotFound(_l("Wish No. %(id)s not found.", id=wish_id)))
 
 
-def wish_resident_name(wish: Wish) -> str:
+def wish_resident_name(actor: Actor, wish: Wish) -> str:
     """The board shows a surname only (李*), except to the people handling the wish."""
-    if wish_roles(wish, current_user) & {STAFF, OWNER, CLAIMER}:
+    if wish_roles(actor, wish) & {STAFF, OWNER, CLAIMER}:
         return wish.resident.name
     return mask_name(wish.resident.name)
 
 
-def move_wish(wish_id: int, data: dict, user: User) -> Wish:
+def move_wish(actor: Actor, wish_id: int, data: dict) -> Wish:
     """Claim, give back, fulfil, confirm or withdraw (a concurrent second claim gets 409)."""
-    wish = get_wish(wish_id, lock=True)
+    wish = get_wish(actor, wish_id, lock=True)
     if data.get("version") is not None:
         check_version(wish, data["version"])
     source, target, at = wish.state, data["to"], now()
-    check_move(WISH_MOVES, source, target, wish_roles(wish, user), data, "wish")
+    check_move(WISH_MOVES, source, target, wish_roles(actor, wish), data, "wish")
     owners = users_of_residents([wish.resident_id]) + [db.session.get(User, wish.posted_by_id)]
     if target == W.claimed:
-        wish.claimed_by_volunteer_id, wish.claimed_at = user.volunteer_id, at
+        wish.claimed_by_volunteer_id, wish.claimed_at = actor.volunteer_id, at
         notify(owners, Note("wish", f"微心愿已被认领：{wish.title}", "志愿者将与您联系。", f"/wishes/{wish.id}"))
     elif target == W.open:
         wish.claimed_by_volunteer_id = wish.claimed_at = None
@@ -104,6 +104,6 @@ def move_wish(wish_id: int, data: dict, user: User) -> Wish:
     return wish
 
 
-def allowed_wish_moves(wish: Wish, user: User) -> list[WishState]:
-    roles = wish_roles(wish, user)
+def allowed_wish_moves(actor: Actor, wish: Wish) -> list[WishState]:
+    roles = wish_roles(actor, wish)
     return [target for target in next_states(wish.state, WISH_MOVES) if WISH_MOVES[(wish.state, target)].by & roles]

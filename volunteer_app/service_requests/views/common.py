@@ -2,20 +2,19 @@
 and a refusal shown as form problems."""
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from ...accounts.models import Role
+from ...accounts.policy import current_actor
 from ...errors import NotFound
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Resident
 from ...validation import MAX_ID
-from ...views import STAFF, FormProblems
+from ...views import FormProblems
 from .. import service
 from ..labels import move_key
 from .labels import iso_moment, moment, span_of
-from ...accounts.policy import current_actor
 
 bp = Blueprint("services_pages", __name__)
 
@@ -54,15 +53,15 @@ def acting_resident() -> Resident | None:
     (404 outside their scope); nobody for volunteers."""
     found = g.get("acting_resident", _NOBODY)
     if found is _NOBODY:
-        found = None
-        if current_user.role == Role.resident and current_user.resident_id:
-            found = db.session.get(Resident, current_user.resident_id)
-        elif current_user.role in STAFF:
+        found, actor = None, current_actor()
+        if actor.role == Role.resident and actor.resident_id:
+            found = db.session.get(Resident, actor.resident_id)
+        elif actor.is_staff:
             chosen = request.values.get("resident_id", "").strip()
             if chosen:
                 if not chosen.isdigit() or not 0 < int(chosen) <= MAX_ID:
                     raise NotFound(_l("Resident No. %(id)s not found.", id=chosen))
-                found = people.residents.get(current_actor(), int(chosen))
+                found = people.residents.get(actor, int(chosen))
         g.acting_resident = found
     return found
 
@@ -70,12 +69,12 @@ def acting_resident() -> Resident | None:
 def acting_args() -> dict:
     """Link arguments that keep staff acting for the same resident."""
     resident = acting_resident()
-    return {"resident_id": resident.id} if resident is not None and current_user.role in STAFF else {}
+    return {"resident_id": resident.id} if resident is not None and current_actor().is_staff else {}
 
 
 def render(template: str, status: int = 200, **context):
     return render_template(f"services/{template}", acting=acting_resident(), acting_args=acting_args(),
-                           is_staff=current_user.role in STAFF, **context), status
+                           is_staff=current_actor().is_staff, **context), status
 
 
 def choose_resident_first():

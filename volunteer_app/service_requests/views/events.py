@@ -5,9 +5,10 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import current_actor
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Resident
@@ -15,14 +16,13 @@ from ...places import service as places
 from ...places.models import Building, Community, Station
 from ...resources import paginate
 from ...views import (
-    OPTION_LIMIT, RECORD_ID, STAFF, FormProblems, blank_to_none, load_query, names_by_id, save, scoped_options,
+    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, load_query, names_by_id, save, scoped_options,
     staff_required,
 )
 from .. import schemas, service
 from ..models import BookingStatus, EventStatus, ServiceType
 from .common import acting_args, acting_resident, bp, explained, refused, render
 from .labels import span_of
-from ...accounts.policy import current_actor
 
 #: Upcoming events shown on the menu, and bookings listed on an event's page.
 UPCOMING_LIMIT = 200
@@ -40,22 +40,22 @@ def home():
 
     Staff without a chosen resident see their communities' menus and a search for
     the resident to act for."""
-    resident = acting_resident()
+    resident, actor = acting_resident(), current_actor()
     args = {"active": True}
     if resident is not None:
         args["community_id"] = resident.community_id
-    types = db.session.scalars(service.service_types.filtered(current_actor(), args)
+    types = db.session.scalars(service.service_types.filtered(actor, args)
                                .order_by(ServiceType.community_id, ServiceType.code).limit(OPTION_LIMIT)).all()
-    upcoming = db.session.scalars(service.events_query(
-        {"status": EventStatus.scheduled, "starts_from": service.now(), "community_id": args.get("community_id")})
+    upcoming = db.session.scalars(service.events_query(actor, {
+        "status": EventStatus.scheduled, "starts_from": service.now(), "community_id": args.get("community_id")})
         .limit(UPCOMING_LIMIT)).all()
     events_by_type = defaultdict(list)
     for event in upcoming:
         events_by_type[event.service_type_id].append(event)
     query = request.args.get("q", "").strip()[:32]
     matches = []
-    if current_user.role in STAFF and query:
-        matches = db.session.scalars(people.residents.filtered(current_actor(), {"q": query})
+    if actor.is_staff and query:
+        matches = db.session.scalars(people.residents.filtered(actor, {"q": query})
                                      .order_by(Resident.name, Resident.id).limit(RESIDENT_MATCHES)).all()
     return render("home.html", types=types, events_by_type=events_by_type, q=query, matches=matches,
                   communities=names_by_id(Community, [t.community_id for t in types]),
@@ -75,7 +75,7 @@ def events():
     resident = acting_resident()
     if resident is not None:
         args["community_id"] = resident.community_id
-    page = paginate(service.events_query(args), args["page"], args["per_page"])
+    page = paginate(service.events_query(current_actor(), args), args["page"], args["per_page"])
     types = scoped_options(service.service_types, ServiceType.community_id, ServiceType.code)
     return render("events.html", page=page, args=args, show_all=show_all, types=types,
                   stations=names_by_id(Station, [e.station_id for e in page["items"]]))
@@ -88,20 +88,21 @@ EVENT_FIELDS = ("service_type_id", "station_id", "title", "starts_at", "ends_at"
 @staff_required
 def event_new():
     """Schedule an event (义诊 Saturday 9:00–11:30, 2 places at each time, each as long as the service takes)."""
+    actor = current_actor()
     values = {"service_type_id": request.args.get("service_type_id", ""), "capacity_per_slot": "1"}
     problems = None
     if request.method == "POST":
         values = {key: request.form.get(key, "").strip() for key in EVENT_FIELDS}
         data = blank_to_none(values, ("service_type_id", "starts_at", "ends_at", "capacity_per_slot"))
         data.update({key: values[key] for key in ("station_id", "title", "note") if values[key]})
-        scheduled, problems = save(schemas.EventIn(), data, lambda loaded: service.create_event(loaded, current_user))
+        scheduled, problems = save(schemas.EventIn(), data, lambda loaded: service.create_event(actor, loaded))
         if problems is None:
             flash(_("Event scheduled: %(title)s, %(count)s times to book.", title=scheduled.title,
                     count=len(scheduled.slots)), "success")
             return redirect(url_for("services_pages.event", event_id=scheduled.id))
         explained(problems, EVENT_FIELDS)
-    types = [t for t in scoped_options(service.service_types, ServiceType.community_id, ServiceType.code)
-             if current_scope().allows(t.community_id)]  # events are planned per community
+    types = db.session.scalars(service.event_types(actor).order_by(ServiceType.community_id, ServiceType.code)
+                               .limit(OPTION_LIMIT)).all()
     return render("event_form.html", problems.status if problems else 200, values=values, problems=problems,
                   types=types, stations=scoped_options(places.stations, Station.community_id, Station.code))
 
@@ -110,18 +111,20 @@ def render_event(event_id: int, problems: FormProblems | None = None, target: st
                  values: dict | None = None):
     """An event's slots with free places and waiting lists; the acting resident's own places;
     for staff, every booking and the form to call the event off."""
-    event = service.get_event(event_id)
+    actor = current_actor()
+    event = service.get_event(actor, event_id)
     resident = acting_resident()
     held = {}
     if resident is not None:
         held = {b.slot_id: b for b in db.session.scalars(service.bookings_query(
-            {"event_id": event.id, "resident_id": resident.id})) if b.status != BookingStatus.cancelled}
+            actor, {"event_id": event.id, "resident_id": resident.id})) if b.status != BookingStatus.cancelled}
     bookings = []
-    if current_user.role in STAFF:
-        bookings = db.session.scalars(service.bookings_query({"event_id": event.id}).limit(EVENT_BOOKINGS_LIMIT)).all()
-    return render("event.html", problems.status if problems else 200, event=event, slots=service.slots_of(event),
-                  held=held, bookings=bookings, may_call_off=current_user.role in STAFF and current_scope().allows(
-                      event.community_id), now=service.now(), problems=problems, target=target,
+    if actor.is_staff:
+        bookings = db.session.scalars(service.bookings_query(actor, {"event_id": event.id})
+                                      .limit(EVENT_BOOKINGS_LIMIT)).all()
+    return render("event.html", problems.status if problems else 200, event=event, slots=service.slots_of(actor, event),
+                  held=held, bookings=bookings, may_call_off=policy.may(actor, "service_events.manage", event),
+                  now=service.now(), problems=problems, target=target,
                   values=values or {}, price=service.price_for(event.service_type, resident) if resident else None)
 
 
@@ -135,12 +138,13 @@ def event(event_id: int):
 @login_required
 def event_book(event_id: int):
     """Book a slot, or join its waiting list; staff book for the resident they act for (代办)."""
-    service.get_event(event_id)
+    actor = current_actor()
+    service.get_event(actor, event_id)
     data = {"slot_id": request.form.get("slot_id", "").strip() or None,
             "waitlist": request.form.get("waitlist", "false").strip()}
     data.update(acting_args())
     booking, problems = save(schemas.BookingIn(), data, lambda loaded: service.book(
-        loaded["slot_id"], loaded.get("resident_id"), loaded["waitlist"], current_user))
+        actor, loaded["slot_id"], loaded.get("resident_id"), loaded["waitlist"]))
     if problems is not None:
         return render_event(event_id, explained(refused(problems)), target=data["slot_id"])
     if booking.status == BookingStatus.booked:
@@ -153,12 +157,12 @@ def event_book(event_id: int):
 
 
 @bp.post(f"/service-events/<{RECORD_ID}:event_id>/cancel")
-@staff_required
+@login_required
 def event_cancel(event_id: int):
     """Call an event off: every booking is cancelled and the residents are told."""
     data = {"reason": request.form.get("reason", "").strip()}
     problems = save(schemas.EventCancelIn(), data, lambda loaded: service.cancel_event(
-        service.get_event(event_id), loaded["reason"], current_user))[1]
+        current_actor(), event_id, loaded["reason"]))[1]
     if problems is not None:
         return render_event(event_id, explained(refused(problems), ("reason",)), target="cancel", values=data)
     flash(_("The event is called off; everyone booked is told."), "success")
@@ -171,16 +175,16 @@ def event_cancel(event_id: int):
 @login_required
 def my_bookings():
     """A resident's bookings and waiting places (staff: of the resident they act for, or of their scope)."""
-    args = load_query(schemas.BookingQuery())
+    args, actor = load_query(schemas.BookingQuery()), current_actor()
     resident = acting_resident()
-    if resident is not None and current_user.role in STAFF:
+    if resident is not None and actor.is_staff:
         args["resident_id"] = resident.id
-    page = paginate(service.bookings_query(args), args["page"], args["per_page"])
+    page = paginate(service.bookings_query(actor, args), args["page"], args["per_page"])
     return render("bookings.html", page=page, args=args, now=service.now())
 
 
 def render_booking(booking_id: int, problems: FormProblems | None = None, values: dict | None = None):
-    booking = service.get_booking(booking_id)
+    booking = service.get_booking(current_actor(), booking_id)
     return render("booking.html", problems.status if problems else 200, booking=booking, problems=problems,
                   target="cancel", values=values or {}, now=service.now(),
                   station=db.session.get(Station, booking.event.station_id))
@@ -196,10 +200,11 @@ def my_booking(booking_id: int):
 @login_required
 def my_booking_cancel(booking_id: int):
     """Cancel a place or a waiting place; a freed place goes to the next in line, who is told."""
-    service.get_booking(booking_id)
+    actor = current_actor()
+    service.get_booking(actor, booking_id)
     data = {"reason": request.form.get("reason", "").strip()}
     problems = save(schemas.BookingCancelIn(), data, lambda loaded: service.cancel_booking(
-        booking_id, loaded["reason"], current_user))[1]
+        actor, booking_id, loaded["reason"]))[1]
     if problems is not None:
         return render_booking(booking_id, explained(refused(problems), ("reason",)), data)
     flash(_("Cancelled. Thank you for freeing the place for a neighbour."), "success")

@@ -1,9 +1,10 @@
 """Follow-ups (回访): the coordinators' list, and closing one after the call."""
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import login_required
 
 from ...accounts.models import User
+from ...accounts.policy import current_actor
 from ...extensions import db
 from ...resources import paginate
 from ...views import RECORD_ID, FormProblems, load_query, save, staff_required
@@ -15,12 +16,12 @@ from .common import bp, explained, refused, render
 @staff_required
 def follow_ups():
     args = load_query(schemas.FollowUpQuery())
-    page = paginate(service.follow_ups_query(args), args["page"], args["per_page"])
+    page = paginate(service.follow_ups_query(current_actor(), args), args["page"], args["per_page"])
     return render("follow_ups.html", page=page, args=args)
 
 
 def render_follow_up(follow_up_id: int, problems: FormProblems | None = None, values: dict | None = None):
-    follow_up = service.get_follow_up(follow_up_id)
+    follow_up = service.get_follow_up(current_actor(), follow_up_id)
     return render("follow_up.html", problems.status if problems else 200, follow_up=follow_up,
                   item=follow_up.request, problems=problems, target="close", values=values or {},
                   closed_by=db.session.get(User, follow_up.closed_by_id) if follow_up.closed_by_id else None)
@@ -33,12 +34,13 @@ def follow_up(follow_up_id: int):
 
 
 @bp.post(f"/follow-ups/<{RECORD_ID}:follow_up_id>/close")
-@staff_required
+@login_required
 def follow_up_close(follow_up_id: int):
-    service.get_follow_up(follow_up_id)
+    actor = current_actor()
+    service.get_follow_up(actor, follow_up_id)
     data = {"note": request.form.get("note", "").strip()}
     problems = save(schemas.FollowUpCloseIn(), data, lambda loaded: service.close_follow_up(
-        follow_up_id, loaded["note"], current_user))[1]
+        actor, follow_up_id, loaded["note"]))[1]
     if problems is not None:
         return render_follow_up(follow_up_id, explained(refused(problems), ("note",)), data)
     flash(_("Follow-up closed."), "success")

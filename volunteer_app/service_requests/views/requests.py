@@ -6,12 +6,12 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import current_actor
 from ...errors import Forbidden
 from ...extensions import db
 from ...people.display import distinguishing_labels
@@ -19,15 +19,14 @@ from ...people.models import Resident, Skill, Volunteer
 from ...places.models import Building, Grid
 from ...resources import paginate
 from ...views import (
-    OPTION_LIMIT, RECORD_ID, STAFF, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload,
-    save, scoped_options, skill_name, staff_required,
+    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload, save,
+    scoped_options, skill_name, staff_required,
 )
 from .. import schemas, service
 from ..models import RequestState, ServiceType
 from .common import acting_args, acting_resident, bp, choose_resident_first, count_of, explained, refused, render
 from ..labels import move_key, service_label
 from .labels import span_of
-from ...accounts.policy import current_actor
 
 #: Preferred time windows a request may give (the schema's limit).
 MAX_WINDOWS = 5
@@ -128,9 +127,9 @@ def idempotency_key(values: dict) -> str | None:
 @login_required
 def request_new():
     """Describe a need: type, what, where, when suits, urgent or not."""
-    resident = acting_resident()
+    resident, actor = acting_resident(), current_actor()
     if resident is None:
-        if current_user.role in STAFF:
+        if actor.is_staff:
             return choose_resident_first()
         raise Forbidden(_("Requests are filed by residents, or by staff for a resident."))
     problems = None
@@ -142,7 +141,7 @@ def request_new():
             problems = FormProblems(422, message=_("This form is out of date. Check it and send it again."))
         else:
             filed, problems = save(schemas.RequestIn(), request_payload(values), lambda loaded: service.file_request(
-                loaded, current_user, key))
+                actor, loaded, key))
             if problems is None:
                 filed_request, replayed = filed
                 if replayed:
@@ -156,8 +155,8 @@ def request_new():
             values["windows"] = blank_windows()
     else:
         values = request_form_values(resident=resident)
-    types = db.session.scalars(service.service_types.filtered(current_actor(), {"active": True, "community_id": resident.community_id})
-                               .order_by(ServiceType.code)).all()
+    types = db.session.scalars(service.service_types.filtered(
+        actor, {"active": True, "community_id": resident.community_id}).order_by(ServiceType.code)).all()
     buildings = db.session.scalars(select(Building).where(Building.community_id == resident.community_id)
                                    .order_by(Building.code).limit(OPTION_LIMIT)).all()
     return render("request_form.html", problems.status if problems else 200, values=values, problems=problems,
@@ -170,13 +169,13 @@ def request_new():
 @login_required
 def my_requests():
     """A resident's requests, a volunteer's tasks (and what they filed); staff: the resident they act for."""
-    resident = acting_resident()
-    if current_user.role in STAFF and resident is None:
+    resident, actor = acting_resident(), current_actor()
+    if actor.is_staff and resident is None:
         return redirect(url_for("services_pages.queue"))
     args = load_query(schemas.RequestQuery())
-    if current_user.role in STAFF:
+    if actor.is_staff:
         args["resident_id"] = resident.id
-    page = paginate(service.requests_query(args), args["page"], args["per_page"])
+    page = paginate(service.requests_query(actor, args), args["page"], args["per_page"])
     return render("my_requests.html", page=page, args=args, states=list(RequestState))
 
 
@@ -187,21 +186,14 @@ def queue():
     tab = request.args.get("tab", "new")
     if tab not in service.QUEUE_TABS:
         tab = "new"
-    args = load_query(schemas.RequestQuery())
-    page = paginate(service.queue_query(args, tab, current_user), args["page"], args["per_page"])
-    counts = {name: count_of(service.queue_query(args, name, current_user)) for name in service.QUEUE_TABS}
+    args, actor = load_query(schemas.RequestQuery()), current_actor()
+    page = paginate(service.queue_query(actor, args, tab), args["page"], args["per_page"])
+    counts = {name: count_of(service.queue_query(actor, args, name)) for name in service.QUEUE_TABS}
+    grids = db.session.scalars(service.queue_grids(actor).order_by(Grid.community_id, Grid.code).limit(OPTION_LIMIT))
     return render("queue.html", page=page, args=args, tab=tab, tabs=service.QUEUE_TABS, counts=counts,
-                  grids=grid_options(),
+                  grids=grids.all(),
                   types=scoped_options(service.service_types, ServiceType.community_id, ServiceType.code),
                   grid_names=names_by_id(Grid, [r.grid_id for r in page["items"]]))
-
-
-def grid_options() -> list[Grid]:
-    """The grids of the caller's scope, for the queue's filter."""
-    scope = current_scope()
-    grids = db.session.scalars(select(Grid).where(service.readable(Grid.community_id))
-                               .order_by(Grid.community_id, Grid.code).limit(OPTION_LIMIT))
-    return [grid for grid in grids if scope.allows(grid.community_id, grid.id)]
 
 
 # --- one request: history, deadlines, actions ---------------------------------------------------
@@ -240,9 +232,10 @@ def step_deadlines(item) -> list[StepDeadline]:
 
 def render_request(request_id: int, problems: FormProblems | None = None, target: str | None = None,
                    values: dict | None = None):
-    item = service.get_request(request_id)
-    moves = service.allowed_moves(item, current_user)
-    choices = dispatch_choices(service.dispatch_options(item)) if RequestState.dispatched in moves else []
+    actor = current_actor()
+    item = service.get_request(actor, request_id)
+    moves = service.allowed_moves(actor, item)
+    choices = dispatch_choices(service.dispatch_options(actor, item)) if RequestState.dispatched in moves else []
     volunteer_ids = [e.details.get("volunteer_id") for e in item.history if isinstance(e.details, dict)]
     return render(
         "request.html", problems.status if problems else 200, item=item, moves=moves, choices=choices,
@@ -262,15 +255,16 @@ def request_detail(request_id: int):
 @login_required
 def request_move(request_id: int):
     """One step of the closed loop (accept, dispatch, start, resolve, rate, reject, withdraw, escalate)."""
-    source = service.get_request(request_id).state  # 404 for those who may not see it
+    actor = current_actor()
+    source = service.get_request(actor, request_id).state  # 404 for those who may not see it
     data = {key: request.form.get(key, "").strip() for key in TRANSITION_FIELDS}
     data = {key: value for key, value in data.items() if value}
     moved, problems = save(schemas.TransitionIn(), data, lambda loaded: service.transition(
-        request_id, loaded, current_user))
+        actor, request_id, loaded))
     if problems is not None:
         refused(problems)
         if problems.errors.pop("to", None) is not None:
-            current = service.get_request(request_id).state
+            current = service.get_request(actor, request_id).state
             problems.message = _("This step is not possible now: the request is “%(state)s”. "
                                  "Below is what can be done now.", state=service_label("request", current))
         return render_request(request_id, explained(problems, TRANSITION_FIELDS), target=data.get("to"), values=data)

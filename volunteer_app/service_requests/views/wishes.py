@@ -1,11 +1,12 @@
 """The wish board (微心愿): residents post, volunteers and party members claim (认领)."""
 from flask import flash, redirect, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from ...accounts.policy import current_actor
 from ...errors import Forbidden
 from ...resources import paginate
-from ...views import RECORD_ID, STAFF, FormProblems, load_query, save
+from ...views import RECORD_ID, FormProblems, load_query, save
 from .. import schemas, service
 from .common import acting_args, acting_resident, bp, choose_resident_first, explained, refused, render
 from ..labels import service_label
@@ -23,11 +24,11 @@ WISH_FIELDS = ("title", "description")
 
 
 def render_wishes(problems: FormProblems | None = None, values: dict | None = None):
-    args = load_query(schemas.WishQuery())
+    args, actor = load_query(schemas.WishQuery()), current_actor()
     resident = acting_resident()
-    if resident is not None and current_user.role in STAFF:
+    if resident is not None and actor.is_staff:
         args["community_id"] = resident.community_id
-    page = paginate(service.wishes_query(args), args["page"], args["per_page"])
+    page = paginate(service.wishes_query(actor, args), args["page"], args["per_page"])
     return render("wishes.html", problems.status if problems else 200, page=page, args=args, problems=problems,
                   values=values or {}, may_post=resident is not None)
 
@@ -42,13 +43,14 @@ def wishes():
 @bp.post("/wishes")
 @login_required
 def wish_post():
+    actor = current_actor()
     if acting_resident() is None:
-        if current_user.role in STAFF:
+        if actor.is_staff:
             return choose_resident_first()
         raise Forbidden(_("Wishes are posted by residents, or by staff for a resident."))
     values = {key: request.form.get(key, "").strip() for key in WISH_FIELDS}
     wish, problems = save(schemas.WishIn(), {**values, **acting_args()}, lambda loaded: service.post_wish(
-        loaded, current_user))
+        actor, loaded))
     if problems is not None:
         return render_wishes(explained(refused(problems), WISH_FIELDS), values)
     flash(_("Your wish is on the board. We will tell you when someone claims it."), "success")
@@ -57,9 +59,10 @@ def wish_post():
 
 def render_wish(wish_id: int, problems: FormProblems | None = None, target: str | None = None,
                 values: dict | None = None):
-    wish = service.get_wish(wish_id)
+    actor = current_actor()
+    wish = service.get_wish(actor, wish_id)
     return render("wish.html", problems.status if problems else 200, wish=wish,
-                  moves=service.allowed_wish_moves(wish, current_user), resident_name=service.wish_resident_name(wish),
+                  moves=service.allowed_wish_moves(actor, wish), resident_name=service.wish_resident_name(actor, wish),
                   problems=problems, target=target, values=values or {})
 
 
@@ -73,16 +76,17 @@ def wish(wish_id: int):
 @login_required
 def wish_move(wish_id: int):
     """Claim, give back, fulfil, confirm or withdraw a wish."""
-    service.get_wish(wish_id)
+    actor = current_actor()
+    service.get_wish(actor, wish_id)
     data = {key: request.form.get(key, "").strip() for key in ("to", "version", "note")}
     data = {key: value for key, value in data.items() if value}
     moved, problems = save(schemas.WishTransitionIn(), data, lambda loaded: service.move_wish(
-        wish_id, loaded, current_user))
+        actor, wish_id, loaded))
     if problems is not None:
         refused(problems)
         if problems.errors.pop("to", None) is not None:
             problems.message = _("This is not possible now: the wish is “%(state)s”.", state=service_label(
-                "wish", service.get_wish(wish_id).state))
+                "wish", service.get_wish(actor, wish_id).state))
         return render_wish(wish_id, explained(problems, ("note",)), target=data.get("to"), values=data)
     flash(str(WISH_MOVED[moved.state.value]), "success")
     return redirect(url_for("services_pages.wish", wish_id=wish_id))
