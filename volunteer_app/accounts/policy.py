@@ -79,6 +79,9 @@ PERMISSIONS: dict[str, Permission] = {
     "points.manage": staff(),  # a community's pool: grants, corrections, earnings awaiting approval
     "points.settle": staff(),  # a partner's monthly settlement
     "points.check_books": Permission(ADMINS, Reach.ANY),  # reads the whole installation's ledger
+    # reports: staff open a report on a community they see; it counts only the records they manage
+    "reports.read": staff(Reach.VISIBLE),
+    "reports.count": staff(),
 }
 
 
