@@ -18,8 +18,8 @@ APP = Path(__file__).resolve().parents[1] / "volunteer_app"
 
 
 #: The domains whose services already take the actor (the others are being converted).
-ACTOR_TAKING = ("accounts", "holidays", "notifications", "people", "places", "portal", "roster",
-                "service_requests")
+ACTOR_TAKING = ("accounts", "holidays", "notifications", "people", "places", "points", "portal", "reports",
+                "roster", "service_requests")
 
 
 def service_modules() -> list[Path]:

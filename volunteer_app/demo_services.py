@@ -275,17 +275,18 @@ def _catalogue_and_orders(rng: random.Random, community: Community, admin: User)
                                    kind=item_kind, price=price, stock=stock, face_value_fen=face))
     db.session.add_all(items)
     db.session.flush()
+    actor = Actor.of(admin)
     rich = db.session.scalars(select(PointAccount).where(
         PointAccount.community_id == community.id, PointAccount.kind == AccountKind.volunteer,
         PointAccount.balance >= 40).order_by(PointAccount.id)).all()
     for number, account in enumerate(rng.sample(rich, min(12, len(rich)))):
         affordable = [item for item in items if item.price <= account.balance]
-        order, _ = points.redeem(account, rng.choice(affordable).id, 1, f"demo-{number}", "", admin)
+        order, _ = points.redeem(actor, account, rng.choice(affordable).id, 1, f"demo-{number}", "")
         fate = rng.random()
         if fate < 0.6:
-            points.change_status(order, "approve", admin)
-            points.change_status(order, "fulfil", admin)
+            points.change_status(actor, order, "approve")
+            points.change_status(actor, order, "fulfil")
         elif fate < 0.75:
-            points.change_status(order, "approve", admin)
+            points.change_status(actor, order, "approve")
         elif fate < 0.85:
-            points.change_status(order, "reject", admin, "本月名额已满")
+            points.change_status(actor, order, "reject", "本月名额已满")

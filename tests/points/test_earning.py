@@ -4,7 +4,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from volunteer_app.accounts.scoping import use_system_scope
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.errors import InvalidInput
 from volunteer_app.extensions import db
 from volunteer_app.points import ledger, service
@@ -137,7 +137,7 @@ def test_a_source_served_again_after_its_reversal_earns_again(town):
 def test_points_already_spent_cannot_be_taken_back(town, make_item):
     account = fund(town.volunteer_ids[0], town.community_id, 20)
     payer = db.session.get(type(account), account.id)
-    service.redeem(payer, town.carpet.id, 1, "key-spend-1", "", town.coordinator_user)
+    service.redeem(Actor.of(town.coordinator_user), payer, town.carpet.id, 1, "key-spend-1", "")
     db.session.commit()
     with pytest.raises(ledger.InsufficientPoints):
         service.reverse_source("test", db.session.scalar(select(Earning.source_id)), "too late")
@@ -153,9 +153,9 @@ def test_coordinator_approval_holds_the_points_until_approved(town, set_rule):
     db.session.commit()
     first, second = db.session.scalars(select(Earning).order_by(Earning.id)).all()
     assert first.status == EarningStatus.pending and first.base_points == 10
-    use_system_scope()
-    service.approve_earning(first.id, town.coordinator_user)
-    service.reject_earning(second.id, town.coordinator_user, "duplicate report")
+    coordinator = Actor.of(town.coordinator_user)
+    service.approve_earning(coordinator, first.id)
+    service.reject_earning(coordinator, second.id, "duplicate report")
     db.session.commit()
     assert (first.status, first.points, second.status) == (EarningStatus.posted, 10, EarningStatus.rejected)
     # A rejected source stays rejected when it is posted again.

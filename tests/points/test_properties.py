@@ -9,7 +9,8 @@ from datetime import date, datetime
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from volunteer_app.accounts.models import Role, User
+from volunteer_app.accounts.models import CoordinatorScope, Role, User
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.errors import DomainError
 from volunteer_app.extensions import db
 from volunteer_app.people.models import PriorityGroup, Resident, ResidentPriorityGroup, Volunteer
@@ -53,10 +54,18 @@ def a_small_town():
              for i, (price, stock) in enumerate(zip(PRICES, STOCKS))]
     rule = EarningRule(community_id=community.id, weekly_cap=CAP, gift_max_per_transfer=GIFT_MAX,
                        gift_max_per_month=GIFT_MONTH)
-    coordinator = User(username=f"prop{n}", display_name="协调员", role=Role.coordinator)
+    coordinator = User(username=f"prop{n}", display_name="协调员", role=Role.coordinator,
+                       scopes=[CoordinatorScope(community_id=community.id)])
     db.session.add_all([*volunteers, resident, partner, *items, rule, coordinator])
+    db.session.flush()
+    db.session.add_all([User(username=f"prop{n}v{i}", display_name=v.name, role=Role.volunteer, volunteer_id=v.id)
+                        for i, v in enumerate(volunteers)])
     db.session.commit()
     return community, volunteers, resident, items, coordinator
+
+
+def holder(volunteer: Volunteer) -> Actor:
+    return Actor.of(db.session.scalar(db.select(User).where(User.volunteer_id == volunteer.id)))
 
 
 class Model:
@@ -78,7 +87,7 @@ class Model:
 
 def check(model: Model, volunteers, items) -> None:
     db.session.expire_all()
-    report = service.check_books()
+    report = service.check_books(Actor.system())
     assert report.ok, report.problems
     assert report.total == 0
     for index, volunteer in enumerate(volunteers):
@@ -108,7 +117,7 @@ def run_step(step, model: Model, volunteers, resident, items, coordinator, sourc
         payer = service.volunteer_account(volunteers[volunteer])
         affordable = model.balance[volunteer] >= cost and (stock is None or stock >= quantity)
         try:
-            order, created = service.redeem(payer, item.id, quantity, f"prop-key-{source}", "", coordinator)
+            order, created = service.redeem(Actor.of(coordinator), payer, item.id, quantity, f"prop-key-{source}", "")
         except DomainError:
             assert not affordable
             raise
@@ -123,7 +132,7 @@ def run_step(step, model: Model, volunteers, resident, items, coordinator, sourc
         entry = model.orders[index % len(model.orders)]
         starts, target = service.TRANSITIONS[action]
         try:
-            service.change_status(db.session.get(Redemption, entry["id"]), action, coordinator, "reason")
+            service.change_status(Actor.of(coordinator), db.session.get(Redemption, entry["id"]), action, "reason")
         except DomainError:
             assert entry["status"] not in starts
             raise
@@ -149,7 +158,7 @@ def run_step(step, model: Model, volunteers, resident, items, coordinator, sourc
               and model.balance[volunteer] >= amount)
         sender = service.volunteer_account(volunteers[volunteer])
         try:
-            service.gift(sender, amount, None if to_pool else resident.id, to_pool, "")
+            service.gift(holder(volunteers[volunteer]), sender, amount, None if to_pool else resident.id, to_pool, "")
         except DomainError:
             assert not ok
             raise

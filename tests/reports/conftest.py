@@ -2,6 +2,7 @@
 import pytest
 
 from tests.support.reports import clock, district, make_service_type, make_template  # noqa: F401 (fixtures)
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.extensions import db
 from volunteer_app.points import service as points
 from volunteer_app.points.models import CatalogueItem, ItemKind, Partner, PartnerKind
@@ -16,8 +17,9 @@ def redemption(district):
     db.session.add_all([partner, item])
     db.session.commit()
     payer = points.volunteer_account(district.members[0])
-    order, _ = points.redeem(payer, item.id, 1, "carpet-0001", "", district.coordinator_a)
+    coordinator = Actor.of(district.coordinator_a)
+    order, _ = points.redeem(coordinator, payer, item.id, 1, "carpet-0001", "")
     for action in ("approve", "fulfil"):
-        points.change_status(order, action, district.coordinator_a)
+        points.change_status(coordinator, order, action)
     db.session.commit()
     return order

@@ -104,6 +104,19 @@ PERMISSIONS: dict[str, Permission] = {
     "wishes.read": Permission(EVERYONE, Reach.HOME),
     "wishes.post": Permission(STAFF | RESIDENTS, Reach.MANAGED, **ACT_FOR_RESIDENTS),
     "wishes.manage": staff(),
+    # points: holders see and spend their own account; staff keep their communities' books
+    "points.read": Permission(EVERYONE, Reach.OWN),  # accounts, statements, earnings, orders, transfers
+    "points.redeem": Permission(EVERYONE, Reach.OWN),  # pay from an account: one's own, or (staff) one they manage
+    "points.counter": staff(),  # staff name the account that pays, at the counter
+    "points.gift": Permission(VOLUNTEERS, Reach.OWN, denied=_l("Only volunteers give points."), code="volunteers_only"),
+    "points.handle_order": staff(denied=_l("You may not do this to this order."), code="may_not_act"),  # approve …
+    "points.withdraw_order": Permission(VOLUNTEERS | RESIDENTS, Reach.OWN),  # the payer's own request, on its account
+    "points.manage": staff(),  # a community's pool: grants, corrections, earnings awaiting approval
+    "points.settle": staff(),  # a partner's monthly settlement
+    "points.check_books": Permission(ADMINS, Reach.ANY),  # reads the whole installation's ledger
+    # reports: staff open a report on a community they see; it counts only the records they manage
+    "reports.read": staff(Reach.VISIBLE),
+    "reports.count": staff(),
 }
 
 

@@ -5,15 +5,12 @@ from datetime import date
 from flask import send_file
 from flask.views import MethodView
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_smorest import Blueprint
 
-from ..accounts.auth import require_role
-from ..accounts.scoping import current_scope
+from ..accounts.policy import current_actor
 from ..errors import InvalidInput
 from ..resources import ID_IN_URL, PageArgs, commit, page_schema, paginate, register_crud, update_schema_for
 from . import exports, schemas, service
-from ..accounts.policy import current_actor
 
 blp = Blueprint("points", __name__, description="积分兑换: points ledger, earning rules, catalogue, redemptions, gifts")
 
@@ -41,7 +38,7 @@ class Accounts(MethodView):
     @blp.response(200, page_schema(schemas.AccountSchema))
     def get(self, args):
         """Points accounts and balances: coordinators see their communities, others their own"""
-        return paginate(service.accounts_query(current_user, args), args["page"], args["per_page"])
+        return paginate(service.accounts_query(current_actor(), args), args["page"], args["per_page"])
 
 
 @blp.route(f"/points/accounts/<{ID_IN_URL}:account_id>")
@@ -49,7 +46,7 @@ class Account(MethodView):
     @blp.response(200, schemas.AccountSchema)
     def get(self, account_id):
         """One account and its balance (always equal to the sum of its entries)"""
-        return service.get_account(current_user, account_id)
+        return service.get_account(current_actor(), account_id)
 
 
 @blp.route("/points/my-account")
@@ -57,7 +54,7 @@ class MyAccount(MethodView):
     @blp.response(200, schemas.AccountSchema)
     def get(self):
         """Your own points account (volunteers and residents), opened on first use"""
-        account = service.own_account(current_user)
+        account = service.own_account(current_actor())
         commit()
         return account
 
@@ -68,8 +65,9 @@ class Statement(MethodView):
     @blp.response(200, page_schema(schemas.StatementLineSchema))
     def get(self, args, account_id):
         """The account's history, newest first, with the running balance after each line"""
-        account = service.get_account(current_user, account_id)
-        return paginate(service.statement_query(account), args["page"], args["per_page"])
+        actor = current_actor()
+        account = service.get_account(actor, account_id)
+        return paginate(service.statement_query(actor, account), args["page"], args["per_page"])
 
 
 @blp.route(f"/points/accounts/<{ID_IN_URL}:account_id>/statement/export")
@@ -78,8 +76,10 @@ class StatementExport(MethodView):
     @blp.response(200, BINARY, content_type=exports.XLSX_MIME, description="format=csv: UTF-8 CSV with BOM")
     def get(self, args, account_id):
         """The whole statement as a workbook or CSV, oldest first"""
-        account = service.get_account(current_user, account_id)
-        return download(exports.statement_file(account, args["format"]), args["format"], f"statement-{account.id}")
+        actor = current_actor()
+        account = service.get_account(actor, account_id)
+        return download(exports.statement_file(actor, account, args["format"]), args["format"],
+                        f"statement-{account.id}")
 
 
 # --- transfers: gifts, grants, corrections --------------------------------------------------------
@@ -91,8 +91,9 @@ class Gifts(MethodView):
     @blp.response(201, schemas.TransferSchema)
     def post(self, data):
         """Give some of your points to a resident in difficulty or to your community's pool"""
-        sender = service.own_account(current_user)
-        transfer = service.gift(sender, data["amount"], data.get("resident_id"), data["to_pool"], data["memo"])
+        actor = current_actor()
+        transfer = service.gift(actor, service.own_account(actor), data["amount"], data.get("resident_id"),
+                                data["to_pool"], data["memo"])
         commit()
         return transfer
 
@@ -103,8 +104,7 @@ class Grants(MethodView):
     @blp.response(201, schemas.TransferSchema)
     def post(self, data):
         """Give points from the community pool to one of its residents or volunteers (coordinators)"""
-        require_role(*service.COORDINATORS)
-        transfer = service.grant(data["community_id"], data["amount"], data.get("resident_id"),
+        transfer = service.grant(current_actor(), data["community_id"], data["amount"], data.get("resident_id"),
                                  data.get("volunteer_id"), data["memo"])
         commit()
         return transfer
@@ -115,7 +115,7 @@ class TransferItem(MethodView):
     @blp.response(200, schemas.TransferSchema)
     def get(self, transfer_id):
         """One transfer (its two entries always sum to zero)"""
-        return service.get_transfer(current_user, transfer_id)
+        return service.get_transfer(current_actor(), transfer_id)
 
 
 @blp.route(f"/points/transfers/<{ID_IN_URL}:transfer_id>/reverse")
@@ -124,10 +124,7 @@ class TransferReversal(MethodView):
     @blp.response(201, schemas.TransferSchema)
     def post(self, data, transfer_id):
         """Correct a gift, grant or earning with a reversing transfer that points to it (coordinators)"""
-        require_role(*service.COORDINATORS)
-        transfer = service.get_transfer(current_user, transfer_id)
-        current_scope().require(transfer.community_id)
-        reversal = service.correct(transfer, data["reason"])
+        reversal = service.correct(current_actor(), transfer_id, data["reason"])
         commit()
         return reversal
 
@@ -141,7 +138,7 @@ class Earnings(MethodView):
     @blp.response(200, page_schema(schemas.EarningSchema))
     def get(self, args):
         """Points earned for service, newest first (status=pending: waiting for approval)"""
-        return paginate(service.earnings_query(current_user, args), args["page"], args["per_page"])
+        return paginate(service.earnings_query(current_actor(), args), args["page"], args["per_page"])
 
 
 @blp.route(f"/points/earnings/<{ID_IN_URL}:earning_id>/approve")
@@ -149,8 +146,7 @@ class EarningApproval(MethodView):
     @blp.response(200, schemas.EarningSchema)
     def post(self, earning_id):
         """Approve a pending earning: its points are posted (weekly cap applied now)"""
-        require_role(*service.COORDINATORS)
-        earning = service.approve_earning(earning_id, current_user)
+        earning = service.approve_earning(current_actor(), earning_id)
         commit()
         return earning
 
@@ -161,8 +157,7 @@ class EarningRejection(MethodView):
     @blp.response(200, schemas.EarningSchema)
     def post(self, data, earning_id):
         """Reject a pending earning, saying why"""
-        require_role(*service.COORDINATORS)
-        earning = service.reject_earning(earning_id, current_user, data["reason"])
+        earning = service.reject_earning(current_actor(), earning_id, data["reason"])
         commit()
         return earning
 
@@ -176,7 +171,7 @@ class Redemptions(MethodView):
     @blp.response(200, page_schema(schemas.RedemptionSchema))
     def get(self, args):
         """Orders: the partners' community and the payer's community see them, and the payer"""
-        return paginate(service.redemptions_query(current_user, args), args["page"], args["per_page"])
+        return paginate(service.redemptions_query(current_actor(), args), args["page"], args["per_page"])
 
     @blp.arguments(schemas.RedemptionIn)
     @blp.arguments(schemas.IdempotencyHeader, location="headers", as_kwargs=True)
@@ -199,8 +194,9 @@ class Redemptions(MethodView):
             raise InvalidInput(_l("An idempotency key is required."),
                                {"idempotency_key": [_l("Send the Idempotency-Key header or this field.")]},
                                code="idempotency_key_required")
-        payer = service.payer_account(current_user, data.get("account_id"))
-        order, created = service.redeem(payer, data["item_id"], data["quantity"], key, data["note"], current_user)
+        actor = current_actor()
+        payer = service.payer_account(actor, data.get("account_id"))
+        order, created = service.redeem(actor, payer, data["item_id"], data["quantity"], key, data["note"])
         commit()
         return order, 201 if created else 200
 
@@ -210,7 +206,7 @@ class RedemptionItem(MethodView):
     @blp.response(200, schemas.RedemptionSchema)
     def get(self, order_id):
         """One order"""
-        return service.get_redemption(current_user, order_id)
+        return service.get_redemption(current_actor(), order_id)
 
 
 @blp.route(f"/points/redemptions/<{ID_IN_URL}:order_id>/<any(approve, fulfil, reject, cancel):action>")
@@ -222,9 +218,9 @@ class RedemptionAction(MethodView):
 
         409 when the order's status does not allow the action.
         """
-        order = service.get_redemption(current_user, order_id)
-        service.may_act(current_user, order, action)
-        service.change_status(order, action, current_user, data["reason"])
+        actor = current_actor()
+        order = service.get_redemption(actor, order_id)
+        service.change_status(actor, order, action, data["reason"])
         commit()
         return order
 
@@ -233,15 +229,13 @@ class RedemptionAction(MethodView):
 
 
 def _settlement(args: dict, partner_id: int) -> dict:
-    require_role(*service.COORDINATORS)
-    partner = service.partners.get(current_actor(), partner_id)
     first, last = service.this_year_months(date.today())
     from_month, to_month = args.get("from_month", first), args.get("to_month", last)
     if to_month < from_month:
         raise InvalidInput(_l("The last month must not be before the first."),
                            {"query.to_month": [_l("The last month must not be before the first.")]},
                            code="empty_month_range")
-    return service.settlement(partner, from_month, to_month)
+    return service.settlement(current_actor(), partner_id, from_month, to_month)
 
 
 @blp.route(f"/points/partners/<{ID_IN_URL}:partner_id>/settlement")

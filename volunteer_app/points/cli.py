@@ -16,13 +16,14 @@ def points_verify():
 
     Exits with status 1 and lists the problems otherwise (run it from cron or after a restore).
     """
+    from ..accounts.policy import Actor
     from .service import check_books
 
     if db.engine.dialect.name == "postgresql":
         # One snapshot for every check, so transfers committed meanwhile cannot look like drift.
         db.session.rollback()  # a fresh transaction: the isolation level applies only at its start
         db.session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    report = check_books()
+    report = check_books(Actor.system())
     db.session.rollback()
     if not report.ok:
         for problem in report.problems:

@@ -14,8 +14,10 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..extensions import db
+from ..accounts import policy
+from ..accounts.policy import Actor
 from ..clock import CHINA_TIME
+from ..extensions import db
 from ..spreadsheets import safe_row
 from .labels import labels_in_chinese
 from .models import Entry, PointAccount
@@ -58,8 +60,9 @@ def _local(moment) -> str:
     return aware.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
 
 
-def statement_file(account: PointAccount, file_format: str) -> bytes:
+def statement_file(actor: Actor, account: PointAccount, file_format: str) -> bytes:
     """The whole statement, oldest first, with the running balance."""
+    policy.require(actor, "points.read", account)
     entries = db.session.scalars(select(Entry).where(Entry.account_id == account.id)
                                  .options(selectinload(Entry.transfer)).order_by(Entry.id).limit(MAX_ROWS)).all()
     rows, kinds = [], labels_in_chinese("transfer")

@@ -4,6 +4,7 @@ from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from ..accounts.models import User
+from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem
 from .models import EarningStatus, RedemptionStatus
@@ -14,8 +15,9 @@ def points_todo(user: User) -> list[TodoItem]:
     def count(statement) -> int:
         return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
 
-    earnings = count(earnings_query(user, {"status": EarningStatus.pending}))
-    orders = count(redemptions_query(user, {"status": RedemptionStatus.requested}))
+    actor = Actor.of(user)
+    earnings = count(earnings_query(actor, {"status": EarningStatus.pending}))
+    orders = count(redemptions_query(actor, {"status": RedemptionStatus.requested}))
     return [
         TodoItem("earnings", earnings, ngettext("%(num)s earning of points waits for approval",
                                                 "%(num)s earnings of points wait for approval", earnings),

@@ -5,8 +5,7 @@ from flask import send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..accounts.auth import require_role
-from ..accounts.models import Role
+from ..accounts.policy import current_actor
 from . import exports, schemas, service
 
 blp = Blueprint("reports", __name__, description="数字驾驶舱: figures per community and grid, the 周通报 ranking, "
@@ -15,27 +14,20 @@ blp = Blueprint("reports", __name__, description="数字驾驶舱: figures per c
 BINARY = {"type": "string", "format": "binary"}
 
 
-def require_staff() -> None:
-    require_role(Role.admin, Role.coordinator)
-
-
 def workbook(data: bytes, name: str):
     return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIME, as_attachment=True, download_name=f"{name}.xlsx")
 
 
 def _dashboard(args: dict) -> dict:
-    require_staff()
-    return service.dashboard(args["period"], args.get("community_id"))
+    return service.dashboard(current_actor(), args["period"], args.get("community_id"))
 
 
 def _ranking(args: dict) -> dict:
-    require_staff()
-    return service.ranking(args["period"])
+    return service.ranking(current_actor(), args["period"])
 
 
 def _party_units(args: dict) -> dict:
-    require_staff()
-    return service.party_units(args["period"], args.get("community_id"), args.get("unit"))
+    return service.party_units(current_actor(), args["period"], args.get("community_id"), args.get("unit"))
 
 
 @blp.route("/reports/dashboard")

@@ -8,6 +8,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 from marshmallow import Schema
 
+from ..accounts.policy import current_actor
 from ..errors import InvalidInput, NotFound
 from ..places import service as places
 from ..places.models import Community
@@ -98,8 +99,9 @@ def _ranking_chart(rows: list[dict]):
 
 
 def dashboard_view(period: service.Period, args: dict) -> dict:
-    report = service.dashboard(period, args.get("community_id"))
-    ranking = service.ranking(period)
+    actor = current_actor()
+    report = service.dashboard(actor, period, args.get("community_id"))
+    ranking = service.ranking(actor, period)
     show_grids = args.get("community_id") is not None or not report["communities"]
     return {"report": report, "ranking": ranking, "show_grids": show_grids,
             "charts": {"states": _state_chart(report["totals"]), "hours": _hours_chart(report["hours_by_week"]),
@@ -115,19 +117,20 @@ def dashboard():
 @bp.get("/reports/ranking")
 @staff_required
 def ranking():
-    return page_context("reports/ranking.html", ranking=lambda period, args: service.ranking(period))
+    return page_context("reports/ranking.html", ranking=lambda period, args: service.ranking(current_actor(), period))
 
 
 @bp.get("/reports/party-units")
 @staff_required
 def party_units():
     return page_context("reports/party_units.html",
-                        report=lambda period, args: service.party_units(period, args.get("community_id")))
+                        report=lambda period, args: service.party_units(current_actor(), period,
+                                                                        args.get("community_id")))
 
 
 def one_unit(period: service.Period, args: dict):
     name = request.args.get("unit", "").strip()
-    units = service.party_units(period, args.get("community_id"), name)["units"] if name else []
+    units = service.party_units(current_actor(), period, args.get("community_id"), name)["units"] if name else []
     if not units:
         raise NotFound(_l("No party members of the work unit %(name)s among the records you manage.", name=name[:64]))
     return units[0]

@@ -12,14 +12,15 @@ working whichever module ``X`` lives in.
 from ..ledger import InsufficientPoints
 from ..models import PointAccount
 from .accounts import (
-    COMMUNITY_ACCOUNT_LABELS, account_of, accounts_query, community_account, find_accounts, get_account, holders_of,
-    own_account, own_account_clause, owns, partner_account, resident_account, statement_query, volunteer_account,
+    COMMUNITY_ACCOUNT_LABELS, account_of, accounts_query, community_account, find_accounts, get_account,
+    holder_account, holders_of, own_account, owns, partner_account, resident_account, statement_query,
+    volunteer_account,
 )
 from .charges import can_pay, charge_service, refund_service, service_payer
-from .common import COORDINATORS, is_coordinator, local_naive, month_start_utc
+from .common import local_naive, month_start_utc
 from .earning import (
     MULTIPLIERS, NIGHT_ENDS, approve_earning, default_rule, earn_for_assignment, earn_for_source, earning_terms,
-    earnings_query, get_earning_to_decide, post_earning, reject_earning, reverse_assignment, reverse_source, rule_for,
+    earnings_query, post_earning, reject_earning, reverse_assignment, reverse_source, rule_for,
 )
 from .gifts import gift, gift_recipients, gifted_this_month, grant
 from .redemptions import (
@@ -27,8 +28,8 @@ from .redemptions import (
     redemptions_query,
 )
 from .registry import (
-    CommunityRecordService, ItemService, PartnerService, RuleService, catalogue_communities, cross_allowed,
-    home_community_id, items, partners, rules,
+    CommunityRecordService, ItemService, PartnerService, RuleService, catalogue_communities, cross_allowed, items,
+    partners, rules,
 )
 from .reports import check_books, parse_month, settlement, this_year_months
 from .transfers import correct, get_transfer
@@ -38,15 +39,15 @@ __all__ = [
     "InsufficientPoints", "PointAccount",
     # accounts
     "COMMUNITY_ACCOUNT_LABELS", "account_of", "accounts_query", "community_account", "find_accounts", "get_account",
-    "holders_of", "own_account", "own_account_clause", "owns", "partner_account", "resident_account",
+    "holder_account", "holders_of", "own_account", "owns", "partner_account", "resident_account",
     "statement_query", "volunteer_account",
     # charges for priced services
     "can_pay", "charge_service", "refund_service", "service_payer",
     # common
-    "COORDINATORS", "is_coordinator", "local_naive", "month_start_utc",
+    "local_naive", "month_start_utc",
     # earning
     "MULTIPLIERS", "NIGHT_ENDS", "approve_earning", "default_rule", "earn_for_assignment", "earn_for_source",
-    "earning_terms", "earnings_query", "get_earning_to_decide", "post_earning", "reject_earning",
+    "earning_terms", "earnings_query", "post_earning", "reject_earning",
     "reverse_assignment", "reverse_source", "rule_for",
     # gifts and grants
     "gift", "gift_recipients", "gifted_this_month", "grant",
@@ -55,7 +56,7 @@ __all__ = [
     "payer_account", "quote", "redeem", "redemptions_query",
     # registry: rules, partners, catalogue
     "CommunityRecordService", "ItemService", "PartnerService", "RuleService", "catalogue_communities",
-    "cross_allowed", "home_community_id", "items", "partners", "rules",
+    "cross_allowed", "items", "partners", "rules",
     # reports
     "check_books", "parse_month", "settlement", "this_year_months",
     # transfers and corrections

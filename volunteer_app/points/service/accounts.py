@@ -7,8 +7,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
+from ...accounts import policy
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import Actor
 from ...errors import NotFound
 from ...extensions import db
 from ...people.models import Resident, Volunteer
@@ -46,13 +47,25 @@ def community_account(kind: AccountKind, community_id: int) -> PointAccount:
                                         f"{community.name} {COMMUNITY_ACCOUNT_LABELS[kind]}")
 
 
-def own_account(user: User) -> PointAccount:
-    """The caller's own account (a volunteer's, or a resident's), created on first use."""
+def holder_account(user: User) -> PointAccount | None:
+    """The account of the volunteer or resident ``user`` is linked to (a volunteer's first), opened on first use."""
     if user.volunteer_id is not None:
         return volunteer_account(db.session.get(Volunteer, user.volunteer_id))
     if user.resident_id is not None:
         return resident_account(db.session.get(Resident, user.resident_id))
-    raise NotFound(_l("Your user is not linked to a volunteer or resident, so it has no points."), code="no_account")
+    return None
+
+
+def own_account(actor: Actor) -> PointAccount:
+    """The actor's own account, created on first use.
+
+    No policy question: the actor's own link names the account, so there is nothing beyond reach.
+    """
+    account = holder_account(actor.user) if actor.user is not None else None
+    if account is None:
+        raise NotFound(_l("Your user is not linked to a volunteer or resident, so it has no points."),
+                       code="no_account")
+    return account
 
 
 def _same_holder(volunteer_column, resident_column, volunteer_id: int | None, resident_id: int | None):
@@ -62,52 +75,48 @@ def _same_holder(volunteer_column, resident_column, volunteer_id: int | None, re
     return or_(*conditions) if conditions else false()
 
 
-def own_account_clause(user: User):
-    return _same_holder(PointAccount.volunteer_id, PointAccount.resident_id, user.volunteer_id, user.resident_id)
-
-
 def holders_of(account: PointAccount) -> list[User]:
     """The users who hold ``account``, to notify them."""
     return list(db.session.scalars(select(User).where(
         _same_holder(User.volunteer_id, User.resident_id, account.volunteer_id, account.resident_id))))
 
 
-def owns(user: User, account: PointAccount) -> bool:
-    return bool((account.volunteer_id is not None and account.volunteer_id == user.volunteer_id)
-                or (account.resident_id is not None and account.resident_id == user.resident_id))
+def owns(actor: Actor, account: PointAccount) -> bool:
+    """Whether the account is the actor's own (pages say "my", notifications skip the one who acted)."""
+    return bool((account.volunteer_id is not None and account.volunteer_id == actor.volunteer_id)
+                or (account.resident_id is not None and account.resident_id == actor.resident_id))
 
 
-def accounts_query(user: User, args: dict):
-    statement = select(PointAccount).where(or_(current_scope().clause(PointAccount), own_account_clause(user)))
+def accounts_query(actor: Actor, args: dict):
+    """Accounts the actor may read: their own; staff, their communities'."""
+    statement = select(PointAccount).where(policy.where(actor, "points.read", PointAccount))
     for key in ("community_id", "kind"):
         if args.get(key) is not None:
             statement = statement.where(getattr(PointAccount, key) == args[key])
     return statement.order_by(PointAccount.id)
 
 
-def get_account(user: User, account_id: int) -> PointAccount:
-    account = db.session.get(PointAccount, account_id)
-    if account is None or not (current_scope().allows(account.community_id) or owns(user, account)):
-        raise NotFound(_l("Not found among the records you manage."))
-    return account
+def get_account(actor: Actor, account_id: int) -> PointAccount:
+    return policy.get(actor, "points.read", PointAccount, account_id)
 
 
-def statement_query(account: PointAccount):
+def statement_query(actor: Actor, account: PointAccount):
     """The account's entries, newest first, each with its running balance."""
+    policy.require(actor, "points.read", account)
     return (select(Entry).where(Entry.account_id == account.id).options(selectinload(Entry.transfer))
             .order_by(Entry.id.desc()))
 
 
-def account_of(kind: AccountKind, community_ids) -> dict[int, PointAccount]:
-    """The communities' accounts of one kind that exist already (read-only: none is opened here)."""
+def account_of(actor: Actor, kind: AccountKind, community_ids) -> dict[int, PointAccount]:
+    """The communities' accounts of one kind that exist already and the actor may read (none is opened here)."""
     keys = [f"{kind.value}:{community_id}" for community_id in community_ids]
     if not keys:
         return {}
-    return {account.community_id: account
-            for account in db.session.scalars(select(PointAccount).where(PointAccount.owner_key.in_(keys)))}
+    return {account.community_id: account for account in db.session.scalars(select(PointAccount).where(
+        PointAccount.owner_key.in_(keys), policy.where(actor, "points.read", PointAccount)))}
 
 
-def find_accounts(user: User, args: dict, text: str | None):
+def find_accounts(actor: Actor, args: dict, text: str | None):
     """``accounts_query`` narrowed to holders whose name contains ``text``."""
-    statement = accounts_query(user, args)
+    statement = accounts_query(actor, args)
     return statement.where(PointAccount.name.contains(text, autoescape=True)) if text else statement

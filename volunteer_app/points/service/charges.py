@@ -8,14 +8,14 @@ from ...extensions import db
 from ...people.models import Resident
 from ..ledger import lock_accounts, post_transfer, reversal_of, reverse_transfer
 from ..models import AccountKind, PointAccount, Transfer, TransferKind
-from .accounts import community_account, own_account, resident_account
+from .accounts import community_account, holder_account, resident_account
 
 
 def service_payer(resident: Resident) -> PointAccount:
     """Who pays for a resident's priced service: the points of the user linked to the resident (a volunteer's
     own account if they volunteer too), else the resident's account (gifts and grants land there)."""
     user = db.session.scalar(select(User).where(User.resident_id == resident.id).limit(1))
-    return own_account(user) if user is not None else resident_account(resident)
+    return holder_account(user) if user is not None else resident_account(resident)
 
 
 def can_pay(payer: PointAccount, amount: int) -> bool:

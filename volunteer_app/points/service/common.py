@@ -1,15 +1,7 @@
-"""What every part of the points rules shares: who counts as a coordinator, and local (China) time."""
+"""What every part of the points rules shares: local (China) time."""
 from datetime import datetime, timezone
 
-from ...accounts.models import Role, User
 from ...clock import CHINA_TIME
-
-
-COORDINATORS = (Role.admin, Role.coordinator)
-
-
-def is_coordinator(user: User) -> bool:
-    return user.role in COORDINATORS
 
 
 def local_naive(moment: datetime) -> datetime:

@@ -5,11 +5,11 @@ when the rule says so.
 from datetime import datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, select
 
-from ...accounts.models import User
-from ...accounts.scoping import current_scope
-from ...errors import Conflict, InvalidInput, NotFound
+from ...accounts import policy
+from ...accounts.policy import Actor
+from ...errors import Conflict, InvalidInput
 from ...extensions import db
 from ...holidays.service import day_status
 from ...people.models import Volunteer
@@ -174,19 +174,17 @@ def reverse_assignment(assignment, reason: str = "no longer marked as served") -
     return reverse_source("assignment", assignment.id, reason)
 
 
-def earnings_query(user: User, args: dict):
-    own = Earning.volunteer_id == user.volunteer_id if user.volunteer_id is not None else false()
-    statement = select(Earning).where(or_(current_scope().clause(Earning), own))
+def earnings_query(actor: Actor, args: dict):
+    """Earnings the actor may read: a volunteer's own; staff, their communities'."""
+    statement = select(Earning).where(policy.where(actor, "points.read", Earning))
     for key in ("community_id", "volunteer_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Earning, key) == args[key])
     return statement.order_by(Earning.id.desc())
 
 
-def get_earning_to_decide(earning_id: int) -> Earning:
-    earning = db.session.get(Earning, earning_id)
-    if earning is None or not current_scope().allows(earning.community_id):
-        raise NotFound(_l("Not found among the records you manage."))
+def _earning_to_decide(actor: Actor, earning_id: int) -> Earning:
+    earning = policy.get(actor, "points.manage", Earning, earning_id)
     if earning.status != EarningStatus.pending:
         text = _l("This earning is already “%(status)s”; only those awaiting approval are decided.",
                   status=POINTS_LABELS["earning"][earning.status.value])
@@ -194,17 +192,17 @@ def get_earning_to_decide(earning_id: int) -> Earning:
     return earning
 
 
-def approve_earning(earning_id: int, user: User) -> Earning:
-    earning = get_earning_to_decide(earning_id)
-    earning.decided_by_id = user.id
+def approve_earning(actor: Actor, earning_id: int) -> Earning:
+    earning = _earning_to_decide(actor, earning_id)
+    earning.decided_by_id = actor.id
     post_earning(earning, rule_for(earning.community_id))
     return earning
 
 
-def reject_earning(earning_id: int, user: User, reason: str) -> Earning:
-    earning = get_earning_to_decide(earning_id)
+def reject_earning(actor: Actor, earning_id: int, reason: str) -> Earning:
+    earning = _earning_to_decide(actor, earning_id)
     if not reason.strip():
         raise InvalidInput(_l("Say why."), {"reason": [_l("Say why.")]}, code="reason_required")
-    earning.status, earning.reason, earning.decided_by_id = EarningStatus.rejected, reason.strip()[:200], user.id
+    earning.status, earning.reason, earning.decided_by_id = EarningStatus.rejected, reason.strip()[:200], actor.id
     db.session.flush()
     return earning

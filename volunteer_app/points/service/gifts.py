@@ -7,13 +7,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...clock import CHINA_TIME
 from ...errors import Forbidden, InvalidInput
 from ...extensions import db
 from ...models_base import utcnow
 from ...people.models import Resident, Volunteer
 from ...places.models import Community
-from ...places.service import parent_in_scope
 from ..ledger import lock_accounts, post_transfer
 from ..models import AccountKind, PointAccount, Transfer, TransferKind
 from .accounts import community_account, resident_account, volunteer_account
@@ -21,8 +22,9 @@ from .common import month_start_utc
 from .earning import rule_for
 
 
-def gifted_this_month(sender: PointAccount, now: datetime) -> int:
+def gifted_this_month(actor: Actor, sender: PointAccount, now: datetime) -> int:
     """Gifts sent in the current local month that were not reversed."""
+    policy.require(actor, "points.read", sender)
     local = now.astimezone(CHINA_TIME)
     start, end = month_start_utc(local.year, local.month), month_start_utc(local.year, local.month + 1)
     reversal = aliased(Transfer)
@@ -32,8 +34,11 @@ def gifted_this_month(sender: PointAccount, now: datetime) -> int:
         ~exists().where(reversal.reverses_id == Transfer.id)))
 
 
-def gift(sender: PointAccount, amount: int, resident_id: int | None, to_pool: bool, memo: str) -> Transfer:
-    """A volunteer gives points to a resident in difficulty or to the community pool (time bank)."""
+def gift(actor: Actor, sender: PointAccount, amount: int, resident_id: int | None, to_pool: bool,
+         memo: str) -> Transfer:
+    """A volunteer gives points from their own account to a resident in difficulty or to the community pool
+    (time bank)."""
+    policy.require(actor, "points.gift", sender)
     if sender.kind != AccountKind.volunteer:
         raise Forbidden(_l("Only volunteers give points."), code="volunteers_only")
     rule = rule_for(sender.community_id)
@@ -54,7 +59,7 @@ def gift(sender: PointAccount, amount: int, resident_id: int | None, to_pool: bo
             raise InvalidInput(text, {"resident_id": [text]}, code="not_in_priority_group")
         target = resident_account(resident)
     lock_accounts(sender, target)
-    sent = gifted_this_month(sender, utcnow())
+    sent = gifted_this_month(actor, sender, utcnow())
     if sent + amount > rule.gift_max_per_month:
         text = _l("At most %(left)s more points this month (the limit is %(limit)s a month).",
                   left=max(0, rule.gift_max_per_month - sent), limit=rule.gift_max_per_month)
@@ -62,9 +67,11 @@ def gift(sender: PointAccount, amount: int, resident_id: int | None, to_pool: bo
     return post_transfer(sender, target, amount, TransferKind.gift, sender.community_id, memo=memo, field="amount")
 
 
-def grant(community_id: int, amount: int, resident_id: int | None, volunteer_id: int | None, memo: str) -> Transfer:
+def grant(actor: Actor, community_id: int, amount: int, resident_id: int | None, volunteer_id: int | None,
+          memo: str) -> Transfer:
     """A coordinator gives points from the community pool to one of its residents or volunteers."""
-    community = parent_in_scope(Community, community_id, "community_id")
+    policy.require(actor, "points.manage")
+    community = policy.parent(actor, Community, community_id, "community_id", "points.manage")
     if resident_id is not None:
         holder, field = db.session.get(Resident, resident_id), "resident_id"
     else:
@@ -77,8 +84,9 @@ def grant(community_id: int, amount: int, resident_id: int | None, volunteer_id:
     return post_transfer(pool, target, amount, TransferKind.grant, community.id, memo=memo, field="amount")
 
 
-def gift_recipients(sender: PointAccount) -> list[Resident]:
+def gift_recipients(actor: Actor, sender: PointAccount) -> list[Resident]:
     """Residents a volunteer may give points to under the community's rule (in difficulty only, if it says so)."""
+    policy.require(actor, "points.gift", sender)
     rule = rule_for(sender.community_id)
     if sender.kind != AccountKind.volunteer or not rule.gifts_enabled:
         return []

@@ -5,10 +5,10 @@ the partner's community approves, fulfils (the points go to the partner) or ends
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select, true, update
+from sqlalchemy import or_, select, update
 
-from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...models_base import utcnow
@@ -16,15 +16,17 @@ from ...notifications.service import Note, coordinators_of, notify
 from ..labels import POINTS_LABELS, labels_in_chinese
 from ..ledger import InsufficientPoints, lock_accounts, post_transfer, reverse_transfer
 from ..models import AccountKind, CatalogueItem, PointAccount, Redemption, RedemptionStatus, Transfer, TransferKind
-from .accounts import community_account, holders_of, own_account, own_account_clause, owns, partner_account
-from .common import is_coordinator
+from .accounts import community_account, holders_of, own_account, owns, partner_account
 from .registry import cross_allowed
 
 
-def payer_account(user: User, account_id: int | None) -> PointAccount:
-    """Volunteers and residents pay from their own account; a coordinator names one in scope (at the counter)."""
-    if not is_coordinator(user):
-        account = own_account(user)
+HOLDERS = (AccountKind.volunteer, AccountKind.resident)
+
+
+def payer_account(actor: Actor, account_id: int | None) -> PointAccount:
+    """Volunteers and residents pay from their own account; staff name one they manage (at the counter)."""
+    if not policy.may(actor, "points.counter"):
+        account = own_account(actor)
         if account_id is not None and account_id != account.id:
             raise InvalidInput(_l("You can only pay from your own account."),
                                {"account_id": [_l("Not your account.")]}, code="not_your_account")
@@ -33,8 +35,7 @@ def payer_account(user: User, account_id: int | None) -> PointAccount:
         raise InvalidInput(_l("Say whose points pay."), {"account_id": [_l("Choose whose points pay.")]},
                            code="payer_required")
     account = db.session.get(PointAccount, account_id)
-    if account is None or not current_scope().allows(account.community_id) or \
-            account.kind not in (AccountKind.volunteer, AccountKind.resident):
+    if account is None or account.kind not in HOLDERS or not policy.may(actor, "points.counter", account):
         raise InvalidInput(_l("No volunteer or resident account among the records you manage."),
                            {"account_id": [_l("No volunteer or resident account among the records you manage.")]},
                            code="out_of_scope")
@@ -98,20 +99,22 @@ def _offered(payer: PointAccount, item_id: int) -> CatalogueItem:
     return item
 
 
-def quote(payer: PointAccount, item_id: int, quantity: int) -> Quote:
+def quote(actor: Actor, payer: PointAccount, item_id: int, quantity: int) -> Quote:
     """What a redemption would take, checked as ``redeem`` checks it; nothing is held or written."""
+    policy.require(actor, "points.redeem", payer)
     offer = Quote(_offered(payer, item_id), quantity, payer.balance)
     offer.check()
     return offer
 
 
-def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str,
-           user: User) -> tuple[Redemption, bool]:
+def redeem(actor: Actor, payer: PointAccount, item_id: int, quantity: int, key: str,
+           note: str) -> tuple[Redemption, bool]:
     """Place an order and hold its points; ``(order, created)``.
 
     Under the payer's account lock: a known idempotency key returns the first
     order; then balance and stock are checked and taken in one transaction.
     """
+    policy.require(actor, "points.redeem", payer)
     item = _offered(payer, item_id)
     holding = community_account(AccountKind.holding, item.community_id)
     lock_accounts(payer, holding)
@@ -130,14 +133,14 @@ def redeem(payer: PointAccount, item_id: int, quantity: int, key: str, note: str
         raise _sold_out(item)
     order = Redemption(account_id=payer.id, payer_community_id=payer.community_id, item_id=item.id,
                        partner_id=item.partner_id, community_id=item.community_id, idempotency_key=key,
-                       quantity=quantity, unit_price=item.price, points=points, note=note, requested_by_id=user.id)
+                       quantity=quantity, unit_price=item.price, points=points, note=note, requested_by_id=actor.id)
     db.session.add(order)
     db.session.flush()
     hold = post_transfer(payer, holding, points, TransferKind.redemption, item.community_id,
                          memo=f"{item.name} ×{quantity}", details={"redemption_id": order.id}, field="quantity")
     order.hold_transfer_id = hold.id
     db.session.flush()
-    if not is_coordinator(user):
+    if not policy.may(actor, "points.counter"):  # staff at the counter need no reminder
         notify(coordinators_of(item.community_id), Note(
             "redemption", f"积分兑换申请 / redemption: {item.name} ×{quantity}", f"{payer.name}, {points} 积分",
             f"/points/redemptions/{order.id}"))
@@ -153,45 +156,50 @@ TRANSITIONS = {
 }
 
 
-def redemptions_query(user: User, args: dict):
-    scope = current_scope()
-    own = select(PointAccount.id).where(own_account_clause(user))
-    visible = [Redemption.account_id.in_(own)]
-    if scope.everything:
-        visible = [true()]
-    elif scope.communities:
-        visible += [Redemption.community_id.in_(scope.communities),
-                    Redemption.payer_community_id.in_(scope.communities)]
-    statement = select(Redemption).where(or_(*visible))
+def _readable(actor: Actor):
+    """SQL: orders the actor may read, with the partner's community or paid from an account the actor may
+    read (their own; staff: their communities' payers)."""
+    accounts = select(PointAccount.id).where(policy.where(actor, "points.read", PointAccount))
+    return or_(policy.where(actor, "points.read", Redemption), Redemption.account_id.in_(accounts))
+
+
+def _readable_order(actor: Actor, order: Redemption | None) -> Redemption:
+    """``order`` if the actor may read it (as ``_readable`` says), else 404."""
+    if order is None or not (policy.may(actor, "points.read", order)
+                             or policy.may(actor, "points.read", order.account)):
+        raise NotFound(policy.NOT_FOUND)
+    return order
+
+
+def redemptions_query(actor: Actor, args: dict):
+    """Orders: the partners' community and the payer's community see them, and the payer."""
+    statement = select(Redemption).where(_readable(actor))
     for key in ("status", "partner_id", "account_id", "community_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Redemption, key) == args[key])
     return statement.order_by(Redemption.id.desc())
 
 
-def get_redemption(user: User, order_id: int) -> Redemption:
-    order = db.session.get(Redemption, order_id)
-    scope = current_scope()
-    if order is None or not (scope.allows(order.community_id) or scope.allows(order.payer_community_id)
-                             or owns(user, order.account)):
-        raise NotFound(_l("Not found among the records you manage."))
-    return order
+def get_redemption(actor: Actor, order_id: int) -> Redemption:
+    return _readable_order(actor, db.session.get(Redemption, order_id))
 
 
-def may_act(user: User, order: Redemption, action: str) -> None:
+def may_act(actor: Actor, order: Redemption, action: str) -> None:
     """The partner's community decides; the payer may only withdraw a request nobody has approved yet."""
-    if is_coordinator(user) and current_scope().allows(order.community_id):
+    if policy.may(actor, "points.handle_order", order):
         return
-    if action == "cancel" and owns(user, order.account):
+    if action == "cancel" and policy.may(actor, "points.withdraw_order", order.account):
         if order.status != RedemptionStatus.requested:
             raise Conflict(_l("An approved order can only be cancelled by the community."),
                            {"status": [POINTS_LABELS["order"][order.status.value]]}, code="already_approved")
         return
-    raise Forbidden(_l("You may not do this to this order."), code="may_not_act")
+    refusal = policy.permission("points.handle_order")  # 403 even to staff who see the order as the payer's
+    raise Forbidden(refusal.denied, code=refusal.code)
 
 
-def change_status(order: Redemption, action: str, user: User, reason: str = "") -> Redemption:
+def change_status(actor: Actor, order: Redemption, action: str, reason: str = "") -> Redemption:
     """Move an order along requested → approved → fulfilled, or end it; points follow the status."""
+    may_act(actor, order, action)
     starts, target = TRANSITIONS[action]
     if order.status not in starts:
         text = _l("This order is now “%(status)s”; that step is no longer possible.",
@@ -199,7 +207,7 @@ def change_status(order: Redemption, action: str, user: User, reason: str = "") 
         raise Conflict(text, {"status": [text]}, code="wrong_status")
     if action == "reject" and not reason.strip():
         raise InvalidInput(_l("Say why."), {"reason": [_l("Say why.")]}, code="reason_required")
-    order.status, order.decided_by_id, order.reason = target, user.id, reason.strip()[:200]
+    order.status, order.decided_by_id, order.reason = target, actor.id, reason.strip()[:200]
     db.session.flush()  # the version check: of two concurrent decisions, only one gets past here
     status_zh = labels_in_chinese("order")[target.value]  # the memo and the notification are stored texts
     if target == RedemptionStatus.fulfilled:
@@ -214,17 +222,18 @@ def change_status(order: Redemption, action: str, user: User, reason: str = "") 
         order.refund_transfer_id = refund.id
         _change_stock(order.item, order.quantity)
     db.session.flush()
-    if not owns(user, order.account):
+    if not owns(actor, order.account):
         detail = f"{order.item.name} ×{order.quantity}" + (f": {order.reason}" if order.reason else "")
         notify(holders_of(order.account), Note("redemption", f"积分兑换{status_zh} / order {target.value}",
                                                detail, f"/points/redemptions/{order.id}"))
     return order
 
 
-def order_history(order: Redemption) -> list[dict]:
+def order_history(actor: Actor, order: Redemption) -> list[dict]:
     """Each status of an order, oldest first, read from the audit log: ``at``, ``user_id``, ``status``, ``reason``."""
     from ...accounts.models import AuditLog
 
+    _readable_order(actor, order)
     rows = db.session.scalars(select(AuditLog).where(
         AuditLog.entity == Redemption.__tablename__, AuditLog.entity_id == str(order.id)).order_by(AuditLog.id))
     history = []

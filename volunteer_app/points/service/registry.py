@@ -4,24 +4,14 @@ which communities' catalogues a volunteer or resident may redeem from.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, select, true
 
-from ...accounts.models import User
-from ...errors import Conflict, InvalidInput
-from ...extensions import db
-from ...people.models import Resident, Volunteer
-from ...places.models import Community
 from ...accounts import policy
 from ...accounts.policy import Actor
+from ...errors import Conflict, InvalidInput
+from ...extensions import db
+from ...places.models import Community
 from ...resources import ResourceService
 from ..models import CatalogueItem, EarningRule, ItemKind, Partner, PointAccount, Redemption
 from .earning import rule_for
-
-
-def home_community_id(user: User) -> int | None:
-    if user.volunteer_id is not None:
-        return db.session.scalar(select(Volunteer.community_id).where(Volunteer.id == user.volunteer_id))
-    if user.resident_id is not None:
-        return db.session.scalar(select(Resident.community_id).where(Resident.id == user.resident_id))
-    return None
 
 
 def cross_allowed(payer_community_id: int, offer_community_id: int) -> bool:
@@ -30,9 +20,9 @@ def cross_allowed(payer_community_id: int, offer_community_id: int) -> bool:
         rule_for(payer_community_id).cross_community and rule_for(offer_community_id).cross_community)
 
 
-def catalogue_communities(user: User) -> set[int]:
+def catalogue_communities(actor: Actor) -> set[int]:
     """Communities whose catalogue a volunteer or resident may redeem from."""
-    home = home_community_id(user)
+    home = actor.home_community
     if home is None:
         return set()
     if not rule_for(home).cross_community:
@@ -43,8 +33,8 @@ def catalogue_communities(user: User) -> set[int]:
 class CommunityRecordService(ResourceService):
     """Coordinators read and write their scope; volunteers and residents read what concerns them."""
 
-    def readable_communities(self, user: User) -> set[int]:
-        return catalogue_communities(user)
+    def readable_communities(self, actor: Actor) -> set[int]:
+        return catalogue_communities(actor)
 
     def public_clause(self):
         return true()
@@ -52,7 +42,7 @@ class CommunityRecordService(ResourceService):
     def query(self, actor: Actor):
         if actor.is_staff:
             return super().query(actor)
-        return select(self.model).where(self.model.community_id.in_(self.readable_communities(actor.user)),
+        return select(self.model).where(self.model.community_id.in_(self.readable_communities(actor)),
                                         self.public_clause())
 
     def visible(self, actor: Actor, obj) -> bool:
@@ -89,9 +79,8 @@ def in_use() -> Conflict:
 class RuleService(CommunityRecordService):
     model, what = EarningRule, "earning rule"
 
-    def readable_communities(self, user: User) -> set[int]:
-        home = home_community_id(user)
-        return {home} if home is not None else set()
+    def readable_communities(self, actor: Actor) -> set[int]:
+        return {actor.home_community} if actor.home_community is not None else set()
 
     def build(self, actor: Actor, data: dict) -> EarningRule:
         community = policy.parent(actor, Community, data["community_id"], "community_id")

@@ -6,6 +6,8 @@ from datetime import date, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...clock import CHINA_TIME
 from ...extensions import db
 from .. import ledger
@@ -18,8 +20,9 @@ def parse_month(text: str) -> tuple[int, int]:
     return int(year), int(month)
 
 
-def settlement(partner: Partner, from_month: str, to_month: str) -> dict:
+def settlement(actor: Actor, partner_id: int, from_month: str, to_month: str) -> dict:
     """What was redeemed with a partner (fulfilled orders), per local month and item."""
+    partner = policy.get(actor, "points.settle", Partner, partner_id)
     first, last = parse_month(from_month), parse_month(to_month)
     start, end = month_start_utc(*first), month_start_utc(last[0], last[1] + 1)
     orders = db.session.scalars(select(Redemption).where(
@@ -47,8 +50,9 @@ def settlement(partner: Partner, from_month: str, to_month: str) -> dict:
     }
 
 
-def check_books() -> ledger.LedgerReport:
+def check_books(actor: Actor) -> ledger.LedgerReport:
     """The ledger's invariants, plus what the orders say the holding and partner accounts must hold."""
+    policy.require(actor, "points.check_books")
     report = ledger.verify()
     negative = db.session.scalars(select(CatalogueItem.id).where(CatalogueItem.stock < 0)).all()
     report.problems.extend(f"item {item_id}: negative stock" for item_id in negative)

@@ -4,12 +4,11 @@ communities the caller manages.
 from decimal import Decimal, InvalidOperation
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ...accounts.scoping import current_scope
-from ...errors import Conflict, Forbidden, NotFound
-from ...extensions import db
+from ...accounts import policy
+from ...accounts.policy import current_actor
+from ...errors import Conflict, Forbidden
 from ...people import service as people
 from ...people.models import Skill
 from ...places import service as places
@@ -78,7 +77,7 @@ def allowed_actions(order: Redemption) -> list[str]:
         if order.status not in starts:
             continue
         try:
-            service.may_act(current_user, order, action)
+            service.may_act(current_actor(), order, action)
         except (Forbidden, Conflict):
             continue
         actions.append(action)
@@ -88,17 +87,14 @@ def allowed_actions(order: Redemption) -> list[str]:
 @bp.context_processor
 def points_helpers():
     return {"points_label": points_label, "allowed_actions": allowed_actions,
-            "is_staff": current_user.is_authenticated and service.is_coordinator(current_user)}
+            "is_staff": current_user.is_authenticated and current_actor().is_staff}
 
 
 def managed_communities() -> list[Community]:
     """Communities whose points the caller manages (a grid's community is visible, not managed)."""
-    scope = current_scope()
-    return [c for c in scoped_options(places.communities, Community.code) if scope.allows(c.id)]
+    actor = current_actor()
+    return [c for c in scoped_options(places.communities, Community.code) if policy.may(actor, "points.manage", c)]
 
 
-def in_scope_community(community_id: int) -> Community:
-    community = db.session.get(Community, community_id)
-    if community is None or not current_scope().allows(community.id):
-        raise NotFound(_l("Not found among the records you manage."))
-    return community
+def managed_community(community_id: int) -> Community:
+    return policy.get(current_actor(), "points.manage", Community, community_id)

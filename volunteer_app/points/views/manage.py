@@ -1,12 +1,11 @@
 """The coordinators' overview, earning rules and approvals of pending earnings."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from marshmallow import Schema
 from sqlalchemy import func, select
 
-from ...accounts.models import Role
-from ...accounts.scoping import current_scope
+from ...accounts import policy
+from ...accounts.policy import current_actor
 from ...extensions import db
 from ...people.models import Volunteer
 from ...places.models import Community
@@ -19,9 +18,8 @@ from ..labels import points_label
 from ..models import AccountKind, Approval, EarningRule, EarningStatus, RedemptionStatus
 from . import bp
 from .common import (
-    PER_PAGE, in_scope_community, managed_communities, next_url, service_types, shown, status_of,
+    PER_PAGE, managed_communities, managed_community, next_url, service_types, shown, status_of,
 )
-from ...accounts.policy import current_actor
 
 
 #: Rate lines offered blank on the rules form, so it works without script.
@@ -38,19 +36,20 @@ def count(statement) -> int:
 @staff_required
 def manage():
     """What waits for the coordinator, each community's pool and rules, and the ledger check."""
+    actor = current_actor()
     communities = managed_communities()
     ids = [c.id for c in communities]
     rules = {rule.community_id: rule for rule in db.session.scalars(
-        service.rules.query(current_actor()).where(EarningRule.community_id.in_(ids)))} if ids else {}
+        service.rules.query(actor).where(EarningRule.community_id.in_(ids)))} if ids else {}
     return render_template(
         "points/manage.html", communities=communities, rules=rules,
-        pools=service.account_of(AccountKind.community_pool, ids),
-        holdings=service.account_of(AccountKind.holding, ids),
-        pending=count(service.earnings_query(current_user, {"status": EarningStatus.pending})),
-        requested=count(service.redemptions_query(current_user, {"status": RedemptionStatus.requested})),
-        approved=count(service.redemptions_query(current_user, {"status": RedemptionStatus.approved})),
+        pools=service.account_of(actor, AccountKind.community_pool, ids),
+        holdings=service.account_of(actor, AccountKind.holding, ids),
+        pending=count(service.earnings_query(actor, {"status": EarningStatus.pending})),
+        requested=count(service.redemptions_query(actor, {"status": RedemptionStatus.requested})),
+        approved=count(service.redemptions_query(actor, {"status": RedemptionStatus.approved})),
         # The check reads the whole installation's ledger: for the administrator, not every coordinator's visit.
-        books=service.check_books() if current_user.role == Role.admin else None,
+        books=service.check_books(actor) if policy.may(actor, "points.check_books") else None,
     )
 
 
@@ -104,7 +103,7 @@ def rules():
 @staff_required
 def rule_edit(community_id: int):
     """A community's earning rule, edited through the API's schema; the version catches concurrent edits."""
-    community = in_scope_community(community_id)
+    community = managed_community(community_id)
     rule = db.session.scalar(service.rules.query(current_actor()).where(EarningRule.community_id == community.id))
     return form_view(
         service=service.rules, in_schema=schemas.EarningRuleIn, obj=rule,
@@ -120,12 +119,13 @@ def rule_edit(community_id: int):
 
 
 def render_earnings(args: dict, problems: FormProblems | None = None, target: int | None = None):
-    page = paginate(service.earnings_query(current_user, args), args["page"], PER_PAGE)
+    actor = current_actor()
+    page = paginate(service.earnings_query(actor, args), args["page"], PER_PAGE)
     return render_template(
         "points/earnings.html", page=page, args=args, problems=problems, target=target,
         volunteers=names_by_id(Volunteer, [e.volunteer_id for e in page["items"]]),
         names=names_by_id(Community, [e.community_id for e in page["items"]]), communities=managed_communities(),
-        statuses=[s.value for s in EarningStatus], can_decide=lambda e: current_scope().allows(e.community_id),
+        statuses=[s.value for s in EarningStatus], can_decide=lambda e: policy.may(actor, "points.manage", e),
         service_types=service_types(),
     ), status_of(problems)
 
@@ -148,13 +148,13 @@ def earnings():
 @staff_required
 def earning_decide(earning_id: int, decision: str):
     """Approve a pending earning (its points are posted, weekly cap applied now) or reject it with a reason."""
-    service.rules.require_writer(current_actor())
+    actor = current_actor()
     reason = request.form.get("reason", "").strip()
     if decision == "approve":
-        decided, problems = save(Schema(), {}, lambda _n: service.approve_earning(earning_id, current_user))
+        decided, problems = save(Schema(), {}, lambda _n: service.approve_earning(actor, earning_id))
     else:
         decided, problems = save(schemas.ReasonIn(), {"reason": reason}, lambda loaded: service.reject_earning(
-            earning_id, current_user, loaded["reason"]))
+            actor, earning_id, loaded["reason"]))
     back = next_url(url_for("points_pages.earnings"))
     if problems is not None:
         problems = shown(problems)

@@ -5,10 +5,11 @@ import uuid
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 from marshmallow import ValidationError
 
-from ...errors import Forbidden, NotFound
+from ...accounts.policy import current_actor
+from ...errors import NotFound
 from ...extensions import db
 from ...models_base import utcnow
 from ...places.models import Building, Community
@@ -18,7 +19,6 @@ from .. import schemas, service
 from ..models import AccountKind, CatalogueItem, EarningStatus, PointAccount, RedemptionStatus
 from . import bp
 from .common import CATALOGUE_PER_PAGE, PER_PAGE, service_types, shown, status_of
-from ...accounts.policy import current_actor
 
 
 #: Orders shown on the overview.
@@ -30,7 +30,7 @@ RECENT = 5
 def my_account() -> PointAccount | None:
     """The caller's own account, opened on first use; None when the user holds no points."""
     try:
-        account = service.own_account(current_user)
+        account = service.own_account(current_actor())
     except NotFound:
         return None
     commit()
@@ -48,15 +48,16 @@ def render_my_points(account: PointAccount | None, problems: FormProblems | None
                      values: dict | None = None):
     context = {"account": account, "problems": problems, "target": target, "values": values or {}}
     if account is not None:
+        actor = current_actor()
         args = load_query(schemas.ItemQuery())
-        catalogue = paginate(service.items.filtered(current_actor(), args).order_by(
+        catalogue = paginate(service.items.filtered(actor, args).order_by(
             CatalogueItem.community_id, CatalogueItem.partner_id, CatalogueItem.price, CatalogueItem.id),
             args["page"], CATALOGUE_PER_PAGE)
-        orders = db.session.scalars(service.redemptions_query(current_user, {"account_id": account.id})
+        orders = db.session.scalars(service.redemptions_query(actor, {"account_id": account.id})
                                     .limit(RECENT)).all()
         pending = []
         if account.kind == AccountKind.volunteer:
-            pending = db.session.scalars(service.earnings_query(current_user, {
+            pending = db.session.scalars(service.earnings_query(actor, {
                 "volunteer_id": account.volunteer_id, "status": EarningStatus.pending})).all()
         context.update(catalogue=catalogue, args=args, orders=orders, pending=pending,
                        communities=names_by_id(Community, [i.community_id for i in catalogue["items"]]),
@@ -94,7 +95,8 @@ def my_redeem_confirm():
     values, data = redeem_values(request.args)
     data.pop("idempotency_key")  # the confirmation makes one
     offer, problems = save(schemas.RedemptionIn(), data,
-                           lambda loaded: service.quote(account, loaded["item_id"], loaded["quantity"]))
+                           lambda loaded: service.quote(current_actor(), account, loaded["item_id"],
+                                                        loaded["quantity"]))
     if problems is not None:
         return redeem_refused(account, problems, values)
     return render_template("points/redeem_confirm.html", account=account, offer=offer, note=values["note"],
@@ -112,8 +114,8 @@ def my_redeem():
     def redeem(loaded: dict):
         if not loaded.get("idempotency_key"):
             raise ValidationError({"idempotency_key": [_("This form is out of date. Reload the page.")]})
-        return service.redeem(account, loaded["item_id"], loaded["quantity"], loaded["idempotency_key"],
-                              loaded["note"], current_user)
+        return service.redeem(current_actor(), account, loaded["item_id"], loaded["quantity"],
+                              loaded["idempotency_key"], loaded["note"])
 
     result, problems = save(schemas.RedemptionIn(), data, redeem)
     if problems is not None:
@@ -129,7 +131,7 @@ def my_redeem():
 
 def render_statement(account: PointAccount, mine: bool):
     args = load_query(PageArgs())
-    page = paginate(service.statement_query(account), args["page"], PER_PAGE)
+    page = paginate(service.statement_query(current_actor(), account), args["page"], PER_PAGE)
     return render_template("points/statement.html", account=account, page=page, mine=mine,
                            community=db.session.get(Community, account.community_id))
 
@@ -144,8 +146,9 @@ def my_statement():
 @login_required
 def account_statement(account_id: int):
     """Any account the caller holds or manages; others' accounts are 404."""
-    account = service.get_account(current_user, account_id)
-    return render_statement(account, mine=service.owns(current_user, account))
+    actor = current_actor()
+    account = service.get_account(actor, account_id)
+    return render_statement(account, mine=service.owns(actor, account))
 
 
 @bp.get("/points/my/earnings")
@@ -156,7 +159,7 @@ def my_earnings():
         raise NotFound(_("Only volunteers earn points for service."))
     args = load_query(schemas.EarningQuery())
     args["volunteer_id"] = account.volunteer_id
-    page = paginate(service.earnings_query(current_user, args), args["page"], PER_PAGE)
+    page = paginate(service.earnings_query(current_actor(), args), args["page"], PER_PAGE)
     return render_template("points/my_earnings.html", account=account, page=page, args=args,
                            statuses=[s.value for s in EarningStatus], service_types=service_types())
 
@@ -167,15 +170,16 @@ def my_orders():
     account = require_my_account()
     args = load_query(schemas.RedemptionQuery())
     args["account_id"] = account.id
-    page = paginate(service.redemptions_query(current_user, args), args["page"], PER_PAGE)
+    page = paginate(service.redemptions_query(current_actor(), args), args["page"], PER_PAGE)
     return render_template("points/my_orders.html", account=account, page=page, args=args,
                            statuses=[s.value for s in RedemptionStatus])
 
 
 def render_gift(account: PointAccount, values: dict, problems: FormProblems | None = None):
     rule = service.rule_for(account.community_id)
-    sent = service.gifted_this_month(account, utcnow())
-    residents = service.gift_recipients(account)
+    actor = current_actor()
+    sent = service.gifted_this_month(actor, account, utcnow())
+    residents = service.gift_recipients(actor, account)
     buildings = names_by_id(Building, [r.building_id for r in residents])
     return render_template("points/gift.html", account=account, rule=rule, sent=sent, residents=residents,
                            buildings=buildings, values=values, problems=problems), status_of(problems)
@@ -185,9 +189,7 @@ def render_gift(account: PointAccount, values: dict, problems: FormProblems | No
 @login_required
 def my_gift():
     """Volunteers give points to a resident in difficulty or to the community pool, within the rule's limits."""
-    account = require_my_account()
-    if account.kind != AccountKind.volunteer:
-        raise Forbidden(_("Only volunteers give points."))
+    account = require_my_account()  # the service refuses (403) anyone but the volunteer who holds it
     if request.method != "POST":
         return render_gift(account, {})
     values = {key: request.form.get(key, "").strip() for key in ("recipient", "amount", "memo")}
@@ -195,7 +197,7 @@ def my_gift():
     if values["recipient"] not in ("", "pool"):
         data["resident_id"] = values["recipient"]
     transfer, problems = save(schemas.GiftIn(), data, lambda loaded: service.gift(
-        account, loaded["amount"], loaded.get("resident_id"), loaded["to_pool"], loaded["memo"]))
+        current_actor(), account, loaded["amount"], loaded.get("resident_id"), loaded["to_pool"], loaded["memo"]))
     if problems is not None:
         db.session.expire_all()
         return render_gift(account, values, shown(problems, resident_id="recipient", to_pool="recipient"))

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import func, select
 
+from ...accounts.policy import current_actor
 from ...extensions import db
 from ...places.models import Community
 from ...resources import paginate
@@ -21,7 +21,6 @@ from .. import schemas, service
 from ..models import CatalogueItem, ItemKind, Partner, PartnerKind, PointAccount, Redemption, RedemptionStatus
 from . import bp
 from .common import CATALOGUE_PER_PAGE, managed_communities, shown, status_of, yuan_to_fen
-from ...accounts.policy import current_actor
 
 
 #: Orders shown per status on the partner page.
@@ -68,13 +67,14 @@ def partner_form(partner: Partner | None):
 @bp.get("/points/partners")
 @staff_required
 def partners():
+    actor = current_actor()
     args = load_query(schemas.PartnerQuery())
-    page = paginate(service.partners.filtered(current_actor(), args).order_by(Partner.community_id, Partner.name, Partner.id),
+    page = paginate(service.partners.filtered(actor, args).order_by(Partner.community_id, Partner.name, Partner.id),
                     args["page"], CATALOGUE_PER_PAGE)
     ids = [p.id for p in page["items"]]
     open_orders = {}
     if ids:
-        inner = service.redemptions_query(current_user, {}).where(
+        inner = service.redemptions_query(actor, {}).where(
             Redemption.partner_id.in_(ids),
             Redemption.status.in_((RedemptionStatus.requested, RedemptionStatus.approved))).order_by(None).subquery()
         open_orders = dict(db.session.execute(
@@ -100,9 +100,9 @@ def partner_edit(partner_id: int):
 @bp.post(f"/points/partners/<{RECORD_ID}:partner_id>/delete")
 @staff_required
 def partner_delete(partner_id: int):
-    partner = service.partners.get(current_actor(), partner_id)
-    service.partners.require_writer(current_actor())
-    _done, problems = save(Schema(), {}, lambda _nothing: service.partners.delete(current_actor(), partner))
+    actor = current_actor()
+    partner = service.partners.get(actor, partner_id)
+    _done, problems = save(Schema(), {}, lambda _nothing: service.partners.delete(actor, partner))
     if problems is not None:
         flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
         return redirect(url_for("points_pages.partner", partner_id=partner_id))
@@ -124,15 +124,16 @@ def settlement_range() -> tuple[str, str, FormProblems | None]:
 def render_partner(partner: Partner, problems: FormProblems | None = None, target: int | None = None):
     from_month, to_month, month_problems = settlement_range()
     problems = problems or month_problems
-    orders = {status: db.session.scalars(service.redemptions_query(current_user, {
+    actor = current_actor()
+    orders = {status: db.session.scalars(service.redemptions_query(actor, {
         "partner_id": partner.id, "status": status}).limit(PARTNER_ORDERS)).all()
         for status in (RedemptionStatus.requested, RedemptionStatus.approved)}
-    offers = db.session.scalars(service.items.filtered(current_actor(), {"partner_id": partner.id})
+    offers = db.session.scalars(service.items.filtered(actor, {"partner_id": partner.id})
                                .order_by(CatalogueItem.name, CatalogueItem.id)).all()
     owed = db.session.scalar(select(PointAccount).where(PointAccount.partner_id == partner.id))
     return render_template(
         "points/partner.html", partner=partner, orders=orders, offers=offers, owed=owed,
-        report=service.settlement(partner, from_month, to_month), from_month=from_month, to_month=to_month,
+        report=service.settlement(actor, partner.id, from_month, to_month), from_month=from_month, to_month=to_month,
         problems=problems, target=target, community=db.session.get(Community, partner.community_id),
     ), status_of(problems)
 
@@ -209,7 +210,6 @@ def item_stock(item_id: int):
     """Set what is left of goods from the partner page (the version guards against concurrent orders)."""
     actor = current_actor()
     item = service.items.get(actor, item_id)
-    service.items.require_writer(actor, item)
     data = {key: request.form.get(key, "").strip() or None for key in ("stock", "version")}
     _saved, problems = save(patch_schema(schemas.ItemIn), data,
                             lambda loaded: service.items.update(actor, item, loaded))
@@ -223,10 +223,10 @@ def item_stock(item_id: int):
 @bp.post(f"/points/items/<{RECORD_ID}:item_id>/delete")
 @staff_required
 def item_delete(item_id: int):
-    item = service.items.get(current_actor(), item_id)
-    service.items.require_writer(current_actor())
+    actor = current_actor()
+    item = service.items.get(actor, item_id)
     partner_id, name = item.partner_id, item.name
-    _done, problems = save(Schema(), {}, lambda _nothing: service.items.delete(current_actor(), item))
+    _done, problems = save(Schema(), {}, lambda _nothing: service.items.delete(actor, item))
     if problems is not None:
         flash(" ".join(m for messages in problems.errors.values() for m in messages), "error")
     else:

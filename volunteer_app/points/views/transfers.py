@@ -1,10 +1,11 @@
 """Grants from the pool, the accounts list, one transfer and its correction."""
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
+from ...accounts import policy
 from ...accounts.models import User
-from ...accounts.scoping import current_scope
+from ...accounts.policy import current_actor
 from ...extensions import db
 from ...people import service as people
 from ...people.models import Resident, Volunteer
@@ -16,7 +17,6 @@ from ..ledger import reversal_of
 from ..models import AccountKind, Transfer, TransferKind
 from . import bp
 from .common import PER_PAGE, managed_communities, shown, status_of
-from ...accounts.policy import current_actor
 
 
 # --- grants, accounts, transfers and corrections ------------------------------------------------------------
@@ -39,7 +39,8 @@ def render_grants(values: dict, problems: FormProblems | None = None):
     residents = [r for r in scoped_options(people.residents, Resident.community_id, Resident.name)
                  if r.community_id in ids]
     return render_template("points/grants.html", communities=communities, values=values, problems=problems,
-                           pools=service.account_of(AccountKind.community_pool, ids), volunteers=volunteers,
+                           pools=service.account_of(current_actor(), AccountKind.community_pool, ids),
+                           volunteers=volunteers,
                            residents=residents), status_of(problems)
 
 
@@ -50,7 +51,6 @@ def grants():
     if request.method != "POST":
         communities = managed_communities()
         return render_grants({"community_id": str(communities[0].id) if len(communities) == 1 else ""})
-    service.rules.require_writer(current_actor())
     values = {key: request.form.get(key, "").strip() for key in ("community_id", "recipient", "amount", "memo")}
     data = {"community_id": values["community_id"] or None, "amount": values["amount"] or None,
             "memo": values["memo"]}
@@ -58,7 +58,7 @@ def grants():
     if kind in ("volunteer", "resident") and holder:
         data[f"{kind}_id"] = holder
     transfer, problems = save(schemas.GrantIn(), data, lambda loaded: service.grant(
-        loaded["community_id"], loaded["amount"], loaded.get("resident_id"), loaded.get("volunteer_id"),
+        current_actor(), loaded["community_id"], loaded["amount"], loaded.get("resident_id"), loaded.get("volunteer_id"),
         loaded["memo"]))
     if problems is not None:
         db.session.expire_all()
@@ -73,7 +73,7 @@ def grants():
 def accounts():
     args = load_query(schemas.AccountQuery())
     text = request.args.get("q", "").strip()[:40]
-    page = paginate(service.find_accounts(current_user, args, text), args["page"], PER_PAGE)
+    page = paginate(service.find_accounts(current_actor(), args, text), args["page"], PER_PAGE)
     return render_template("points/accounts.html", page=page, args=args, q=text, communities=managed_communities(),
                            names=names_by_id(Community, [a.community_id for a in page["items"]]),
                            kinds=[k.value for k in AccountKind])
@@ -81,7 +81,7 @@ def accounts():
 
 def render_transfer(transfer: Transfer, problems: FormProblems | None = None):
     reversal = reversal_of(transfer)
-    correctable = (service.is_coordinator(current_user) and current_scope().allows(transfer.community_id)
+    correctable = (policy.may(current_actor(), "points.manage", transfer)
                    and transfer.kind != TransferKind.reversal and reversal is None)
     return render_template("points/transfer.html", transfer=transfer, reversal=reversal, problems=problems,
                            correctable=correctable, order_id=(transfer.details or {}).get("redemption_id"),
@@ -92,18 +92,17 @@ def render_transfer(transfer: Transfer, problems: FormProblems | None = None):
 @bp.get(f"/points/transfers/<{RECORD_ID}:transfer_id>")
 @login_required
 def transfer(transfer_id: int):
-    return render_transfer(service.get_transfer(current_user, transfer_id))
+    return render_transfer(service.get_transfer(current_actor(), transfer_id))
 
 
 @bp.post(f"/points/transfers/<{RECORD_ID}:transfer_id>/reverse")
 @staff_required
 def transfer_reverse(transfer_id: int):
     """Correct a gift, grant or earning with a reversing transfer, saying why."""
-    original = service.get_transfer(current_user, transfer_id)
-    current_scope().require(original.community_id)
-    service.rules.require_writer(current_actor())
+    actor = current_actor()
+    original = service.get_transfer(actor, transfer_id)
     reversal, problems = save(schemas.CorrectionIn(), {"reason": request.form.get("reason", "").strip()},
-                              lambda loaded: service.correct(original, loaded["reason"]))
+                              lambda loaded: service.correct(actor, original.id, loaded["reason"]))
     if problems is not None:
         db.session.expire_all()
         return render_transfer(original, shown(problems, transfer_id="reason"))

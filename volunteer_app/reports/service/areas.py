@@ -1,55 +1,45 @@
-"""What a report covers: whole communities and single grids of the caller's scope."""
+"""What a report covers: the records the actor manages (whole communities and single grids),
+within one community when one is chosen."""
 from dataclasses import dataclass
 
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import false, or_, select, true
+from sqlalchemy import and_, select
 
-from ...accounts.scoping import current_scope
-from ...errors import NotFound
+from ...accounts import policy
+from ...accounts.policy import Actor
 from ...extensions import db
 from ...places.models import Community, Grid
 
 
 @dataclass(frozen=True)
 class Area:
-    """Whole communities (``None``: every community) and single grids elsewhere."""
+    """The actor's managed records, in ``community_id`` only when it is set; ``whole_communities``
+    leaves out single grids (the ranking compares whole communities)."""
 
-    communities: frozenset[int] | None
-    grids: frozenset[int] = frozenset()
+    actor: Actor
+    community_id: int | None = None
+    whole_communities: bool = False
 
     def clause(self, community_column, grid_column):
         """SQL condition on a query's community and grid columns."""
-        if self.communities is None:
-            return true()
-        conditions = []
-        if self.communities:
-            conditions.append(community_column.in_(self.communities))
-        if self.grids:
-            conditions.append(grid_column.in_(self.grids))
-        return or_(*conditions) if conditions else false()
+        grid = None if self.whole_communities else grid_column
+        managed = policy.where(self.actor, "reports.count", None, community_column, grid)
+        return managed if self.community_id is None else and_(managed, community_column == self.community_id)
 
 
-def area_for(community_id: int | None = None) -> Area:
-    """The caller's scope (coordinators: theirs; admins: everything), narrowed to one community if asked.
-
-    A coordinator of single grids sees only those grids, even of a community they pick.
-    """
-    scope = current_scope()
+def area_for(actor: Actor, community_id: int | None = None) -> Area:
+    """The actor's scope (coordinators: theirs; admins: everything), narrowed to one community if asked:
+    one they see (404 otherwise). A coordinator of single grids counts only those grids, even of a
+    community they pick."""
     if community_id is None:
-        return Area(None) if scope.everything else Area(scope.communities, scope.grids)
-    community = db.session.get(Community, community_id)
-    if community is None or not (scope.everything or community_id in scope.visible_communities):
-        raise NotFound(_l("Not found among the records you manage."))
-    if scope.allows(community_id):
-        return Area(frozenset({community_id}))
-    grids = db.session.scalars(select(Grid.id).where(Grid.community_id == community_id, Grid.id.in_(scope.grids)))
-    return Area(frozenset(), frozenset(grids))
+        policy.require(actor, "reports.read")
+    else:
+        policy.get(actor, "reports.read", Community, community_id)
+    return Area(actor, community_id)
 
 
 def communities_of(area: Area) -> list[Community]:
-    statement = select(Community).order_by(Community.code)
-    if area.communities is not None:
-        statement = statement.where(Community.id.in_(area.communities))
+    """The whole communities the area covers."""
+    statement = select(Community).where(area.clause(Community.id, None)).order_by(Community.code)
     return db.session.scalars(statement).all()
 
 

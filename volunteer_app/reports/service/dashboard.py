@@ -1,8 +1,10 @@
 """The 数字驾驶舱 (every figure, the hours trend, the 光荣榜) and the 周通报 ranking of communities."""
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import case, func, select
 
+from ...accounts.policy import Actor
 from ...extensions import db
 from ...people.models import ServiceLog, Volunteer
 from ...service_requests import service as requests_service
@@ -49,9 +51,9 @@ def top_volunteers(period: Period, area: Area, limit: int = TOP_VOLUNTEERS) -> l
             for rank, (volunteer_id, name, community_id, total, count) in enumerate(rows, start=1)]
 
 
-def dashboard(period: Period, community_id: int | None = None) -> dict:
-    """Every figure for the caller's communities and grids, their total, and the hours trend."""
-    area = area_for(community_id)
+def dashboard(actor: Actor, period: Period, community_id: int | None = None) -> dict:
+    """Every figure for the actor's communities and grids, their total, and the hours trend."""
+    area = area_for(actor, community_id)
     table = figures_table(period, area)
     communities = by_community(table)
     return {
@@ -77,10 +79,10 @@ def _rank_key(figures: Figures) -> tuple:
                  for value in (figures.completion_rate, figures.mean_rating, figures.on_time_rate))
 
 
-def ranking(period: Period) -> dict:
-    """The caller's whole communities ranked for the 周通报; equal figures share a rank (1, 1, 3)."""
-    area = area_for()
-    table = figures_table(period, Area(area.communities), REQUEST_FIGURES)
+def ranking(actor: Actor, period: Period) -> dict:
+    """The actor's whole communities ranked for the 周通报; equal figures share a rank (1, 1, 3)."""
+    area = replace(area_for(actor), whole_communities=True)
+    table = figures_table(period, area, REQUEST_FIGURES)
     figures = by_community(table)
     communities = sorted(communities_of(area), key=lambda c: (_rank_key(figures.get(c.id, Figures())), c.code))
     rows, previous_key = [], None

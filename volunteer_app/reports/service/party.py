@@ -7,6 +7,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.functions import FunctionElement
 
+from ...accounts.policy import Actor
 from ...extensions import db
 from ...people.models import ClaimedPost, PartyMemberReport, ServiceLog, Volunteer
 from ...places.models import Community
@@ -194,9 +195,9 @@ def _resolved_by_volunteer(members, period: Period) -> dict[int, tuple[int, int,
     return {volunteer_id: (count, ratings, int(total)) for volunteer_id, count, ratings, total in rows}
 
 
-def party_units(period: Period, community_id: int | None = None, unit: str | None = None) -> dict:
-    """Each work unit's in-office party members in the caller's scope and their service in the period."""
-    area = area_for(community_id)
+def party_units(actor: Actor, period: Period, community_id: int | None = None, unit: str | None = None) -> dict:
+    """Each work unit's in-office party members in the actor's scope and their service in the period."""
+    area = area_for(actor, community_id)
     P, V = PartyMemberReport, Volunteer
     chosen = [area.clause(V.community_id, V.grid_id)]
     if unit is not None:
