@@ -166,13 +166,11 @@ def test_logins_work_with_password_and_token(seeded, app):
 def test_demo_weeks_can_be_planned(seeded, app, monkeypatch):
     """The demo district plans a real week: evening and weekend duty, filled and explained."""
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.extensions import db
     from volunteer_app.places.models import Community
     from volunteer_app.roster.models import JobStatus, PlanJob
     from volunteer_app.roster.service import request_plan, run_plan_job, week_for
 
-    use_system_scope()
     community = db.session.query(Community).filter_by(code="yongan").one()
     week = week_for(Actor.system(), community.id, "2026-W49")
     assert len(week.demands) >= 15

@@ -239,10 +239,8 @@ def test_publish_then_a_stale_publish_says_someone_published_meanwhile(district,
 
 def test_job_page_polls_the_api_with_the_session_cookie(district, coord):
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.roster.service import week_for
 
-    use_system_scope()
     week = week_for(Actor.system(), district["community_id"], WEEK)
     job = PlanJob(week_id=week.id, purpose="plan")  # queued, never run: the page shows progress
     db.session.add(job)
@@ -261,10 +259,8 @@ def test_job_page_polls_the_api_with_the_session_cookie(district, coord):
 
 def test_failed_job_says_why(district, coord):
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.roster.service import week_for
 
-    use_system_scope()
     week = week_for(Actor.system(), district["community_id"], WEEK)
     job = PlanJob(week_id=week.id, purpose="plan", status=JobStatus.failed, error="worker lost")
     db.session.add(job)

@@ -116,11 +116,9 @@ def roster_plan(week: str, code: str | None, publish: bool):
 
     from . import jobs
     from .accounts.policy import Actor
-    from .accounts.scoping import use_system_scope
     from .roster import service
     from .roster.models import JobStatus
 
-    use_system_scope()
     system = Actor.system()
     started = time.monotonic()
     planned = []
@@ -184,11 +182,9 @@ def roster_export_problem(week: str, code: str):
     import json
 
     from .accounts.policy import Actor
-    from .accounts.scoping import use_system_scope
     from .roster import service
     from .roster.problem import build_problem, live_pairs
 
-    use_system_scope()
     community = _communities(code)[0]
     with domain_errors_as_click():
         week_row = service.week_for(Actor.system(), community.id, week)

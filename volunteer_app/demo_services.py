@@ -12,13 +12,12 @@ so the ledger, slot counters and waiting lists are exactly what real use makes.
 import random
 from datetime import date, datetime, time, timedelta
 
-from flask import current_app, g
+from flask import current_app
 from flask_login import login_user
 from sqlalchemy import select
 
 from .accounts.models import Role, User
 from .accounts.policy import Actor
-from .accounts.scoping import use_system_scope
 from .errors import DomainError
 from .extensions import db
 from .people.models import Resident, ServiceLog, Volunteer, VolunteerStatus
@@ -76,7 +75,6 @@ def seed(today: date) -> None:
     admin = db.session.scalar(select(User).where(User.role == Role.admin).order_by(User.id).limit(1))
     with current_app.test_request_context("/demo"):  # the services ask who acts: the demo admin
         login_user(admin)
-        use_system_scope()
         _ranking_consent(rng)
         for community in db.session.scalars(select(Community).order_by(Community.id)):
             centre = db.session.scalar(select(Station).where(Station.community_id == community.id,
@@ -85,7 +83,6 @@ def seed(today: date) -> None:
             _past_requests(rng, community, menu, today)
             _upcoming_events(rng, community, menu, admin)
             _catalogue_and_orders(rng, community, admin)
-        g.pop("scope", None)
 
 
 def _ranking_consent(rng: random.Random) -> None:

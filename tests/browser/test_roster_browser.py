@@ -124,12 +124,10 @@ def test_plan_publish_confirm_decline_and_the_replan_keeps_the_rest(browser, liv
 def test_job_page_shows_progress_and_moves_on_to_the_review(page, live_server, district):
     """The progress page polls the API with the session cookie (a job a worker would run)."""
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.extensions import db
     from volunteer_app.roster.models import JobStatus, PlanJob
     from volunteer_app.roster.service import week_for
 
-    use_system_scope()
     week = week_for(Actor.system(), district["community_id"], WEEK)
     job = PlanJob(week_id=week.id, purpose="plan", status=JobStatus.running, stage="coverage", best_coverage=12)
     db.session.add(job)

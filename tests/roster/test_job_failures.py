@@ -30,9 +30,6 @@ def test_a_failing_solve_marks_the_job_failed_and_keeps_the_draft(district, monk
 
 
 def test_a_job_whose_worker_died_is_reported_failed(district, app_ctx):
-    from volunteer_app.accounts.scoping import use_system_scope
-
-    use_system_scope()
     system = Actor.system()
     job = service.request_plan(system, service.week_for(system, district["community_id"], WEEK))
     db.session.commit()

@@ -188,7 +188,6 @@ def test_marking_served_records_hours_and_points_once(district):
     from volunteer_app.people.models import ServiceLog
     from volunteer_app.points.models import Earning
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.roster.service import mark_served
 
     week_id = planned_and_published(district)
@@ -196,7 +195,6 @@ def test_marking_served_records_hours_and_points_once(district):
     assignment = api.get(f"/roster/weeks/{week_id}").json["live"][0]
     volunteer_api = district["volunteer_apis"][0]
     assert volunteer_api.post(f"/roster/assignments/{assignment['id']}/served", json={"served": True}).status_code == 403
-    use_system_scope()
     with pytest.raises(InvalidInput):  # the duty has not happened yet
         mark_served(Actor.system(), assignment["id"], True, date(2026, 11, 29))
     mark_served(Actor.system(), assignment["id"], True, date(2026, 12, 7))

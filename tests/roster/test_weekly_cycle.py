@@ -150,7 +150,6 @@ def test_pin_forbid_move_and_resolve(district):
 
 def test_holiday_rules_when_generating_shifts(district, make_template, app_ctx):
     from volunteer_app.accounts.policy import Actor
-    from volunteer_app.accounts.scoping import use_system_scope
     from volunteer_app.roster.service import week_for
 
     station = district["station"]
@@ -158,7 +157,6 @@ def test_holiday_rules_when_generating_shifts(district, make_template, app_ctx):
                   holiday_needed=1, title="节日轮值")
     station.closed_on_holidays = False
     db.session.commit()
-    use_system_scope()
     week = week_for(Actor.system(), station.community_id, NATIONAL_DAY_WEEK)
     db.session.commit()
     thursday = [d for d in week.demands if d.start.date() == datetime(2026, 10, 1).date()]

@@ -26,7 +26,6 @@ from tests.support.roster import make_template  # noqa: F401 (fixture)
 from tests.support.services import clock, make_service_type  # noqa: F401 (fixtures)
 from volunteer_app.accounts.models import Role
 from volunteer_app.accounts.policy import Actor
-from volunteer_app.accounts.scoping import use_system_scope
 from volunteer_app.extensions import db
 from volunteer_app.people.models import ClaimedPost, PartyMemberReport, ServiceLog
 from volunteer_app.points import service as points
@@ -155,7 +154,6 @@ def district(clock, make_community, make_grid, make_building, make_station, make
     assert cancelled.status_code == 200, cancelled.json
 
     # the roster: published, one decline, one duty served
-    use_system_scope()
     week = roster.week_for(Actor.system(), a.id, WEEK)
     db.session.commit()
     monday_duty, tuesday_duty = sorted(week.demands, key=lambda d: d.start)

@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFError
 from ..errors import DomainError, Forbidden
 from ..extensions import csrf, db, login_manager
 from . import service
-from .models import Role, User
+from .models import User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -54,11 +54,6 @@ def identify_request() -> None:
         raise Unauthorized(_l("Authentication required: send 'Authorization: Bearer <token>' or log in."))
     if request.method not in SAFE_METHODS and not g.get("token_auth"):
         csrf.protect()
-
-
-def require_role(*roles: Role) -> None:
-    if current_user.role not in roles:
-        raise Forbidden(_l("Your role may not do this."))
 
 
 def init_app(app: Flask) -> None:

@@ -292,11 +292,8 @@ def current_actor() -> Actor:
     if actor is None:
         from flask_login import current_user
 
-        if current_user.is_authenticated:
-            actor = Actor.of(current_user._get_current_object())
-        elif g.get("scope") is not None and g.scope.everything:  # scoping.use_system_scope() (commands, jobs)
-            actor = Actor.system()
-        else:
+        if not current_user.is_authenticated:
             raise RuntimeError("current_actor() needs a signed-in user")
+        actor = Actor.of(current_user._get_current_object())
         g.actor = actor
     return actor

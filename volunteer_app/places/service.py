@@ -20,11 +20,6 @@ def ensure_unique_code(model, code: str, exclude_id: int | None = None) -> None:
         )
 
 
-def parent_in_scope(model, record_id: int | None, field_name: str):
-    """TRANSITIONAL: the request's actor; callers move to ``policy.parent(actor, …)``."""
-    return policy.parent(policy.current_actor(), model, record_id, field_name)
-
-
 def search(statement, model, text: str | None):
     if text:
         pattern = f"%{text}%"
