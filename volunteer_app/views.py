@@ -17,16 +17,15 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import func, select
 
-from .accounts.models import Role
 from .clock import week_label
 from .labels import label
-from .errors import Conflict, Forbidden, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
 from .pii import mask_id_number, mask_name, mask_phone, pii_visible
-from .accounts.policy import current_actor
+from .accounts import policy
+from .accounts.policy import STAFF, current_actor
 from .resources import ID_IN_URL, commit, update_schema_for
 
-STAFF = frozenset({Role.admin, Role.coordinator})
 #: Longest list offered in a select, so a city-wide admin's form stays small (the page's
 #: script then narrows grids and buildings to the chosen community and grid).
 OPTION_LIMIT = 2000
@@ -46,8 +45,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if current_user.role not in STAFF:
-            raise Forbidden(gettext("This page is for community staff only."))
+        policy.require(current_actor(), "pages.staff")
         return view(*args, **kwargs)
 
     return wrapper

@@ -62,6 +62,7 @@ ACT_FOR_RESIDENTS = {"denied": _l("Your role may not act for residents."), "code
 #: Every action the services check, by domain. A new entry point adds its line here.
 PERMISSIONS: dict[str, Permission] = {
     # registry records (places, people, skills, duty templates, demands …) through ResourceService
+    "pages.staff": staff(Reach.ANY, denied=_l("This page is for community staff only."), code="staff_only"),
     "records.read": staff(),
     "records.write": staff(**MAY_NOT_WRITE),
     "places.read": staff(Reach.VISIBLE),

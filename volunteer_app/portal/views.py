@@ -20,7 +20,7 @@ from ..notifications import service as notifications
 from ..notifications.schemas import ChannelsSchema
 from ..people.schemas import RankingConsentIn
 from ..accounts.policy import current_actor
-from ..views import STAFF, counts_by_community, load_query, names_by_id, save
+from ..views import counts_by_community, load_query, names_by_id, save
 from ..accounts import service
 from .login_limits import limit_logins_per_account, limit_logins_per_address
 
@@ -90,7 +90,7 @@ def set_language(code: str):
 def home():
     """Coordinators and admins: their communities with head counts. Volunteers: their week.
     Residents: the service menu (便民服务)."""
-    if current_user.role not in STAFF:
+    if not current_actor().is_staff:
         if current_user.volunteer_id:
             return redirect(url_for("roster_pages.my_week_now"))
         if current_user.resident_id:
