@@ -248,7 +248,7 @@ def test_job_page_polls_the_api_with_the_session_cookie(district, coord):
     page = coord.get(f"/roster/jobs/{job.id}")
     html = text_of(page)
     assert page.status_code == 200
-    assert f'data-api="/api/v1/roster/jobs/{job.id}"' in html and "fetch(" in html and "等待开始" in html
+    assert f'data-api="/api/v1/roster/jobs/{job.id}"' in html and "js/roster.js" in html and "等待开始" in html
     assert '<meta http-equiv="refresh" content="3">' in html  # inside <noscript>
     polled = coord.get(f"/api/v1/roster/jobs/{job.id}")
     assert polled.status_code == 200 and polled.json["status"] == "queued"
@@ -266,7 +266,7 @@ def test_failed_job_says_why(district, coord):
     db.session.add(job)
     db.session.commit()
     html = text_of(coord.get(f"/roster/jobs/{job.id}"))
-    assert "排班失败" in html and "worker lost" in html and "fetch(" not in html
+    assert "排班失败" in html and "worker lost" in html and "js/roster.js" not in html
 
 
 # --- volunteers -----------------------------------------------------------------------------

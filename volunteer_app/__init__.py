@@ -6,7 +6,7 @@ from flask_babel import get_locale
 from sqlalchemy import text
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, jobs
+from . import audit, jobs, security_headers
 from .config import BaseConfig, engine_options, settings_from_env
 from .errors import register_error_handlers
 from .jsonio import JSONProvider
@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     audit.install()
     jobs.init_app(app)
     register_error_handlers(app)
+    security_headers.init_app(app)
     app.before_request(reject_control_characters)
 
     from . import accounts, api_docs, cli, holidays, notifications, people, places, points, portal, pwa, reports

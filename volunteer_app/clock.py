@@ -67,8 +67,6 @@ class IsoWeek(str):
                 return week
         raise OutsideYearsServed(f"{text} has no day in {YEARS_SERVED.start}–{YEARS_SERVED.stop - 1}")
 
-    parse = classmethod(lambda cls, text: cls(text))
-
     @classmethod
     def of(cls, day: date) -> IsoWeek:
         """The week a day falls in."""

@@ -1,6 +1,7 @@
 """Field validators shared by every domain's schemas, and marshmallow's own messages in words people read."""
 import re
 from datetime import time
+from urllib.parse import quote
 
 from flask_babel import gettext
 from flask_babel.speaklater import LazyString
@@ -226,8 +227,6 @@ def raw_url_length(environ: dict) -> int:
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw is not None:
         return len(raw.encode("latin-1", "replace"))
-    from urllib.parse import quote
-
     path = quote(environ.get("PATH_INFO", "").encode("latin-1", "replace"), safe="/;=,~!$&'()*+:@")
     query = environ.get("QUERY_STRING", "")
     return len(path) + (len(query) + 1 if query else 0)

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.support.browser import DESKTOP, PHONE, log_in, menu_link
 from tests.support.roster import WEEK, district, make_template  # noqa: F401 (fixtures)
@@ -139,7 +140,7 @@ def test_job_page_shows_progress_and_moves_on_to_the_review(page, live_server, d
 
     job.stage, job.best_coverage, job.elapsed_s = "fairness", 18, 7.0
     db.session.commit()
-    page.wait_for_function("document.querySelector('[data-field=stage]').textContent.includes('均衡分配任务')")
+    expect(progress.locator('[data-field="stage"]')).to_contain_text("均衡分配任务")  # no eval under the CSP
     assert progress.locator('[data-field="best_coverage"]').inner_text() == "18"
     assert progress.locator('[data-field="elapsed_s"]').inner_text() == "7"
     page.screenshot(path=str(Path(os.environ.get("SCREENSHOT_DIR", "/tmp")) / "jiamenkou-roster-phone-job.png"))

@@ -42,7 +42,7 @@ def test_the_home_lists_what_needs_doing_each_item_a_link(district, app_ctx):
     items = todo_items(text_of(coord.get("/")))
     link, text = items["answers"]
     assert link == f"/roster/weeks/{week_id}#live" and str(len(unanswered)) in text
-    assert IsoWeek.parse(NEXT_WEEK).label() in text and "declines" not in items
+    assert IsoWeek(NEXT_WEEK).label() in text and "declines" not in items
 
     # A decline whose repair has not run yet leaves a place empty: an urgent item, listed first.
     volunteer = db.session.get(User, db.session.scalar(select(User.id).where(

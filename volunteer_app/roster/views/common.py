@@ -41,6 +41,7 @@ def roster_helpers():
 
 # --- weeks ----------------------------------------------------------------------------------
 
+
 def today() -> date:
     return now_local().date()
 
@@ -51,6 +52,7 @@ def week_or_404(text: str) -> IsoWeek:
         return parse_week(text)
     except InvalidInput:
         raise NotFound(_l("There is no week %(week)s.", week=text)) from None
+
 
 # --- names for the ids in the solver's and the service's words --------------------------------
 

@@ -68,6 +68,9 @@
   document.addEventListener("DOMContentLoaded", function () {
     wireFilters(document);
     wireRows(document);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
   });
 
   // Installable on the phone, "my week" and "my bookings" readable offline (static/pwa/sw.js).
