@@ -56,11 +56,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(reject_control_characters)
 
     from . import accounts, api_docs, cli, notifications, people, places, points, pwa, reports, roster
-    from . import service_requests
+    from . import service_requests, visits
     from . import views
 
     views.init_app(app)  # the shared page helpers and menu, before the domains add their entries
-    for domain in (places, people, accounts, roster, notifications, points, service_requests, reports):
+    for domain in (places, people, accounts, roster, notifications, points, service_requests, visits, reports):
         domain.init_app(app)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(pwa.bp)

@@ -74,6 +74,13 @@ PERMISSIONS: dict[str, Permission] = {
     "group_robots.manage": staff(),
     "channels.choose_own": Permission(EVERYONE, Reach.ANY),
     "audit.read": Permission(ADMINS, Reach.ANY),
+    # visits: grid workers in their grids, coordinators in their communities; the visiting frequencies are a
+    # community's (its grid workers read them); a report may name any community the actor sees a grid of
+    "visits.read": staff(),
+    "visits.record": staff(),
+    "visits.report": staff(Reach.VISIBLE),
+    "visits.frequencies.read": staff(Reach.VISIBLE),
+    "visits.frequencies.write": staff(),
 }
 
 
