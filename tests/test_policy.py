@@ -15,7 +15,7 @@ APP = Path(__file__).resolve().parents[1] / "volunteer_app"
 
 
 #: The domains whose services already take the actor (the others are being converted).
-ACTOR_TAKING = ("accounts", "notifications", "people", "places")
+ACTOR_TAKING = ("accounts", "notifications", "people", "places", "visits")
 
 
 def service_modules() -> list[Path]:
