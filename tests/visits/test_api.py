@@ -5,7 +5,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.visits.conftest import NOW
+from tests.support.visits import NOW
 from volunteer_app.extensions import db
 from volunteer_app.service_requests.models import ServiceRequest
 

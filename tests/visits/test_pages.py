@@ -36,6 +36,7 @@ def test_a_grid_worker_records_a_visit_from_the_checklist(app_ctx, area):
         VisitKind.key_group, "身体不错，血压偏高", [("厨房下水道堵了", False), ("帮忙换了灯泡", True)])
     page = text_of(client.get(f"/visits/{visit.id}"))
     assert "转为工单" in page and "当场解决" in page and "待转办" in page
+    assert f'<option value="{area.repair.id}">维修</option>' in page  # the community's menu to file it under
     filed = post(client, f"/visits/{visit.id}/needs/{visit.needs[0].id}/request",
                  {"service_type_id": str(area.repair.id)}, f"/visits/{visit.id}")
     assert filed.status_code == 302

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.visits.conftest import NOW
+from tests.support.visits import NOW
 from volunteer_app.errors import Conflict, Forbidden, InvalidInput, NotFound
 from volunteer_app.extensions import db
 from volunteer_app.people.models import PriorityGroup

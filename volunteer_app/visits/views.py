@@ -145,7 +145,7 @@ def render_visit(visit, problems: FormProblems | None = None, status: int = 200,
     """The visit page; ``failed`` names the form (``need-3-request`` …) whose ``problems`` are shown."""
     actor = current_actor()
     return render_template("visits/visit.html", visit=visit, problems=problems, failed=failed,
-                           menu=service.menu_for(actor, visit), values=request.form,
+                           service_menu=service.menu_for(actor, visit), values=request.form,
                            names=place_names([visit]), community=db.session.get(Community, visit.community_id)), status
 
 
