@@ -3,7 +3,7 @@
 Two months of the 民情日志: most households visited last month and many this month so far,
 priority-group residents at their interval with a few left overdue, night visits to buildings,
 needs solved on the spot, needs that became the demo's requests (the visit on the day the request
-was filed) and a few posted as wishes. Past visits are written as records, like the past requests.
+was filed), follow-up visits after requests done, and a few needs posted as wishes. Past visits are written as records, like the past requests.
 """
 import random
 from datetime import date, datetime, time, timedelta
@@ -15,7 +15,7 @@ from .extensions import db
 from .people.models import PriorityGroup, Resident
 from .places.models import Building, Community
 from .service_requests.models import ServiceRequest, Wish, WishState
-from .visits.models import Visit, VisitFrequency, VisitKind, VisitNeed
+from .visits.models import RESOLVED_REQUESTS, Visit, VisitFrequency, VisitKind, VisitNeed
 from .visits.service import DEFAULT_EVERY_DAYS
 
 SEED = 20261203
@@ -27,6 +27,7 @@ OPEN_NEEDS = ("希望增加楼下座椅", "小区门口路灯太暗", "想报名
 WISHES = ("想要一台收音机", "希望有人陪着去公园走走", "想要几本大字版的书")
 NIGHT_FINDINGS = ("夜间巡查，楼道消防通道畅通", "夜访，单元门禁损坏，已报物业", "夜间巡查，未发现异常")
 REQUEST_VISITS = 0.4  # of the demo requests filed for a resident, the share a visit raised
+FOLLOW_UPS = 0.3  # of the requests done, the share followed up by a visit (工单回访) two days after filing
 OVERDUE_SHARE = 0.12  # priority-group residents whose latest visit is left late
 
 
@@ -39,7 +40,7 @@ def seed(today: date) -> None:
         residents = db.session.scalars(select(Resident).where(Resident.community_id == community.id)
                                        .order_by(Resident.id)).all()
         _household_visits(rng, residents, visitor, today)
-        _request_visits(rng, community, visitor)
+        _request_visits(rng, community, visitor, today)
         _night_visits(rng, community, visitor, today)
     first = db.session.scalar(select(Community).order_by(Community.id).limit(1))
     if first is not None:  # one community visits its disabled residents fortnightly
@@ -90,8 +91,9 @@ def _household_visits(rng: random.Random, residents: list[Resident], visitor: Us
     db.session.add_all(visits)
 
 
-def _request_visits(rng: random.Random, community: Community, visitor: User) -> None:
-    """Some of the demo's requests were raised in a visit on the day they were filed."""
+def _request_visits(rng: random.Random, community: Community, visitor: User, today: date) -> None:
+    """Some of the demo's requests were raised in a visit on the day they were filed; some done ones were
+    followed up at home two days after."""
     requests = db.session.scalars(select(ServiceRequest).where(
         ServiceRequest.community_id == community.id, ServiceRequest.resident_id.is_not(None))
         .order_by(ServiceRequest.id)).all()
@@ -103,6 +105,11 @@ def _request_visits(rng: random.Random, community: Community, visitor: User) -> 
                        "走访中居民提出需求，已转工单")
         visit.needs = [VisitNeed(description=request.description, request_id=request.id)]
         db.session.add(visit)
+    for request in requests:
+        follow_up = datetime.combine(request.submitted_at.date() + timedelta(days=2), time(10))
+        if request.state in RESOLVED_REQUESTS and follow_up.date() < today and rng.random() < FOLLOW_UPS:
+            db.session.add(_visit(request.resident, visitor, follow_up, VisitKind.after_request,
+                                  f"工单回访：{request.service_type.name}，居民对处理结果满意"))
 
 
 def _night_visits(rng: random.Random, community: Community, visitor: User, today: date) -> None:
