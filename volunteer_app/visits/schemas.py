@@ -160,7 +160,7 @@ class FrequenciesIn(Schema):
 
     @validates("frequencies")
     def each_group_once(self, rows, **kwargs):
-        groups = [row["group"] for row in rows]
+        groups = [row.get("group") for row in rows if row.get("group") is not None]
         if len(set(groups)) != len(groups):
             raise ValidationError(_l("Name each priority group once."))
 
