@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from tests.support.database import empty_all_tables
 from volunteer_app import demo
 from volunteer_app.accounts.models import Role, User
+from volunteer_app.accounts.policy import Actor
 from volunteer_app.accounts.service import authenticate, create_token
 from volunteer_app.extensions import db
 from volunteer_app.people.models import (
@@ -20,6 +21,8 @@ from volunteer_app.points.models import Earning, EarningStatus, Redemption, Rede
 from volunteer_app.service_requests.models import (
     Booking, BookingStatus, FollowUp, RequestEvent, RequestState, ServiceEvent, ServiceRequest, ServiceSlot,
 )
+from volunteer_app.visits import service as visits
+from volunteer_app.visits.models import Visit, VisitKind, VisitNeed
 
 PASSWORD = "demo-password-1"
 
@@ -110,6 +113,25 @@ def test_services_and_points_flow_end_to_end(seeded):
 def test_demo_events_cut_their_times_as_long_as_the_menu_says(seeded):
     events = db.session.scalars(select(ServiceEvent)).all()
     assert events and all(e.slot_minutes == e.service_type.duration_min for e in events)
+
+
+def test_visits_cover_most_households_and_their_needs_went_on(seeded):
+    from datetime import date, timedelta
+
+    first_of_month = date.today().replace(day=1)
+    last_month = visits.report(Actor.system(), (first_of_month - timedelta(days=1)).replace(day=1), first_of_month)
+    assert last_month["totals"].coverage > 0.8 and last_month["totals"].visits > 500
+    assert 0 < visits.overdue_count(Actor.system()) < count(Resident) // 5  # a few priority-group visits left late
+    needs = db.session.scalars(select(VisitNeed)).all()
+    assert {need.outcome for need in needs} >= {"solved", "open", "in_progress", "resolved"}
+    for need in (n for n in needs if n.request_id):  # raised in a visit to the household that filed it
+        assert need.request.resident_id == need.visit.resident_id
+        assert need.visit.visited_at < need.request.submitted_at
+    assert any(need.wish_id for need in needs)
+    kinds = set(db.session.scalars(select(Visit.kind)))
+    assert kinds == set(VisitKind)
+    night = db.session.scalars(select(Visit).where(Visit.kind == VisitKind.night)).all()
+    assert night and all(visit.resident_id is None for visit in night)
 
 
 def test_every_record_passes_the_api_schemas(seeded):

@@ -19,7 +19,7 @@ APP = Path(__file__).resolve().parents[1] / "volunteer_app"
 
 #: The domains whose services already take the actor (the others are being converted).
 ACTOR_TAKING = ("accounts", "holidays", "notifications", "people", "places", "points", "portal", "reports",
-                "roster", "service_requests")
+                "roster", "service_requests", "visits")
 
 
 def service_modules() -> list[Path]:

@@ -62,12 +62,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(reject_control_characters)
 
     from . import accounts, api_docs, cli, holidays, notifications, people, places, points, portal, pwa, reports
-    from . import roster, service_requests
+    from . import roster, service_requests, visits
     from . import views
 
     views.init_app(app)  # the shared page helpers and menu, before the domains add their entries
-    for domain in (accounts, holidays, places, people, roster, notifications, points, service_requests, reports,
-                   portal):
+    for domain in (accounts, holidays, places, people, roster, notifications, points, service_requests, visits,
+                   reports, portal):
         domain.init_app(app)
     app.register_blueprint(api_docs.bp)
     app.register_blueprint(pwa.bp)

@@ -118,6 +118,13 @@ PERMISSIONS: dict[str, Permission] = {
     # reports: staff open a report on a community they see; it counts only the records they manage
     "reports.read": staff(Reach.VISIBLE),
     "reports.count": staff(),
+    # visits: grid workers in their grids, coordinators in their communities; the visiting frequencies are a
+    # community's (its grid workers read them); a report may name any community the actor sees a grid of
+    "visits.read": staff(),
+    "visits.record": staff(),
+    "visits.report": staff(Reach.VISIBLE),
+    "visits.frequencies.read": staff(Reach.VISIBLE),
+    "visits.frequencies.write": staff(),
 }
 
 

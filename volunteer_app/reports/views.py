@@ -16,6 +16,7 @@ from ..service_requests.models import RequestState
 from ..service_requests.labels import SERVICE_LABELS
 from ..validation import Id
 from ..views import FormProblems, load_query, problems_from_domain, scoped_options, staff_required
+from ..visits import service as visits
 from . import service
 from .charts import Bar, bar_chart, column_chart
 
@@ -103,7 +104,8 @@ def dashboard_view(period: service.Period, args: dict) -> dict:
     report = service.dashboard(actor, period, args.get("community_id"))
     ranking = service.ranking(actor, period)
     show_grids = args.get("community_id") is not None or not report["communities"]
-    return {"report": report, "ranking": ranking, "show_grids": show_grids,
+    visited = visits.report(current_actor(), period.first, period.after, args.get("community_id"))
+    return {"report": report, "ranking": ranking, "show_grids": show_grids, "visits": visited,
             "charts": {"states": _state_chart(report["totals"]), "hours": _hours_chart(report["hours_by_week"]),
                        "ranking": _ranking_chart(ranking["rows"]) if ranking["rows"] else None}}
 
