@@ -158,6 +158,30 @@ def clique_cover(graph: list[set[int]]) -> list[tuple[int, ...]]:
 # --- the data every model and heuristic shares ----------------------------------------
 
 
+@dataclass(frozen=True)
+class _LoadTerms:
+    """A volunteer's load (history plus the minutes of their pairs) in units
+    of g, the gcd of them all, with every value it can take: the sums of
+    subsets of the pairs' minutes up to the most the volunteer may work
+    (clashes ignored, so a few values may be out of reach; never one short)."""
+
+    g: int
+    values: tuple[int, ...]  # increasing, in units of g, history included
+
+    @staticmethod
+    def of(volunteer, minutes: list[int]) -> _LoadTerms:
+        h = volunteer.history_minutes
+        g = math.gcd(h, *minutes)
+        most = min(sum(minutes), sum(w.minutes for w in volunteer.availability))
+        if volunteer.max_minutes is not None:
+            most = min(most, volunteer.max_minutes)
+        lo, hi = h // g, (h + most) // g
+        reach = 1  # bit i: a subset of the pairs sums to i units
+        for m in minutes:
+            reach |= (reach << (m // g)) & ((1 << (hi - lo + 1)) - 1)
+        return _LoadTerms(g, tuple(lo + i for i in range(hi - lo + 1) if reach >> i & 1))
+
+
 class _Index:
     """The problem as the models see it: eligible pairs numbered 0..n-1,
     grouped by demand and by volunteer, with their at-most-one rows."""
@@ -177,6 +201,7 @@ class _Index:
         self.graph = constraints.conflict_graph(problem)
         self.rows = self._rows()
         self.linear_scores: dict[str, tuple[dict[int, int], int]] = {}
+        self.load_terms: dict[int, _LoadTerms] = {}
 
     def _rows(self) -> list[list[tuple[int, ...]]]:
         """Rule 4 per volunteer: for each clique of clashing demands, the
@@ -203,6 +228,13 @@ class _Index:
         if vol.max_assignments is not None and len(ks) > vol.max_assignments:
             rows.append((ks, [1] * len(ks), vol.max_assignments))
         return rows
+
+    def loads(self, v: int) -> _LoadTerms:
+        """How volunteer v's load can be written, for the fairness rows of
+        every model that holds v: worked out once."""
+        if v not in self.load_terms:
+            self.load_terms[v] = _LoadTerms.of(self.problem.volunteers[v], [self.minutes[k] for k in self.by_volunteer[v]])
+        return self.load_terms[v]
 
     def ids(self, k: int) -> Pair:
         p = self.pairs[k]
@@ -532,9 +564,12 @@ class _Model:
         """Sum over the model's volunteers of (history + minutes)^2.
 
         With g the gcd of a volunteer's history and demand lengths, the total
-        is g * t for an integer t, and t^2 is exactly the largest of the lines
-        through consecutive integer squares, (2j+1) t - j(j+1), which also
-        make a tight linear relaxation."""
+        is g * t for an integer t that takes only the values of `_LoadTerms`,
+        and t^2 is exactly the largest of the lines through consecutive such
+        values (a, a^2) and (b, b^2): (a + b) t - a b. As x_k^2 = x_k, also
+        (h + sum m_k x_k)^2 >= h^2 + sum (2 h m_k + m_k^2) x_k, exact for a
+        volunteer with one demand. Both make a tight linear relaxation, the
+        second where demands could be split among many volunteers."""
         ix = self.index
         squares: list[cp_model.IntVar] = []
         factors: list[int] = []
@@ -543,25 +578,24 @@ class _Model:
         if self.schedule is not None:
             constant += sum(m * m for v, m in enumerate(self.schedule.load) if v not in self.inside)
         for v in self.volunteers:
-            vol, ks = ix.problem.volunteers[v], ix.by_volunteer[v]
-            h = vol.history_minutes
+            h, ks = ix.problem.volunteers[v].history_minutes, ix.by_volunteer[v]
             if not ks:
                 constant += h * h
                 continue
+            terms = ix.loads(v)
+            g, loads = terms.g, terms.values
             minutes = [ix.minutes[k] for k in ks]
-            g = math.gcd(h, *minutes)
-            most = min(sum(minutes), sum(w.minutes for w in vol.availability))
-            if vol.max_minutes is not None:
-                most = min(most, vol.max_minutes)
-            lo, hi = h // g, (h + most) // g
-            t = self.model.new_int_var(lo, hi, "")
+            t = self.model.new_int_var_from_domain(cp_model.Domain.from_values(loads), "")
             self.model.add(g * t == h + self.linear(dict(zip(ks, minutes))))
-            square = self.model.new_int_var(lo * lo, hi * hi, "")
-            step = max(1, math.ceil((hi - lo) / MAX_SQUARE_CUTS))
+            square = self.model.new_int_var(loads[0] ** 2, loads[-1] ** 2, "")
+            step = max(1, math.ceil((len(loads) - 1) / MAX_SQUARE_CUTS))
             if step > 1:
                 self.model.add_multiplication_equality(square, [t, t])
-            for j in range(lo, hi, step):
-                self.model.add(square >= (2 * j + 1) * t - j * (j + 1))
+            for i in range(0, len(loads) - 1, step):
+                a, b = loads[i], loads[i + 1]
+                self.model.add(square >= (a + b) * t - a * b)
+            spread = {k: 2 * h * m + m * m for k, m in zip(ks, minutes)}
+            self.model.add(g * g * square >= h * h + self.linear(spread))
             squares.append(square)
             factors.append(g * g)
             part = (ks, h)
