@@ -116,7 +116,7 @@ def plan_all(worker_count: int, database_url: str, redis_url: str) -> tuple[floa
             db.session.commit()
             queued.append((community.code, job.id))
         for _, job_id in queued:
-            jobs.enqueue_plan(job_id)
+            jobs.enqueue(service.PLAN_JOB, job_id)
         while True:
             db.session.expire_all()
             pending = db.session.scalar(select(db.func.count()).select_from(PlanJob).where(

@@ -3,6 +3,14 @@
 After a decline, the decline repair (solver.repair) against a full re-solve
 given the same time limit, also in the same run.
 
+Coverage comes first: on generated 500 x 300 weeks (loose and tight, several
+seeds) at the solver's default settings, whether the coverage stage proves
+its optimum and how long it takes, against HiGHS solving coverage alone
+exactly (the same rows as the solver's model) on the same week in the same
+run; wall and CPU seconds, the machine being shared. At 2000 x 1000 the
+fairness found is set against a lower bound from the linear relaxation of
+the fairness stage (`fairness_bound`).
+
 Every solve runs in a fresh subprocess, so the peak RSS printed is that run's
 own (ru_maxrss), not the benchmark's. Every roster is also judged by the
 independent checker (solver.check); the `ok` column says it passed.
@@ -10,6 +18,7 @@ independent checker (solver.check); the `ok` column says it passed.
     python bench/solver_bench.py               # full set (a few minutes)
     python bench/solver_bench.py --quick       # small sizes only
     python bench/solver_bench.py --sizes 30x40,500x300 --many 300
+    python bench/solver_bench.py --coverage-seeds 1,2,3,4,5,6,7,8 --only-coverage
 """
 
 from __future__ import annotations
@@ -34,10 +43,106 @@ from solver.generate import generate  # noqa: E402
 EXAMPLES = Path(os.environ.get("ROSTER_EXAMPLES", ROOT / "tests" / "data" / "roster-examples"))
 FULL_SIZES = ((30, 40), (500, 300), (2000, 1000))
 QUICK_SIZES = ((30, 40),)
+DEFAULT_TIME_LIMIT = 10.0  # solver.solve's
+COVERAGE_SIZE = (500, 300)
+COVERAGE_MIP_TIME_LIMIT = 120.0
 STAGE_LABELS = {"coverage": "cov", "changes": "chg", "unwanted": "unw", "fairness": "fair", "travel": "trav"}
 
 
 # --- the child: one run, measured alone ------------------------------------------------
+
+
+def coverage_mip(problem, seconds: float) -> dict:
+    """Coverage alone, exactly, by HiGHS on the rows of the solver's own model
+    (the solver uses the same function when its model is too big for CP-SAT)."""
+    from solver.cpsat import _coverage_mip, _Index
+
+    started, cpu = time.perf_counter(), time.process_time()
+    index = _Index(problem)
+    found = _coverage_mip(index, seconds)
+    result = {"seconds": time.perf_counter() - started, "cpu": time.process_time() - cpu}
+    if found is None:
+        return dict(result, optimum=None, proven=False)
+    values, proven = found
+    weights, _ = index.weights("coverage")
+    return dict(result, optimum=sum(c for k, c in weights.items() if values[k]), proven=proven)
+
+
+def fairness_bound(problem, solution: dict, seconds: float) -> dict:
+    """A lower bound on the fairness of every roster at least as good as
+    `solution` on coverage, changes and unwanted: the linear relaxation of
+    the solver's fairness stage (each volunteer's load in units of g, the
+    chords through the values it can take, and the cut for spread work),
+    solved by HiGHS. Chords start around the solution's loads and are added
+    where the relaxation's loads need them; every round's value is a bound,
+    and the last one equals the full relaxation's when none is missing."""
+    import bisect
+
+    from ortools.linear_solver import pywraplp
+
+    from solver.cpsat import _Index, _rule_rows
+    from solver.model import Pair
+
+    started = time.perf_counter()
+    index = _Index(problem)
+    lp = pywraplp.Solver.CreateSolver("HIGHS_LP")
+    lp.SetSolverSpecificParametersAsString("output_flag=false")
+    x = [lp.NumVar(0, 1, "") for _ in index.pairs]
+
+    def at_least(terms: dict, least: float) -> None:
+        row = lp.RowConstraint(least, lp.infinity(), "")
+        for var, coefficient in terms.items():
+            row.SetCoefficient(var, coefficient)
+
+    for ks, coefs, most in _rule_rows(index):
+        at_least({x[k]: -c for k, c in zip(ks, coefs)}, -most)
+    for k in index.pinned:
+        x[k].SetLb(1)
+    scores = solution["scores"]
+    for name, value, sign in (("coverage", scores["coverage"], 1), ("changes", scores["changes"], -1),
+                              ("unwanted", scores["unwanted"], -1)):  # fmt: skip
+        weights, constant = index.weights(name)
+        at_least({x[k]: sign * c for k, c in weights.items()}, sign * (value - constant))
+    chosen = {Pair(**a) for a in solution["assignments"]}
+    constant, loads = 0, []
+    for v, volunteer in enumerate(problem.volunteers):
+        h, ks = volunteer.history_minutes, index.by_volunteer[v]
+        if not ks:
+            constant += h * h
+            continue
+        terms = index.loads(v)
+        g, values = terms.g, terms.values
+        t, square = lp.NumVar(values[0], values[-1], ""), lp.NumVar(0, lp.infinity(), "")
+        row = lp.RowConstraint(h / g, h / g, "")
+        row.SetCoefficient(t, 1)
+        for k in ks:
+            row.SetCoefficient(x[k], -index.minutes[k] / g)
+        at_least({square: g * g, **{x[k]: -(2 * h * index.minutes[k] + index.minutes[k] ** 2) for k in ks}}, h * h)
+        lp.Objective().SetCoefficient(square, g * g)
+        now = (h + sum(index.minutes[k] for k in ks if index.ids(k) in chosen)) // g
+        loads.append((t, square, values, {max(0, values.index(now) - 1), min(len(values) - 2, values.index(now))}))
+    lp.Objective().SetMinimization()
+    for t, square, values, segments in loads:
+        for i in segments:
+            at_least({square: 1, t: -(values[i] + values[i + 1])}, -values[i] * values[i + 1])
+    bound, rounds = None, 0
+    while time.perf_counter() - started < seconds:
+        rounds += 1
+        if lp.Solve() != pywraplp.Solver.OPTIMAL:
+            break
+        bound = lp.Objective().Value() + constant
+        missing = []
+        for t, square, values, segments in loads:
+            i = min(len(values) - 2, max(0, bisect.bisect_right(values, t.solution_value()) - 1))
+            a, b = values[i], values[i + 1]
+            if i not in segments and square.solution_value() < (a + b) * t.solution_value() - a * b - 1e-6:
+                missing.append((t, square, values, segments, i))
+        if not missing:
+            return {"bound": bound, "complete": True, "rounds": rounds, "seconds": time.perf_counter() - started}
+        for t, square, values, segments, i in missing:
+            segments.add(i)
+            at_least({square: 1, t: -(values[i] + values[i + 1])}, -values[i] * values[i + 1])
+    return {"bound": bound, "complete": False, "rounds": rounds, "seconds": time.perf_counter() - started}
 
 
 def child_main() -> None:
@@ -48,22 +153,37 @@ def child_main() -> None:
 
     job = json.load(sys.stdin)
     started = time.perf_counter()
-    if job["run"] == "many":
+    if job["run"] in ("coverage-mip", "fairness-bound"):
+        problem = load_problem(json.loads(Path(job["path"]).read_text(encoding="utf-8")))
+        if job["run"] == "coverage-mip":
+            result = coverage_mip(problem, job["time_limit"])
+        else:
+            result = fairness_bound(problem, job["solution"], job["time_limit"])
+    elif job["run"] == "many":
         problems = [load_problem(json.loads(Path(p).read_text(encoding="utf-8"))) for p in job["paths"]]
         started = time.perf_counter()
         solutions = solve_many(problems, workers=job["workers"], time_limit_s=job["time_limit"])
         result = {"coverage": sum(s.scores.coverage for s in solutions), "statuses": [s.status for s in solutions]}
     else:
         problem = load_problem(json.loads(Path(job["path"]).read_text(encoding="utf-8")))
-        started = time.perf_counter()
+        done: dict[str, tuple[float, float]] = {}  # seconds and CPU seconds since the start, at a stage's end
+
+        def progress(stage: str, best: int | None, elapsed: float) -> None:
+            done[stage] = (elapsed, time.process_time() - cpu)
+
+        started, cpu = time.perf_counter(), time.process_time()
         if job["run"] == "greedy":
             solution = greedy(problem)
         else:
             optimiser = repair if job["run"] == "repair" else solve
-            solution = optimiser(problem, time_limit_s=job["time_limit"], workers=job["workers"], seed=0)
+            solution = optimiser(
+                problem, time_limit_s=job["time_limit"], workers=job["workers"], seed=0,
+                progress=progress if job.get("cpu") else None,
+            )  # fmt: skip
         result = {
             "solution": solution_to_dict(solution),
-            "stages": [[s.name, s.seconds] for s in solution.stages],
+            "stages": [[s.name, s.seconds, s.status, s.value, s.bound] for s in solution.stages],
+            "done": done,
         }
     result["seconds"] = time.perf_counter() - started
     peak_kb = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -200,8 +320,9 @@ def print_row(case: Case) -> None:
     s, g = case.solver, case.greedy
     scores = case.scores
     # "rest": building the model and explaining what is short.
-    rest = s["seconds"] - sum(sec for _, sec in s["stages"])
-    stages = " ".join(f"{STAGE_LABELS.get(name, name)} {sec:.1f}" for name, sec in s["stages"]) + f" rest {rest:.1f}"
+    rest = s["seconds"] - sum(sec for _, sec, *_ in s["stages"])
+    stages = " ".join(f"{STAGE_LABELS.get(name, name)} {sec:.1f}" for name, sec, *_ in s["stages"])
+    stages += f" rest {rest:.1f}"
     cells = (
         case.name, case.size, s["solution"]["status"],
         f"{scores['coverage']}/{g['solution']['scores']['coverage']}/{s['solution']['bound']['coverage']}",
@@ -248,6 +369,69 @@ def run_examples(bench: Bench, quick: bool) -> None:
         print(line)
 
 
+def coverage_proofs(bench: Bench, seeds: list[int]) -> None:
+    """Coverage first: on generated 500 x 300 weeks, loose and tight, and the
+    500 x 300 example, at the solver's default settings, is the coverage
+    optimum proven, and in no more time than HiGHS takes to solve coverage
+    alone exactly (same week, same run)? Both times count from the problem
+    in memory: the solver's to the end of its coverage stage (model building
+    included), the MIP's to its answer (model building included)."""
+    v, d = COVERAGE_SIZE
+    weeks = [(f"{'tight' if tight else 'loose'} {v}x{d} seed {seed}", generate(v, d, seed=seed, tight=tight))
+             for tight in (False, True) for seed in seeds]  # fmt: skip
+    example = EXAMPLES / "community-500x300.problem.json"
+    if example.exists():
+        weeks.append(("example community-500x300", json.loads(example.read_text(encoding="utf-8"))))
+    print(f"coverage first, {DEFAULT_TIME_LIMIT:.0f} s and {bench.workers} workers (the defaults): "
+          "the coverage stage against HiGHS on coverage alone, same run")  # fmt: skip
+    widths = (28, 15, 7, 14, 12, 14, 21, 3)
+    titles = ("week", "coverage/bound", "proven", "s (cpu) to it", "MIP optimum", "MIP s (cpu)",
+              "no slower (wall/cpu)", "ok")  # fmt: skip
+
+    def line(cells) -> str:
+        return "  " + " ".join(str(cell).ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    print(line(titles))
+    verdicts = []
+    for name, problem in weeks:
+        path = bench.save(name.replace(" ", "-"), problem)
+        solved = in_child({"run": "solve", "path": path, "workers": bench.workers,
+                           "time_limit": DEFAULT_TIME_LIMIT, "cpu": True})  # fmt: skip
+        mip = in_child({"run": "coverage-mip", "path": path, "time_limit": COVERAGE_MIP_TIME_LIMIT})
+        _, _, status, value, bound = solved["stages"][0]
+        seconds, cpu = solved["done"]["coverage"]
+        proven = status == "OPTIMAL"
+        # A proof must agree with the MIP's; a roster must obey every rule.
+        agrees = not proven or not mip["proven"] or value == mip["optimum"]
+        ok = check(problem, solved["solution"]).ok and agrees
+        faster = (seconds <= mip["seconds"], cpu <= mip["cpu"])
+        verdicts.append((proven, ok, *faster))
+        print(line((
+            name, f"{value}/{bound:.0f}", "yes" if proven else "NO", f"{seconds:.2f} ({cpu:.2f})",
+            f"{mip['optimum']}{'' if mip['proven'] else '?'}", f"{mip['seconds']:.2f} ({mip['cpu']:.2f})",
+            "/".join("yes" if f else "no" for f in faster), "yes" if ok else "NO",
+        )), flush=True)  # fmt: skip
+    n = len(verdicts)
+    print(f"  proven {sum(v[0] for v in verdicts)}/{n}, valid and agreeing with the MIP {sum(v[1] for v in verdicts)}"
+          f"/{n}; coverage stage no slower than the MIP: wall {sum(v[2] for v in verdicts)}/{n}, "
+          f"cpu {sum(v[3] for v in verdicts)}/{n}")  # fmt: skip
+
+
+def fairness_against_bound(bench: Bench, case: Case, seconds: float) -> None:
+    """The fairness found against the lower bound of `fairness_bound`."""
+    path = bench.save(f"{case.name}-bound".replace(" ", "-"), case.problem)
+    result = in_child({"run": "fairness-bound", "path": path, "solution": case.solver["solution"],
+                       "time_limit": seconds})  # fmt: skip
+    found = case.scores["fairness"]
+    if result["bound"] is None:
+        print(f"    {case.name}: fairness {found}; no bound within {seconds:.0f} s")
+        return
+    print(f"    {case.name}: coverage {'proven' if case.solver['stages'][0][2] == 'OPTIMAL' else 'NOT proven'}; "
+          f"fairness {found}, lower bound {result['bound']:.0f} "
+          f"({'full relaxation' if result['complete'] else 'partial relaxation'}, {result['rounds']} rounds, "
+          f"{result['seconds']:.0f} s): {100 * (found / result['bound'] - 1):.2f} % above it")
+
+
 def parse_sizes(text: str) -> tuple[tuple[int, int], ...]:
     try:
         return tuple((int(v), int(d)) for v, d in (part.split("x") for part in text.split(",")))
@@ -269,6 +453,13 @@ def main() -> None:
         help="seconds for a decline repair and for its full re-solve baseline (default 20, as the web app)",
     )  # fmt: skip
     parser.add_argument("--declines", type=int, default=3, help="declines repaired per re-plan case (default 3)")
+    parser.add_argument(
+        "--coverage-seeds", type=lambda text: [int(s) for s in text.split(",")], default=[1, 2, 3, 4],
+        help="seeds of the loose and tight 500x300 weeks for the coverage proofs (default 1,2,3,4)",
+    )  # fmt: skip
+    parser.add_argument("--only-coverage", action="store_true", help="the coverage proofs only")
+    parser.add_argument("--bound-time-limit", type=float, default=600.0,
+                        help="seconds for the fairness lower bound at 2000x1000 (default 600)")  # fmt: skip
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -280,8 +471,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="solver-bench-") as folder:
         bench = Bench(Path(folder), args.workers, args.time_limit, args.repair_time_limit, args.declines)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {args.workers} CP-SAT workers per solve")
+        if not args.quick:
+            coverage_proofs(bench, args.coverage_seeds)
+            print()
+        if args.only_coverage:
+            return
         print_header()
         plain = {(v, d): bench.run(f"generated {v}x{d}", generate(v, d, seed=1)) for v, d in sizes}
+        if (2000, 1000) in plain:
+            fairness_against_bound(bench, plain[2000, 1000], args.bound_time_limit)
         bench.replan("decline at 120x100", bench.run("generated 120x100", generate(120, 100, seed=2)))
         bench.run("tight 60x80", generate(60, 80, seed=3, tight=True))
         if not args.quick:

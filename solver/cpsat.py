@@ -8,14 +8,16 @@ scores are optimised one after the other: each stage keeps the earlier
 stages' results as constraints and starts from the best roster so far as a
 hint (the previous plan, when re-planning, is where the first roster starts).
 
-A stage first polishes that roster with a quick local search, then asks
-CP-SAT for a proof on the whole model (when the model is small enough for
-that to have a chance), and, if no proof came, improves the roster by
+Coverage comes first and keeps all the time it needs for a proof: CP-SAT
+on the whole model (when the model is small enough for that to have a
+chance) or, beyond that, the bound of the linear relaxation, neighbourhoods
+and HiGHS on coverage alone. The later stages share what it leaves: each
+first polishes the roster with a quick local search, then asks CP-SAT for a
+proof on the whole model and, if no proof came, improves the roster by
 re-solving neighbourhoods of a few dozen volunteers exactly (large
-neighbourhood search), which scales to thousands of volunteers; coverage
-then also gets the bound of its linear relaxation. The reported scores are
-recomputed from the final assignments by `solver.constraints`, never read
-off an objective.
+neighbourhood search), which scales to thousands of volunteers. The
+reported scores are recomputed from the final assignments by
+`solver.constraints`, never read off an objective.
 
 A repair (`solver.repair`) runs the same stages from a roster it gives,
 with changes capped at that roster's from the start; the cap usually
@@ -29,7 +31,7 @@ import math
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -38,18 +40,20 @@ from ortools.sat.python import cp_model
 
 from solver import constraints
 from solver.explain import explain_infeasible, explain_unfilled
-from solver.model import FEASIBLE, INFEASIBLE, OPTIMAL, Pair, Problem, Solution, StageReport
+from solver.model import FEASIBLE, INFEASIBLE, OPTIMAL, Pair, Problem, Solution, StageReport, Volunteer
 
 Progress = Callable[[str, "int | None", float], None]
 
-# Stages in the spec's order, each with its share of the remaining time
-# (unused time passes on) and whether it maximises.
-STAGE_SHARES = {"coverage": 5, "changes": 1, "unwanted": 1, "fairness": 4, "travel": 2}
+# Stages in the spec's order. Coverage comes first and takes all the time it
+# needs to be proven; the later stages share what it leaves in these shares
+# (unused time passes on).
+STAGES = ("coverage", "changes", "unwanted", "fairness", "travel")
+STAGE_SHARES = {"changes": 1, "unwanted": 1, "fairness": 4, "travel": 2}
 MAXIMISED = {"coverage"}
-# Share of a stage's time for the local search, then for CP-SAT on the whole
-# model; the rest (all of it once proven) goes to neighbourhood search.
+# Share of a later stage's time for the local search, then for CP-SAT on the
+# whole model; the rest (all of it once proven) goes to neighbourhood search.
 LOCAL_SEARCH_SHARE = 0.2
-WHOLE_MODEL_SHARE = {"coverage": 0.8, "changes": 0.5, "unwanted": 0.5, "fairness": 0.4, "travel": 0.5}
+WHOLE_MODEL_SHARE = {"changes": 0.5, "unwanted": 0.5, "fairness": 0.4, "travel": 0.5}
 # Beyond this many pairs CP-SAT on the whole model rarely gets past presolve
 # in the time a roster solve has, so only the neighbourhood search runs; and
 # with less time than this (seconds, plus seconds per pair) CP-SAT would
@@ -59,6 +63,9 @@ WHOLE_MODEL_MIN_SECONDS = (0.1, 4e-5)
 # Seconds per pair that building and solving the linear relaxation of
 # coverage takes; it runs when the coverage stage has twice that left.
 LP_SECONDS_PER_PAIR = 4e-5
+# When coverage's model is too big for CP-SAT, the share of its time that
+# neighbourhoods may take before HiGHS has the rest for a proof.
+COVERAGE_NEIGHBOURHOOD_SHARE = 0.5
 # Neighbourhood search: pairs per neighbourhood (adapted as it goes), time per
 # neighbourhood, and how many proven but useless neighbourhoods in a row end it.
 NEIGHBOURHOOD_PAIRS = (150, 600, 4000)  # smallest, first, largest
@@ -155,7 +162,43 @@ def clique_cover(graph: list[set[int]]) -> list[tuple[int, ...]]:
     return out
 
 
+def _maximal(rows: Iterable[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """The rows that lie inside no other: a volunteer's pairs on two maximal
+    cliques of demands are often one inside the other (about a third of the
+    rows on generated weeks), and CP-SAT's presolve would spend its time
+    finding that out."""
+    kept: list[tuple[int, ...]] = []
+    for row in sorted(rows, key=lambda r: (-len(r), r)):
+        if not any(set(row) <= set(other) for other in kept):
+            kept.append(row)
+    return sorted(kept)
+
+
 # --- the data every model and heuristic shares ----------------------------------------
+
+
+@dataclass(frozen=True)
+class _LoadTerms:
+    """A volunteer's load (history plus the minutes of their pairs) in units
+    of g, the gcd of them all, with every value it can take: the sums of
+    subsets of the pairs' minutes up to the most the volunteer may work
+    (clashes ignored, so a few values may be out of reach; never one short)."""
+
+    g: int
+    values: tuple[int, ...]  # increasing, in units of g, history included
+
+    @staticmethod
+    def of(volunteer: Volunteer, minutes: list[int]) -> _LoadTerms:
+        h = volunteer.history_minutes
+        g = math.gcd(h, *minutes)
+        most = min(sum(minutes), sum(w.minutes for w in volunteer.availability))
+        if volunteer.max_minutes is not None:
+            most = min(most, volunteer.max_minutes)
+        lo, hi = h // g, (h + most) // g
+        reach = 1  # bit i: a subset of the pairs sums to i units
+        for m in minutes:
+            reach |= (reach << (m // g)) & ((1 << (hi - lo + 1)) - 1)
+        return _LoadTerms(g, tuple(lo + i for i in range(hi - lo + 1) if reach >> i & 1))
 
 
 class _Index:
@@ -177,6 +220,7 @@ class _Index:
         self.graph = constraints.conflict_graph(problem)
         self.rows = self._rows()
         self.linear_scores: dict[str, tuple[dict[int, int], int]] = {}
+        self.load_terms: dict[int, _LoadTerms] = {}
 
     def _rows(self) -> list[list[tuple[int, ...]]]:
         """Rule 4 per volunteer: for each clique of clashing demands, the
@@ -190,7 +234,7 @@ class _Index:
             for v, ks in mine.items():
                 if len(ks) > 1:
                     rows[v].add(tuple(sorted(ks)))
-        return [sorted(r) for r in rows]
+        return [_maximal(r) for r in rows]
 
     def load_rows(self, v: int) -> list[tuple[list[int], list[int], int]]:
         """Rule 5 for volunteer v as rows sum(coefficient * pair) <= most,
@@ -203,6 +247,14 @@ class _Index:
         if vol.max_assignments is not None and len(ks) > vol.max_assignments:
             rows.append((ks, [1] * len(ks), vol.max_assignments))
         return rows
+
+    def loads(self, v: int) -> _LoadTerms:
+        """How volunteer v's load can be written, for the fairness rows of
+        every model that holds v: worked out once."""
+        if v not in self.load_terms:
+            minutes = [self.minutes[k] for k in self.by_volunteer[v]]
+            self.load_terms[v] = _LoadTerms.of(self.problem.volunteers[v], minutes)
+        return self.load_terms[v]
 
     def ids(self, k: int) -> Pair:
         p = self.pairs[k]
@@ -519,7 +571,8 @@ class _Model:
         if name == "fairness":
             return self.fairness()
         coefs, constant = self.index.weights(name)
-        mine = {k: c for k, c in coefs.items() if k in self.x}
+        # A neighbourhood holds a few hundred of the problem's pairs: look those up.
+        mine = {k: coefs[k] for k in self.x if k in coefs}
         constant += sum(coefs.get(k, 0) for k in self.outside)
         return _Stage(
             name,
@@ -532,9 +585,12 @@ class _Model:
         """Sum over the model's volunteers of (history + minutes)^2.
 
         With g the gcd of a volunteer's history and demand lengths, the total
-        is g * t for an integer t, and t^2 is exactly the largest of the lines
-        through consecutive integer squares, (2j+1) t - j(j+1), which also
-        make a tight linear relaxation."""
+        is g * t for an integer t that takes only the values of `_LoadTerms`,
+        and t^2 is exactly the largest of the lines through consecutive such
+        values (a, a^2) and (b, b^2): (a + b) t - a b. As x_k^2 = x_k, also
+        (h + sum m_k x_k)^2 >= h^2 + sum (2 h m_k + m_k^2) x_k, exact for a
+        volunteer with one demand. Both make a tight linear relaxation, the
+        second where demands could be split among many volunteers."""
         ix = self.index
         squares: list[cp_model.IntVar] = []
         factors: list[int] = []
@@ -543,25 +599,24 @@ class _Model:
         if self.schedule is not None:
             constant += sum(m * m for v, m in enumerate(self.schedule.load) if v not in self.inside)
         for v in self.volunteers:
-            vol, ks = ix.problem.volunteers[v], ix.by_volunteer[v]
-            h = vol.history_minutes
+            h, ks = ix.problem.volunteers[v].history_minutes, ix.by_volunteer[v]
             if not ks:
                 constant += h * h
                 continue
+            terms = ix.loads(v)
+            g, loads = terms.g, terms.values
             minutes = [ix.minutes[k] for k in ks]
-            g = math.gcd(h, *minutes)
-            most = min(sum(minutes), sum(w.minutes for w in vol.availability))
-            if vol.max_minutes is not None:
-                most = min(most, vol.max_minutes)
-            lo, hi = h // g, (h + most) // g
-            t = self.model.new_int_var(lo, hi, "")
+            t = self.model.new_int_var_from_domain(cp_model.Domain.from_values(loads), "")
             self.model.add(g * t == h + self.linear(dict(zip(ks, minutes))))
-            square = self.model.new_int_var(lo * lo, hi * hi, "")
-            step = max(1, math.ceil((hi - lo) / MAX_SQUARE_CUTS))
+            square = self.model.new_int_var(loads[0] ** 2, loads[-1] ** 2, "")
+            step = max(1, math.ceil((len(loads) - 1) / MAX_SQUARE_CUTS))
             if step > 1:
                 self.model.add_multiplication_equality(square, [t, t])
-            for j in range(lo, hi, step):
-                self.model.add(square >= (2 * j + 1) * t - j * (j + 1))
+            for i in range(0, len(loads) - 1, step):
+                a, b = loads[i], loads[i + 1]
+                self.model.add(square >= (a + b) * t - a * b)
+            spread = {k: 2 * h * m + m * m for k, m in zip(ks, minutes)}
+            self.model.add(g * g * square >= h * h + self.linear(spread))
             squares.append(square)
             factors.append(g * g)
             part = (ks, h)
@@ -590,10 +645,16 @@ class _Model:
         seed: int,
         work: float | None = None,
         listener: cp_model.CpSolverSolutionCallback | None = None,
+        follow_hint: bool = True,
     ) -> _Result:
         """Optimise `stage` from the roster `values` (a full roster; pairs
         outside the model keep their values) for at most `seconds`, and at
         most `work` units of CP-SAT's deterministic time if given.
+
+        Without `follow_hint` the roster is only the first solution: CP-SAT
+        skips the dive it otherwise makes around it first, which on the
+        whole coverage model takes longer than the proof (measured on
+        generated 500 x 300 weeks: about half the time without it).
 
         One CP-SAT thread, so that the same model, hint and seed give the
         same roster whenever the wall-clock limit is not what stops it."""
@@ -618,6 +679,8 @@ class _Model:
         params.linearization_level = 2
         params.add_lp_constraints_lazily = False
         params.cp_model_probing_level = 0
+        if not follow_hint:
+            params.hint_conflict_limit = 0
         status = solver.solve(self.model, listener)
         values = list(values)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -640,31 +703,61 @@ def _attempt(sub: _Model, stage: _Stage, values: Sequence[int], seconds: float, 
         return None
 
 
-def _coverage_relaxation(index: _Index) -> float | None:
-    """The linear relaxation of the coverage stage (every rule row of the
-    model, variables in [0, 1]) solved by GLOP: an upper bound on coverage,
-    usually within a fraction of a percent, for models too big for CP-SAT."""
-    lp = pywraplp.Solver.CreateSolver("GLOP")
-    x = [lp.NumVar(0, 1, "") for _ in index.pairs]
-
-    def row(ks: Sequence[int], coefs: Sequence[int], most: int) -> None:
-        constraint = lp.RowConstraint(-lp.infinity(), most, "")
-        for k, c in zip(ks, coefs):
-            constraint.SetCoefficient(x[k], c)
-
+def _rule_rows(index: _Index) -> Iterator[tuple[Sequence[int], Sequence[int], int]]:
+    """Rules 4-6 as rows sum(coefficient * pair) <= most over all pairs."""
     problem = index.problem
     for d, ks in enumerate(index.by_demand):
         if len(ks) > problem.demands[d].count:
-            row(ks, [1] * len(ks), problem.demands[d].count)
+            yield ks, [1] * len(ks), problem.demands[d].count
     for v in range(len(problem.volunteers)):
-        for ks, coefs, most in index.load_rows(v):
-            row(ks, coefs, most)
+        yield from index.load_rows(v)
         for r in index.rows[v]:
-            row(r, [1] * len(r), 1)
-    for k, p in enumerate(index.pairs):
-        lp.Objective().SetCoefficient(x[k], problem.demands[p.demand].priority)
+            yield r, [1] * len(r), 1
+
+
+def _coverage_program(index: _Index, backend: str, integral: bool) -> tuple[pywraplp.Solver, list]:
+    """The coverage stage as a linear program (pairs in [0, 1]) or, with
+    `integral`, as a mixed-integer one, for one of the solvers OR-Tools ships."""
+    lp = pywraplp.Solver.CreateSolver(backend)
+    x = [lp.BoolVar("") if integral else lp.NumVar(0, 1, "") for _ in index.pairs]
+    for ks, coefs, most in _rule_rows(index):
+        constraint = lp.RowConstraint(-lp.infinity(), most, "")
+        for k, c in zip(ks, coefs):
+            constraint.SetCoefficient(x[k], c)
+    for k in index.pinned:
+        x[k].SetLb(1)
+    weights, _ = index.weights("coverage")
+    for k, c in weights.items():
+        lp.Objective().SetCoefficient(x[k], c)
     lp.Objective().SetMaximization()
+    return lp, x
+
+
+def _coverage_relaxation(index: _Index) -> float | None:
+    """The linear relaxation of the coverage stage solved by GLOP: an upper
+    bound on coverage, usually within a fraction of a percent, for models
+    too big for CP-SAT."""
+    lp, _ = _coverage_program(index, "GLOP", integral=False)
     return lp.Objective().Value() if lp.Solve() == pywraplp.Solver.OPTIMAL else None
+
+
+def _coverage_mip(index: _Index, seconds: float) -> tuple[list[int], bool] | None:
+    """Coverage alone solved exactly by HiGHS: a roster and whether it is
+    proven best, or None if HiGHS found none in time.
+
+    For the whole problem when it is too big for CP-SAT's model (tens of
+    thousands of pairs): there HiGHS proved coverage of generated
+    2000 x 1000 weeks in 20-30 s where CP-SAT still lacked the best roster
+    after 60 s. A relative gap of 0 makes its OPTIMAL a proof, the objective
+    being an integer. No hint: OR-Tools 9.15 writes a HiGHS hint past the
+    end of an empty array (a crash)."""
+    lp, x = _coverage_program(index, "HIGHS", integral=True)
+    lp.SetSolverSpecificParametersAsString("mip_rel_gap=0, output_flag=false")  # not a word on stdout
+    lp.SetTimeLimit(max(1, int(seconds * 1000)))
+    status = lp.Solve()
+    if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return None
+    return [round(v.solution_value()) for v in x], status == pywraplp.Solver.OPTIMAL
 
 
 # --- the lexicographic search ---------------------------------------------------------------
@@ -760,20 +853,23 @@ class _Search:
             self.done.append(name)
 
     def run(self) -> tuple[list[StageReport], int]:
-        """All stages; returns their reports and the proven coverage bound."""
-        stages = [name for name in STAGE_SHARES if self.index.varies(name)]
+        """All stages; returns their reports and the proven coverage bound.
+        Coverage may take all the time: the later stages share what is left."""
+        stages = [name for name in STAGES if self.index.varies(name)]
         reports = []
         bound = self.index.obvious_bound("coverage")
         for i, name in enumerate(stages):
             self.clock.report(name)
-            began = time.monotonic()
-            share = STAGE_SHARES[name] / sum(STAGE_SHARES[s] for s in stages[i:])
-            report = self.stage(name, began + max(0.0, self.deadline - began) * share)
             if name == "coverage":
+                report = self.coverage()
                 self.clock.best_coverage = report.value
                 if self.capped:
                     report = self.uncapped(report)
                 bound = int(report.bound)
+            else:
+                began = time.monotonic()
+                share = STAGE_SHARES[name] / sum(STAGE_SHARES[s] for s in stages[i:])
+                report = self.stage(name, began + max(0.0, self.deadline - began) * share)
             reports.append(report)
             self.clock.report(name)
         return reports, bound
@@ -790,30 +886,79 @@ class _Search:
             bound = min(bound, self.relaxed_coverage(self.deadline))
         return dataclasses.replace(report, status=OPTIMAL if report.value == bound else FEASIBLE, bound=bound)
 
-    def stage(self, name: str, deadline: float) -> StageReport:
-        """One stage: local search, CP-SAT on the whole model, then
-        neighbourhoods until the stage's time is up, its bound is reached or
-        nothing improves."""
+    def coverage(self) -> StageReport:
+        """The coverage stage, until it is proven or the time is up.
+
+        With the whole model, CP-SAT alone: on these models its proof comes
+        faster than an exact MIP's (HiGHS, SCIP) and it is the fastest way
+        to the best roster too. Too big for that, the bound of the linear
+        relaxation first, neighbourhoods until they reach it or stop
+        helping, then HiGHS on coverage alone from the best roster so far."""
         began = time.monotonic()
-        if name != "coverage":
-            self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE, self.moving)
+        deadline = self.deadline
+        stage = self.whole.stage("coverage") if self.whole is not None else None
+        bound = self.index.obvious_bound("coverage")
+        if stage is not None and self.schedule.score("coverage") != bound and self.worth_whole(deadline - began):
+            listener = _CoverageListener(self.clock) if self.clock.callback else None
+            values, seconds = self.schedule.values, deadline - began
+            result = self.whole.solve(stage, values, seconds, self.seed, listener=listener, follow_hint=False)
+            bound = self.take(stage, result, bound)
+        if self.schedule.score("coverage") != bound:
+            bound = min(bound, self.relaxed_coverage(deadline))
+        if self.schedule.score("coverage") != bound:
+            self.neighbourhoods("coverage", began + (deadline - began) * COVERAGE_NEIGHBOURHOOD_SHARE, bound)
+        if self.schedule.score("coverage") != bound and self.whole is None and not self.capped:
+            bound = self.exact_coverage(deadline, bound)
+        value = self.schedule.score("coverage")
+        self.keep("coverage", stage)
+        return StageReport("coverage", OPTIMAL if value == bound else FEASIBLE, value, bound, time.monotonic() - began)
+
+    def exact_coverage(self, deadline: float, bound: int) -> int:
+        """HiGHS on coverage alone for the time left; the roster it finds if
+        better and valid, and the bound: its value once proven."""
+        found = _coverage_mip(self.index, deadline - time.monotonic())
+        if found is None:
+            return bound
+        values, proven = found
+        pairs = [self.index.ids(k) for k, x in enumerate(values) if x]
+        if constraints.violations(self.index.problem, pairs):  # HiGHS's tolerances: never trust, check
+            return bound
+        value = sum(c for k, c in self.index.weights("coverage")[0].items() if values[k])
+        if value > self.schedule.score("coverage"):
+            self.schedule.replace(values, range(len(values)))
+            self.clock.best_coverage = value
+            self.clock.report("coverage")
+        return min(bound, value) if proven else bound
+
+    def worth_whole(self, seconds: float) -> bool:
+        """Whether CP-SAT on the whole model can get anywhere in `seconds`."""
+        least, per_pair = WHOLE_MODEL_MIN_SECONDS
+        return seconds > least + per_pair * len(self.whole.x)
+
+    def take(self, stage: _Stage, result: _Result, bound: int) -> int:
+        """Keep CP-SAT's roster on the whole model if it is no worse, and
+        return the stage's bound with what CP-SAT proved."""
+        if not stage.better(self.schedule.score(stage.name), result.value):
+            self.schedule.replace(result.values, self.whole.x)
+        if result.status == OPTIMAL:
+            return result.value
+        if math.isnan(result.bound):
+            return bound
+        if stage.maximize:
+            return min(bound, math.floor(result.bound + 1e-6))
+        return max(bound, math.ceil(result.bound - 1e-6))
+
+    def stage(self, name: str, deadline: float) -> StageReport:
+        """A stage after coverage: local search, CP-SAT on the whole model,
+        then neighbourhoods until the stage's time is up, its bound is
+        reached or nothing improves."""
+        began = time.monotonic()
+        self.schedule.improve(began + (deadline - began) * LOCAL_SEARCH_SHARE, self.moving)
         stage = self.whole.stage(name) if self.whole is not None else None
         bound = self.index.obvious_bound(name)
         seconds = (deadline - time.monotonic()) * WHOLE_MODEL_SHARE[name]
-        least, per_pair = WHOLE_MODEL_MIN_SECONDS
-        if stage is not None and self.schedule.score(name) != bound and seconds > least + per_pair * len(self.whole.x):
-            listener = _CoverageListener(self.clock) if name == "coverage" and self.clock.callback else None
-            result = self.whole.solve(stage, self.schedule.values, seconds, self.seed, listener=listener)
-            if not stage.better(self.schedule.score(name), result.value):
-                self.schedule.replace(result.values, self.whole.x)
-            if result.status == OPTIMAL:
-                bound = result.value
-            elif stage.maximize and not math.isnan(result.bound):
-                bound = min(bound, math.floor(result.bound + 1e-6))
-            elif not math.isnan(result.bound):
-                bound = max(bound, math.ceil(result.bound - 1e-6))
-        if name == "coverage" and self.schedule.score(name) != bound:
-            bound = min(bound, self.relaxed_coverage(deadline))
+        if stage is not None and self.schedule.score(name) != bound and self.worth_whole(seconds):
+            bound = self.take(stage, self.whole.solve(stage, self.schedule.values, seconds, self.seed), bound)
         if self.schedule.score(name) != bound:
             self.neighbourhoods(name, deadline, bound)
         value = self.schedule.score(name)
@@ -893,7 +1038,7 @@ class _Search:
                 return None
             d = rng.choices(open_demands, [ix.problem.demands[d].priority for d in open_demands])[0]
             return d, None
-        free = [k for k, x in enumerate(sched.values) if x and k not in ix.pinned]
+        free = sorted(ix.at[d, v] for v, ds in enumerate(sched.serving) for d in ds if ix.at[d, v] not in ix.pinned)
         if name == "fairness":
             busiest = sorted({ix.pairs[k].volunteer for k in free}, key=lambda v: (-sched.load[v], v))
             if not busiest:

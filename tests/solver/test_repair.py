@@ -18,7 +18,7 @@ from solver.generate import generate
 from solver.greedy import greedy
 from solver.model import FEASIBLE, OPTIMAL, Pair
 from solver.repair import seed_plan
-from tests.solver.test_bruteforce import TINY_CASES, as_scores, brute_force
+from tests.support.bruteforce import TINY_CASES, as_scores, brute_force
 from tests.support.problems import checked, demand, example_files, problem, volunteer
 
 

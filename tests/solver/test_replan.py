@@ -65,9 +65,14 @@ def test_fewest_changes_beat_shorter_walks():
 
 
 def test_a_repair_that_needs_a_second_change_makes_it():
-    # Only v2 can take d1 after v1 cancels, and only v3 can then take d2.
+    # Only v2 can take d1 after v1 cancels, and only v3 can then take d2
+    # (v1 is gone by 10:00).
     raw = problem(
-        [volunteer("v1"), volunteer("v2", skills=["a"]), volunteer("v3", windows=[("09:30", "11:00")])],
+        [
+            volunteer("v1", windows=[("08:00", "10:00")]),
+            volunteer("v2", skills=["a"]),
+            volunteer("v3", windows=[("09:30", "11:00")]),
+        ],
         [demand("d1", skills=["a"]), demand("d2", "09:30", "10:30")],
         previous=[{"demand": "d1", "volunteer": "v1"}, {"demand": "d2", "volunteer": "v2"}],
         forbidden=[{"demand": "d1", "volunteer": "v1"}],
