@@ -43,11 +43,11 @@ def _sheet(book: Workbook, name: str, title: str, headers: list[str], rows: list
     for cell in sheet[2]:
         cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F2DCDB")
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
+    for number, row in enumerate(rows, start=3):  # cell by cell: reading back a whole row costs a scan of the sheet
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=number, column=column, value=value)
             as_text(cell)
-            if isinstance(cell.value, str) and "\n" in cell.value:
+            if isinstance(value, str) and "\n" in value:
                 cell.alignment = wrap
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = WIDTHS.get(header, max(10, len(header) * 2 + 2))

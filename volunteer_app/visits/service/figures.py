@@ -21,7 +21,7 @@ from ...places.models import Community, Grid
 from ...service_requests.models import ServiceRequest, Wish
 from ..models import RESOLVED_REQUESTS, RESOLVED_WISHES, Visit, VisitNeed
 from . import common
-from .overdue import overdue_ids
+from .overdue import overdue_residents
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -80,10 +80,9 @@ def _households(actor: Actor, narrow, table: Table, start: datetime, end: dateti
 
 
 def _overdue(actor: Actor, narrow, table: Table, today: date) -> None:
-    R = Resident
+    late = overdue_residents(actor, today, Resident.community_id, Resident.grid_id).where(narrow(Resident)).subquery()
     for community_id, grid_id, count in db.session.execute(
-            select(R.community_id, R.grid_id, func.count())
-            .where(R.id.in_(overdue_ids(actor, today)), narrow(R)).group_by(R.community_id, R.grid_id)):
+            select(late.c.community_id, late.c.grid_id, func.count()).group_by(late.c.community_id, late.c.grid_id)):
         table[community_id, grid_id].key_group_overdue += count
 
 

@@ -20,17 +20,19 @@ class Household:
     last_visited_at: datetime | None
 
 
-def last_visits():
-    """Each household's latest visit."""
+def last_visits(actor: Actor):
+    """The latest visit of each household the actor reaches (wherever the visit was filed: a household
+    that moved keeps its visits)."""
+    reached = select(Resident.id).where(policy.where(actor, "visits.read", Resident))
     return (select(Visit.resident_id, func.max(Visit.visited_at).label("at"))
-            .where(Visit.resident_id.is_not(None)).group_by(Visit.resident_id).subquery())
+            .where(Visit.resident_id.in_(reached)).group_by(Visit.resident_id).subquery())
 
 
 def households(actor: Actor, args: dict) -> dict:
     """One page of ``(resident, last visited at)``: never visited first, then the longest unvisited;
     ``unvisited_in`` (a month's first day) keeps those not visited in that month."""
     policy.require(actor, "visits.read")
-    last = last_visits()
+    last = last_visits(actor)
     statement = (select(Resident, last.c.at).outerjoin(last, last.c.resident_id == Resident.id)
                  .where(policy.where(actor, "visits.read", Resident)))
     for key in ("community_id", "grid_id", "building_id"):
