@@ -15,6 +15,7 @@ from volunteer_app.extensions import db
 from volunteer_app.people import transfer
 from volunteer_app.people.models import DaySelector, Resident, Volunteer
 from volunteer_app.people.transfer import RESIDENTS, VOLUNTEERS, Availability, CellError
+from volunteer_app.people.transfer.cells import MASKED
 
 HEADERS = [c.header for c in VOLUNTEERS.columns]
 
@@ -215,7 +216,10 @@ def test_export_masks_pii_and_is_scoped(district, api_as, admin_api, make_volunt
     assert [(r["姓名"], r["手机号"], r["身份证号"]) for r in lines] == [("本社区", "139****5678", "1101**********0021")]
     assert api_as(district.coordinator).get(f"/export/volunteers?community_id={district.other.id}").status_code == 404
 
-    full = admin_api.get(f"/export/volunteers?format=xlsx&community_id={district.home.id}")
+    by_default = admin_api.get(f"/export/volunteers?format=csv&community_id={district.home.id}")
+    assert "139****5678" in by_default.data.decode("utf-8-sig")  # even for an account that may see numbers
+    assert by_default.headers["Cache-Control"] == "no-store"
+    full = admin_api.get(f"/export/volunteers?format=xlsx&community_id={district.home.id}&full_numbers=true")
     assert full.status_code == 200 and full.mimetype == transfer.XLSX_MIME
     sheet = openpyxl.load_workbook(io.BytesIO(full.data)).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -225,10 +229,27 @@ def test_export_masks_pii_and_is_scoped(district, api_as, admin_api, make_volunt
     assert make_user and api_as(make_user(role=Role.resident)).get("/export/volunteers").status_code == 403
 
 
+def test_full_numbers_are_an_audited_choice_of_accounts_allowed_to_see_them(district, api_as, make_volunteer,
+                                                                            make_user):
+    make_volunteer(grid=district.grid, phone="13912345678", name="本社区")
+    refused = api_as(district.coordinator).get("/export/volunteers?format=csv&full_numbers=true")
+    assert refused.status_code == 403 and refused.json["error"] == "pii_permission_required"
+    trusted = make_user(role=Role.coordinator, communities=[district.home], pii=True)
+    full = api_as(trusted).get(f"/export/volunteers?format=csv&community_id={district.home.id}&full_numbers=true")
+    assert full.status_code == 200 and "13912345678" in full.data.decode("utf-8-sig")
+    rows = db.session.scalars(select(AuditLog).where(AuditLog.action == "reveal")).all()
+    assert [(r.user_id, r.entity, r.entity_id, r.changes["purpose"], r.changes["rows"]) for r in rows] == [
+        (trusted.id, "volunteers", str(district.home.id), "export", 1)]
+
+
 def test_export_then_import_round_trips(district, admin_api, make_volunteer):
     """What we write, we read: an export with full numbers re-imports to the same records."""
     upload(admin_api, xlsx([volunteer_row(), volunteer_row("13900000002", 状态="暂停", 是否党员="否")]))
-    exported = admin_api.get("/export/volunteers").data
+    masked = admin_api.get("/export/volunteers").data
+    refused = upload(admin_api, masked)
+    assert refused.status_code == 422
+    assert {(e["column"], e["message"]) for e in refused.json["errors"]["rows"]} == {("手机号", str(MASKED))}
+    exported = admin_api.get("/export/volunteers?full_numbers=true").data
     before = [(v.name, v.phone, [s.code for s in v.skills], len(v.availability), v.status, v.joined_on)
               for v in db.session.scalars(select(Volunteer).order_by(Volunteer.phone))]
     for volunteer in db.session.scalars(select(Volunteer)):

@@ -10,21 +10,23 @@ from dataclasses import dataclass, field
 from functools import cache, wraps
 from collections.abc import Callable
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, make_response, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import func, select
+from werkzeug.local import LocalProxy
 
 from .clock import week_label
 from .labels import label
 from .errors import Conflict, InvalidInput, NotFound
 from .extensions import db
-from .pii import mask_id_number, mask_name, mask_phone, pii_visible
+from .pii import mask_id_number, mask_name, mask_phone, sees_pii
 from .accounts import policy
-from .accounts.policy import STAFF, current_actor
+from .accounts.policy import NOT_FOUND, STAFF, current_actor
 from .resources import ID_IN_URL, commit, update_schema_for
+from .validation import MAX_ID
 
 #: Longest list offered in a select, so a city-wide admin's form stays small (the page's
 #: script then narrows grids and buildings to the chosen community and grid).
@@ -144,16 +146,38 @@ def skill_name(skill) -> str:
     return skill.name_en if is_english() else skill.name_zh
 
 
-def masked_phone(value: str | None) -> str:
-    return (value if pii_visible() else mask_phone(value)) or ""
+def masked_phone(value: str | None, actor) -> str:
+    """``{{ phone|masked_phone(actor) }}``: in full only for an actor with the PII permission."""
+    return (value if sees_pii(actor) else mask_phone(value)) or ""
 
 
-def masked_name(value: str | None) -> str:
-    return (value if pii_visible() else mask_name(value)) or ""
+def masked_name(value: str | None, actor) -> str:
+    return (value if sees_pii(actor) else mask_name(value)) or ""
 
 
-def masked_id_number(value: str | None) -> str:
-    return (value if pii_visible() else mask_id_number(value)) or ""
+def masked_id_number(value: str | None, actor) -> str:
+    return (value if sees_pii(actor) else mask_id_number(value)) or ""
+
+
+def page_actor() -> dict:
+    """Every page's ``actor`` (None before login), for the helpers that depend on who is looking; found
+    only when a template asks (an error page renders without it)."""
+    return {"actor": LocalProxy(current_actor) if current_user.is_authenticated else None}
+
+
+def no_store(page):
+    """A page showing full phone numbers: kept by no cache, nor in the browser's history of pages."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def form_id(name: str) -> int:
+    """A record id a page's form sends (a hidden field): missing or impossible is a 404, like a wrong URL."""
+    value = request.form.get(name, "")
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
+        raise NotFound(NOT_FOUND)
+    return int(value)
 
 
 def local_time(moment) -> str:
@@ -394,6 +418,7 @@ def init_app(app: Flask) -> None:
         nav_items=nav_items, nav_menu=nav_menu, nav_badge=nav_badge, nav_active=nav_active, url_with=url_with, label=label,
         weekdays=WEEKDAYS, is_english=is_english, local_time=local_time, day_label=day_label,
     )
+    app.context_processor(page_actor)
     app.jinja_env.filters.update(
         masked_phone=masked_phone, masked_id_number=masked_id_number, masked_name=masked_name, skill_name=skill_name, hhmm=hhmm,
         week_label=week_label,

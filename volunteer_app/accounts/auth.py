@@ -1,4 +1,6 @@
 """How a request proves who it is: session cookie (pages) or bearer token (API); how often a login may fail."""
+from contextlib import ExitStack
+
 from flask import Flask, g, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -6,8 +8,10 @@ from flask_wtf.csrf import CSRFError
 
 from ..errors import DomainError, Forbidden
 from ..extensions import csrf, db, login_manager
+from ..pii import Output
 from . import service
 from .models import User
+from .policy import current_actor
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -41,7 +45,7 @@ def load_user_from_token(req) -> User | None:
 
 
 def identify_request() -> None:
-    """Record the actor for the audit log; every /api/v1 call needs a user.
+    """Record the actor for the audit log; every /api/v1 call needs a user, and its answer is written for them.
 
     Cookie sessions must also send the CSRF token to write through the API;
     bearer tokens cannot be sent by a foreign page, so they need none.
@@ -54,12 +58,22 @@ def identify_request() -> None:
         raise Unauthorized(_l("Authentication required: send 'Authorization: Bearer <token>' or log in."))
     if request.method not in SAFE_METHODS and not g.get("token_auth"):
         csrf.protect()
+    g.output_context = ExitStack()
+    g.output_context.enter_context(Output({"actor": current_actor()}))  # masking in the schemas (pii.py)
+
+
+def leave_output_context(_error=None) -> None:
+    """The request's schema context ends with it (a worker thread serves other requests next)."""
+    stack = g.pop("output_context", None)
+    if stack is not None:
+        stack.close()
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "views.login"
     login_manager.login_message = None
     app.before_request(identify_request)
+    app.teardown_request(leave_output_context)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):

@@ -49,6 +49,8 @@ class Permission:
     reach: Reach
     denied: object = _l("Your role may not do this.")
     code: str = "forbidden"
+    #: Also needs the account's permission to see personal information (``User.can_view_pii``).
+    pii: bool = False
 
 
 def staff(reach: Reach = Reach.MANAGED, **denial) -> Permission:
@@ -125,6 +127,12 @@ PERMISSIONS: dict[str, Permission] = {
     "visits.report": staff(Reach.VISIBLE),
     "visits.frequencies.read": staff(Reach.VISIBLE),
     "visits.frequencies.write": staff(),
+    # phone numbers (个人信息保护法, the minimum necessary): lists stay masked; staff see the full number of one
+    # person they manage where a page's task needs it (a call-out, a request, the duty sheet: people/contact.py),
+    # audited; a registry export with full numbers also needs the account's PII permission, audited
+    "phones.reveal": staff(),
+    "phones.export_full": staff(Reach.ANY, pii=True, denied=_l(
+        "Only accounts allowed to see personal information may export full numbers."), code="pii_permission_required"),
 }
 
 
@@ -218,15 +226,20 @@ def reaches(actor: Actor, reach: Reach, record) -> bool:
     return _owns(actor, record) or (actor.is_staff and managed)  # Reach.OWN
 
 
+def _role_may(actor: Actor, rule: Permission) -> bool:
+    return actor.role in rule.roles and (not rule.pii or actor.can_view_pii)
+
+
 def may(actor: Actor, action: str, record=None) -> bool:
     rule = permission(action)
-    return actor.role in rule.roles and reaches(actor, rule.reach, record)
+    return _role_may(actor, rule) and reaches(actor, rule.reach, record)
 
 
 def require(actor: Actor, action: str, record=None) -> None:
-    """403 when the actor's role may not do ``action``; 404 when ``record`` is beyond its reach."""
+    """403 when the actor's role (or account, for personal information) may not do ``action``; 404 when
+    ``record`` is beyond its reach."""
     rule = permission(action)
-    if actor.role not in rule.roles:
+    if not _role_may(actor, rule):
         raise Forbidden(rule.denied, code=rule.code)
     if not reaches(actor, rule.reach, record):
         raise NotFound(NOT_FOUND)
@@ -239,7 +252,7 @@ def where(actor: Actor, action: str, model, community_column=None, grid_column=N
     (e.g. a week's).
     """
     rule = permission(action)
-    if actor.role not in rule.roles:
+    if not _role_may(actor, rule):
         return false()
     community = community_column if community_column is not None else getattr(model, "community_id", None)
     grid = grid_column if grid_column is not None else getattr(model, "grid_id", None)
@@ -273,7 +286,7 @@ def _owned(actor: Actor, model):
 def get(actor: Actor, action: str, model, record_id):
     """The record ``record_id`` of ``model`` if ``action`` reaches it, else 404 (or 403 for the role)."""
     rule = permission(action)
-    if actor.role not in rule.roles:
+    if not _role_may(actor, rule):
         raise Forbidden(rule.denied, code=rule.code)
     record = db.session.get(model, record_id)
     if record is None or not reaches(actor, rule.reach, record):

@@ -4,7 +4,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.policy import current_actor
 from ..resources import commit, register_crud, update_schema_for
-from . import schemas, service
+from . import contact, schemas, service
 
 blp = Blueprint("people", __name__, description="志愿者, 在职党员报到, 居民, skills, service hours")
 
@@ -27,3 +27,20 @@ class RankingConsent(MethodView):
         volunteer = service.set_ranking_consent(current_actor(), data["show_in_rankings"], data["version"])
         commit()
         return volunteer
+
+
+@blp.route("/phone-reveals")
+class PhoneReveals(MethodView):
+    @blp.arguments(schemas.PhoneRevealIn)
+    @blp.response(200, schemas.PhoneRevealSchema, headers={"Cache-Control": {
+        "description": "no-store: the number is kept by no cache", "schema": {"type": "string"}}})
+    def post(self, data):
+        """Reveal one full phone number where a page's task needs it (audited)
+
+        Lists mask numbers. Staff see the number of someone they manage whom the page's record calls
+        for (a call-out's invited volunteer, a request's resident …); anyone else is 404. Every reveal
+        writes an audit row (action "reveal": who, whose number, when, which page).
+        """
+        data["phone"] = contact.reveal_phone(current_actor(), data["purpose"], data["record_id"], data["person_id"])
+        commit()
+        return data, 200, {"Cache-Control": "no-store"}

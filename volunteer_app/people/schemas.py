@@ -8,6 +8,7 @@ from ..validation import (
     validate_mobile,
 )
 from ..validation import lazy_gettext as _l
+from .contact import Purpose
 from .models import DaySelector, HolidayMode, PriorityGroup, VolunteerStatus
 
 
@@ -182,3 +183,17 @@ class ServiceLogQuery(PageArgs):
 class RankingConsentIn(Schema):
     show_in_rankings = fields.Boolean(required=True)
     version = fields.Integer(required=True)
+
+
+class PhoneRevealIn(Schema):
+    purpose = fields.Enum(Purpose, by_value=True, required=True, metadata={
+        "description": "the page whose task needs the number: callout (a call-out's invited volunteers), "
+                       "duty_sheet (a week's duty sheet), request (a request's resident), follow_up (回访)"})
+    record_id = Id(required=True, metadata={"description": "that page's record: the call-out, week, request or "
+                                                            "follow-up"})
+    person_id = Id(required=True, metadata={"description": "the volunteer (callout, duty_sheet) or resident "
+                                                            "(request, follow_up) to call"})
+
+
+class PhoneRevealSchema(PhoneRevealIn):
+    phone = fields.String(metadata={"description": "the full number; the reveal is in the audit log"})

@@ -58,6 +58,9 @@ class ImportErrorSchema(Schema):
 class ExportArgs(Schema):
     format = fields.String(load_default="xlsx", validate=validate.OneOf(["xlsx", "csv"]))
     community_id = Id(metadata={"description": "one community of your scope; default all of them"})
+    full_numbers = fields.Boolean(load_default=False, metadata={
+        "description": "write phone and ID numbers in full, so the file can be imported again: only for accounts "
+                       "allowed to see personal information (else 403), and written to the audit log"})
 
     @pre_load
     def blank_means_all(self, data, **kwargs):
@@ -93,13 +96,19 @@ class Export(MethodView):
     def get(self, args, kind):
         """Export volunteers or residents of your communities in the import template
 
-        Phone and ID numbers are masked unless your account may see them.
+        Phone and ID numbers are masked (such a file cannot be imported again) unless you ask for
+        ``full_numbers``, which needs the permission to see personal information and is audited.
         """
         chosen = transfer.kind_named(kind)
-        data = transfer.export_file(current_actor(), chosen, args["format"], args.get("community_id"))
+        data = transfer.export_file(current_actor(), chosen, args["format"], args.get("community_id"),
+                                    args["full_numbers"])
+        if args["full_numbers"]:
+            commit()  # the audit row
         name = f"{chosen.label}台账-{date.today():%Y%m%d}.{args['format']}"
         mimetype = transfer.XLSX_MIME if args["format"] == "xlsx" else transfer.CSV_MIME
-        return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+        response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+        response.headers["Cache-Control"] = "no-store"  # personal information: kept by no cache
+        return response
 
 
 def _shipped_file(kind: str, sample: bool):

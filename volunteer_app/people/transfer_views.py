@@ -31,7 +31,8 @@ def _page(form: ImportForm, active: str | None = None, result=None, problem: Inv
         kind.service.require_writer(actor)
     communities = select(Community).where(policy.where(actor, "places.read", Community)).order_by(Community.code)
     return render_template("io/index.html", form=form, kinds=list(transfer.KINDS.values()), active=active,
-                           result=result, problem=problem, communities=db.session.scalars(communities).all()), status
+                           result=result, problem=problem, communities=db.session.scalars(communities).all(),
+                           may_export_full=policy.may(actor, "phones.export_full")), status
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from ..places import service as places
 from ..places.models import Building, Community, Grid, Station
-from ..pii import mask_id_number, mask_phone, pii_visible
+from ..pii import mask_id_number, mask_phone, sees_pii
 from ..views import (
     RECORD_ID, blank_to_none, form_rows, form_view, hhmm, load_query, names_by_id, rows_payload, saved_first,
     scoped_options, staff_required,
@@ -44,14 +44,14 @@ def pii_values(obj) -> tuple[dict, dict]:
     """Phone and ID number for an edit form: full for PII viewers, else blank with a masked hint."""
     if obj is None:
         return {"phone": "", "id_number": ""}, {}
-    if pii_visible():
+    if sees_pii(current_actor()):
         return {"phone": obj.phone, "id_number": obj.id_number or ""}, {}
     return {"phone": "", "id_number": ""}, {"phone": mask_phone(obj.phone), "id_number": mask_id_number(obj.id_number)}
 
 
 def keep_hidden_pii(data: dict, values: dict, obj) -> None:
     """Without the PII permission a blank phone / ID number on an edit form means "unchanged"."""
-    if obj is not None and not pii_visible():
+    if obj is not None and not sees_pii(current_actor()):
         for key in ("phone", "id_number"):
             if not values.get(key):
                 data.pop(key, None)

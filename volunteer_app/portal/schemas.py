@@ -68,6 +68,9 @@ class AuditSchema(Schema):
 
 
 class AuditQuery(PageArgs):
+    action = fields.String(validate=validate.Length(max=8), metadata={
+        "description": "create, update, delete, or reveal (full phone numbers shown on a page or exported: "
+                       "changes name the purpose and page)"})
     entity = fields.String(validate=validate.Length(max=64))
     entity_id = fields.String(validate=validate.Length(max=64))
     user_id = Id()

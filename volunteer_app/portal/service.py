@@ -70,7 +70,7 @@ def withdraw_token(actor: Actor, token_id: int) -> None:
 def audit_query(actor: Actor, args: dict):
     policy.require(actor, "audit.read")
     statement = select(AuditLog).order_by(AuditLog.id.desc())
-    for key in ("entity", "entity_id", "user_id"):
+    for key in ("action", "entity", "entity_id", "user_id"):
         if args.get(key) is not None:
             statement = statement.where(getattr(AuditLog, key) == args[key])
     return statement

@@ -101,9 +101,9 @@ class Lookups:
 
 @dataclass
 class WriteContext:
-    """What writing cells needs: whether PII shows, and place codes by id."""
+    """What writing cells needs: whether phone and ID numbers are written in full, and place codes by id."""
 
-    reveal_pii: bool
+    full_numbers: bool
     codes: dict[type, dict[int, str]] = field(default_factory=dict)
 
     def load_codes(self, model, ids: Iterable[int]) -> None:
@@ -147,14 +147,25 @@ class Text(Cell):
         return as_text(value) if self.fold else clean_text(value)
 
 
+MASKED = _l("This number is masked (an export without full numbers): enter the full number, or export again "
+             "choosing to include full numbers.")
+
+
+def unmasked(text: str) -> str:
+    """A masked number (138****5678) cannot be imported: say so, rather than that it is not a number."""
+    if "*" in text:
+        raise CellError(MASKED)
+    return text
+
+
 class Phone(Cell):
     text_format = True
 
     def read(self, value, lookups):
-        return re.sub(r"[\s-]", "", as_text(value))
+        return unmasked(re.sub(r"[\s-]", "", as_text(value)))
 
     def write(self, value, context):
-        return value if context.reveal_pii else mask_phone(value)
+        return value if context.full_numbers else mask_phone(value)
 
 
 class IdNumber(Cell):
@@ -165,10 +176,10 @@ class IdNumber(Cell):
         if isinstance(value, (int, float)) or re.fullmatch(r"\d(\.\d+)?E\+\d+", text, re.IGNORECASE):
             raise CellError(_l("Excel stored this ID number as a number and lost its last digits: "
                                "format the column as text and enter it again."))
-        return text.upper()
+        return unmasked(text).upper()
 
     def write(self, value, context):
-        return value if context.reveal_pii else mask_id_number(value)
+        return value if context.full_numbers else mask_id_number(value)
 
 
 class PlaceCode(Cell):

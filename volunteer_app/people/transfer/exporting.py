@@ -18,6 +18,7 @@ from ...accounts.policy import Actor
 from ...places.models import Community
 from ...extensions import db
 from ...spreadsheets import safe_row
+from .. import contact
 from .cells import ChoiceList, PlaceCode, WriteContext
 from .sheets import KINDS, Kind
 
@@ -37,8 +38,8 @@ def export_records(actor: Actor, kind: Kind, community_id: int | None = None) ->
     return db.session.scalars(statement).all()
 
 
-def rows_for(kind: Kind, records: list, reveal_pii: bool) -> list[list]:
-    context = WriteContext(reveal_pii)
+def rows_for(kind: Kind, records: list, full_numbers: bool) -> list[list]:
+    context = WriteContext(full_numbers)
     for column in kind.columns:
         if isinstance(column.cell, PlaceCode):
             context.load_codes(column.cell.model, (getattr(r, column.field) for r in records))
@@ -49,9 +50,16 @@ def sample_rows(kind: Kind) -> list[list]:
     return [[sample.get(column.header) for column in kind.columns] for sample in kind.samples]
 
 
-def export_file(actor: Actor, kind: Kind, file_format: str, community_id: int | None = None) -> bytes:
-    """Phones and ID numbers are masked unless the actor may see them."""
-    rows = rows_for(kind, export_records(actor, kind, community_id), actor.can_view_pii)
+def export_file(actor: Actor, kind: Kind, file_format: str, community_id: int | None = None,
+                full_numbers: bool = False) -> bytes:
+    """Phones and ID numbers masked; in full (so the file imports again) only when asked for, by an account
+    allowed to see personal information, and written to the audit log."""
+    if full_numbers:
+        policy.require(actor, "phones.export_full")
+    records = export_records(actor, kind, community_id)
+    if full_numbers:
+        contact.audit_export(actor, kind.model, community_id, len(records), file_format)
+    rows = rows_for(kind, records, full_numbers)
     return write_csv(kind, rows) if file_format == "csv" else write_xlsx(kind, rows, datetime.now())
 
 

@@ -47,6 +47,20 @@ def draft_pairs(week: RosterWeek) -> set[tuple[int, int]]:
                                   .where(DraftAssignment.week_id == week.id)).all())
 
 
+def sheet_volunteers(week: RosterWeek) -> set[int]:
+    """Who the printed duty sheet names: the live roster's people (not removed, not declined), or the
+    draft's before the week is first published; duties that were cancelled left out."""
+    duties = select(Demand.id).where(Demand.week_id == week.id, Demand.cancelled.is_(False))
+    live = db.session.execute(select(Assignment.volunteer_id, Assignment.status).where(
+        Assignment.week_id == week.id, Assignment.demand_id.in_(duties))).all()
+    has_live = db.session.scalar(select(Assignment.id).where(Assignment.week_id == week.id).limit(1)) is not None
+    if has_live:
+        return {volunteer for volunteer, status in live
+                if status not in (AssignmentStatus.removed, AssignmentStatus.declined)}
+    return set(db.session.scalars(select(DraftAssignment.volunteer_id).where(
+        DraftAssignment.week_id == week.id, DraftAssignment.demand_id.in_(duties))))
+
+
 @dataclass(frozen=True)
 class DraftSummary:
     """The draft in the figures a coordinator reads: places, what is missing, the spread of work."""

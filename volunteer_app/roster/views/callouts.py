@@ -8,11 +8,12 @@ from flask_login import login_required
 from ...accounts.policy import current_actor
 from ...clock import now_local
 from ...extensions import db
+from ...people import contact
 from ...people import service as people
 from ...people.models import Skill
 from ...places.models import Community
 from ...resources import commit
-from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_required
+from ...views import RECORD_ID, blank_to_none, form_id, no_store, save, scoped_options, staff_required
 from .. import schemas, urgent
 from ..models import CallOut, CallOutStatus, InviteStatus
 from . import bp
@@ -89,16 +90,33 @@ def callouts():
     ), (problems.status if problems else 200)
 
 
+def render_callout(callout_id: int, revealed: dict[int, str] | None = None):
+    actor = current_actor()
+    callout = urgent.get_callout(actor, callout_id)
+    offered = contact.offered(actor, contact.Purpose.callout, callout.id)
+    commit()
+    return render_template("roster/callout.html", callout=callout, demand=callout.demand,
+                           community=db.session.get(Community, callout.community_id), skills=skill_names(),
+                           short=urgent.shortfall(callout), offered=offered, revealed=revealed or {},
+                           refresh=CALLOUT_REFRESH_S if callout.status == CallOutStatus.open and not revealed else None)
+
+
 @bp.get(f"/roster/callouts/<{RECORD_ID}:callout_id>")
 @staff_required
 def callout(callout_id: int):
     """The ranked invitations and their answers, refreshing itself (and sending a wave that is due) while open."""
-    callout = urgent.get_callout(current_actor(), callout_id)
+    return render_callout(callout_id)
+
+
+@bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/phone")
+@staff_required
+def callout_phone(callout_id: int):
+    """The "查看号码" button: the page again with one invited volunteer's number shown (audited), not
+    refreshing while the coordinator dials."""
+    person_id = form_id("person_id")
+    phone = contact.reveal_phone(current_actor(), contact.Purpose.callout, callout_id, person_id)
     commit()
-    return render_template("roster/callout.html", callout=callout, demand=callout.demand,
-                           community=db.session.get(Community, callout.community_id), skills=skill_names(),
-                           short=urgent.shortfall(callout),
-                           refresh=CALLOUT_REFRESH_S if callout.status == CallOutStatus.open else None)
+    return no_store(render_callout(callout_id, {person_id: phone}))
 
 
 @bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/widen")

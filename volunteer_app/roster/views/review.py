@@ -11,9 +11,11 @@ from ...accounts.policy import current_actor
 from ...clock import IsoWeek
 from ...extensions import db
 from ...holidays.service import day_statuses, unknown_years
+from ...people import contact
 from ...people.models import VolunteerStatus
 from ...places.models import Community, Station
-from ...views import RECORD_ID, FormProblems, blank_to_none, names_by_id, save, staff_required
+from ...resources import commit
+from ...views import RECORD_ID, FormProblems, blank_to_none, names_by_id, no_store, save, staff_required
 from .. import schemas, service, swaps
 from ..models import (
     Assignment,
@@ -112,13 +114,30 @@ def roster_week(week_id: int):
     return render_review(service.get_week(current_actor(), week_id))
 
 
+def render_print(week: RosterWeek, phones: dict[int, str] | None = None):
+    names = week_names(week, community_volunteers(week.community_id))
+    return render_template("roster/print.html", phones=phones, may_reveal=contact.may_reveal(current_actor()),
+                           **review_context(week, names))
+
+
 @bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>/print")
 @staff_required
 def roster_week_print(week_id: int):
-    """Plain tables per station for the notice board: the live roster, or the draft before publishing."""
-    week = service.get_week(current_actor(), week_id)
-    names = week_names(week, community_volunteers(week.community_id))
-    return render_template("roster/print.html", **review_context(week, names))
+    """Plain tables per station for the notice board: the live roster, or the draft before publishing; names
+    only (a sheet on a wall shows nobody's number)."""
+    return render_print(service.get_week(current_actor(), week_id))
+
+
+@bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/print")
+@staff_required
+def roster_week_print_phones(week_id: int):
+    """The "打印含完整号码" button: the sheet with the full number of each volunteer on it the coordinator
+    manages, for whoever runs the duties to call them; one audited reveal for the sheet."""
+    actor = current_actor()
+    week = service.get_week(actor, week_id)
+    phones = contact.reveal_phones(actor, contact.Purpose.duty_sheet, week.id)
+    commit()
+    return no_store(render_print(week, phones))
 
 
 @bp.post(f"/roster/weeks/<{RECORD_ID}:week_id>/rules")

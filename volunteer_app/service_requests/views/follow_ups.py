@@ -6,8 +6,9 @@ from flask_login import login_required
 from ...accounts.models import User
 from ...accounts.policy import current_actor
 from ...extensions import db
-from ...resources import paginate
-from ...views import RECORD_ID, FormProblems, load_query, save, staff_required
+from ...people import contact
+from ...resources import commit, paginate
+from ...views import RECORD_ID, FormProblems, form_id, load_query, no_store, save, staff_required
 from .. import schemas, service
 from .common import bp, explained, refused, render
 
@@ -20,17 +21,30 @@ def follow_ups():
     return render("follow_ups.html", page=page, args=args)
 
 
-def render_follow_up(follow_up_id: int, problems: FormProblems | None = None, values: dict | None = None):
-    follow_up = service.get_follow_up(current_actor(), follow_up_id)
+def render_follow_up(follow_up_id: int, problems: FormProblems | None = None, values: dict | None = None,
+                     revealed: dict[int, str] | None = None):
+    actor = current_actor()
+    follow_up = service.get_follow_up(actor, follow_up_id)
     return render("follow_up.html", problems.status if problems else 200, follow_up=follow_up,
                   item=follow_up.request, problems=problems, target="close", values=values or {},
-                  closed_by=db.session.get(User, follow_up.closed_by_id) if follow_up.closed_by_id else None)
+                  closed_by=db.session.get(User, follow_up.closed_by_id) if follow_up.closed_by_id else None,
+                  offered=contact.offered(actor, contact.Purpose.follow_up, follow_up.id), revealed=revealed or {})
 
 
 @bp.get(f"/follow-ups/<{RECORD_ID}:follow_up_id>")
 @staff_required
 def follow_up(follow_up_id: int):
     return render_follow_up(follow_up_id)
+
+
+@bp.post(f"/follow-ups/<{RECORD_ID}:follow_up_id>/phone")
+@staff_required
+def follow_up_phone(follow_up_id: int):
+    """The "查看号码" button: the follow-up again with the resident's number shown for the call (audited)."""
+    person_id = form_id("person_id")
+    phone = contact.reveal_phone(current_actor(), contact.Purpose.follow_up, follow_up_id, person_id)
+    commit()
+    return no_store(render_follow_up(follow_up_id, revealed={person_id: phone}))
 
 
 @bp.post(f"/follow-ups/<{RECORD_ID}:follow_up_id>/close")

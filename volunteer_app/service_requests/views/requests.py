@@ -14,13 +14,14 @@ from ...accounts.models import User
 from ...accounts.policy import current_actor
 from ...errors import Forbidden
 from ...extensions import db
+from ...people import contact
 from ...people.display import distinguishing_labels
 from ...people.models import Resident, Skill, Volunteer
 from ...places.models import Building, Grid
-from ...resources import paginate
+from ...resources import commit, paginate
 from ...views import (
-    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload, save,
-    scoped_options, skill_name, staff_required,
+    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, form_id, form_rows, load_query, names_by_id, no_store,
+    rows_payload, save, scoped_options, skill_name, staff_required,
 )
 from .. import schemas, service
 from ..models import RequestState, ServiceType
@@ -231,9 +232,10 @@ def step_deadlines(item) -> list[StepDeadline]:
 
 
 def render_request(request_id: int, problems: FormProblems | None = None, target: str | None = None,
-                   values: dict | None = None):
+                   values: dict | None = None, revealed: dict[int, str] | None = None):
     actor = current_actor()
     item = service.get_request(actor, request_id)
+    offered = contact.offered(actor, contact.Purpose.request, item.id) if actor.is_staff else set()
     moves = service.allowed_moves(actor, item)
     choices = dispatch_choices(service.dispatch_options(actor, item)) if RequestState.dispatched in moves else []
     volunteer_ids = [e.details.get("volunteer_id") for e in item.history if isinstance(e.details, dict)]
@@ -242,13 +244,23 @@ def render_request(request_id: int, problems: FormProblems | None = None, target
         deadlines=step_deadlines(item), overdue=service.is_overdue(item), problems=problems, target=target,
         values=values or {}, actors=names_by_id(User, [e.actor_id for e in item.history]),
         volunteers=names_by_id(Volunteer, volunteer_ids), building=db.session.get(Building, item.building_id)
-        if item.building_id else None, now=service.now())
+        if item.building_id else None, now=service.now(), offered=offered, revealed=revealed or {})
 
 
 @bp.get(f"/service-requests/<{RECORD_ID}:request_id>")
 @login_required
 def request_detail(request_id: int):
     return render_request(request_id)
+
+
+@bp.post(f"/service-requests/<{RECORD_ID}:request_id>/phone")
+@staff_required
+def request_phone(request_id: int):
+    """The "查看号码" button: the request again with its resident's number shown (audited)."""
+    person_id = form_id("person_id")
+    phone = contact.reveal_phone(current_actor(), contact.Purpose.request, request_id, person_id)
+    commit()
+    return no_store(render_request(request_id, revealed={person_id: phone}))
 
 
 @bp.post(f"/service-requests/<{RECORD_ID}:request_id>/move")
