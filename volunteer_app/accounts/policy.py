@@ -117,6 +117,9 @@ PERMISSIONS: dict[str, Permission] = {
     # reports: staff open a report on a community they see; it counts only the records they manage
     "reports.read": staff(Reach.VISIBLE),
     "reports.count": staff(),
+    # login
+    "login_qr.create": staff(),  # a one-time login QR code for a resident or volunteer the actor manages
+    "login_codes.read": Permission(ADMINS, Reach.ANY),  # login codes awaiting use (their digits in development mode)
 }
 
 
