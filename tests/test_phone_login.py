@@ -10,7 +10,7 @@ import pytest
 from flask import current_app
 from sqlalchemy import select
 
-from tests.notifications.conftest import tencent  # noqa: F401  (the loopback Tencent Cloud SMS)
+from tests.support.sms import login_sms, sent_codes, tencent  # noqa: F401  (fixtures)
 from tests.support.concurrency import run_together
 from tests.support.pages import csrf_token, text_of
 from volunteer_app.accounts import login_codes
@@ -24,27 +24,12 @@ from volunteer_app.portal import phone_login
 
 PHONE = "13900000001"
 CSRF_VALUE = re.compile(r'name="csrf_token"[^>]*value="[^"]+"')
-LOGIN_TEMPLATE = "2000009"
-
-
-@pytest.fixture()
-def sms(tencent, app_ctx, monkeypatch):  # noqa: F811
-    """SMS configured, with an approved template for login codes; delivery only when a test asks for it."""
-    monkeypatch.setitem(app_ctx.config, "NOTIFY_CHANNELS", ["sms"])
-    monkeypatch.setitem(app_ctx.config, "NOTIFY_IN_BACKGROUND", False)
-    monkeypatch.setitem(app_ctx.config, "SMS_TEMPLATES", {**app_ctx.config["SMS_TEMPLATES"],
-                                                           "login_code": LOGIN_TEMPLATE})
-    return tencent
 
 
 @pytest.fixture()
 def resident(make_resident, make_user):
     """A resident whose registry record has PHONE, with an account."""
     return make_user(role=Role.resident, username="li", resident_id=make_resident(phone=PHONE).id)
-
-
-def sent_codes(fake) -> list[str]:
-    return [message["TemplateParamSet"][0] for message in fake.received if message["TemplateId"] == LOGIN_TEMPLATE]
 
 
 def stored(phone: str = PHONE) -> LoginCode | None:
@@ -77,7 +62,7 @@ def wrong(code: str) -> str:
 
 # --- the rules of the code ------------------------------------------------------------------------------------
 
-def test_a_code_goes_by_sms_at_once_and_only_its_hmac_is_kept(sms, resident, make_volunteer, make_user):
+def test_a_code_goes_by_sms_at_once_and_only_its_hmac_is_kept(login_sms, resident, make_volunteer, make_user):
     """Even right after a duty SMS to the same number (the outbox would wait a minute), the code goes now."""
     notifications.notify([resident], notifications.Note("assigned", "新的值守安排"))
     db.session.commit()
@@ -86,10 +71,10 @@ def test_a_code_goes_by_sms_at_once_and_only_its_hmac_is_kept(sms, resident, mak
 
     phone_login.send_code(PHONE)
     db.session.commit()
-    [code] = sent_codes(sms)
+    [code] = sent_codes(login_sms)
     assert len(code) == 6 and code.isdigit()
-    assert sms.received[-1]["PhoneNumberSet"] == ["+86" + PHONE]
-    assert sms.received[-1]["TemplateParamSet"] == [code, "5"]
+    assert login_sms.received[-1]["PhoneNumberSet"] == ["+86" + PHONE]
+    assert login_sms.received[-1]["TemplateParamSet"] == [code, "5"]
 
     row = stored()
     assert row.shown_code is None and code not in (row.code_hash, row.salt)
@@ -149,23 +134,23 @@ def test_a_new_code_only_after_a_minute_and_it_replaces_the_old(resident):
     assert phone_login.accounts_for_code(PHONE, second) == [resident]
 
 
-def test_staff_cannot_log_in_by_code(sms, make_volunteer, make_user):
+def test_staff_cannot_log_in_by_code(login_sms, make_volunteer, make_user):
     """A coordinator whose account is linked to a volunteer record with the number gets no code."""
     volunteer = make_volunteer(phone=PHONE)
     make_user(role=Role.coordinator, volunteer_id=volunteer.id)
     make_user(role=Role.admin, volunteer_id=volunteer.id)
     phone_login.send_code(PHONE)
     db.session.commit()
-    assert sms.received == [] and phone_login.accounts_with_phone(PHONE) == []
+    assert login_sms.received == [] and phone_login.accounts_with_phone(PHONE) == []
     assert stored().code_hash == login_codes.NO_CODE  # no code of digits matches it
     assert refused(PHONE, "123456") == "wrong_code"
 
 
-def test_a_deactivated_account_gets_no_code(sms, resident):
+def test_a_deactivated_account_gets_no_code(login_sms, resident):
     resident.active = False
     db.session.commit()
     phone_login.send_code(PHONE)
-    assert sms.received == []
+    assert login_sms.received == []
 
 
 def test_phone_numbers_are_read_as_people_type_them():
@@ -203,14 +188,14 @@ def test_logging_in_by_phone_lands_on_the_persons_home(app, resident):
     assert client.get("/").headers["Location"] == "/services"
 
 
-def test_an_unknown_number_gets_the_same_answer_and_no_sms(app, sms, resident):
+def test_an_unknown_number_gets_the_same_answer_and_no_sms(app, login_sms, resident):
     known, unknown = app.test_client(), app.test_client()
     answers = [ask(known, PHONE), ask(unknown, "13900000002")]
     assert [a.status_code for a in answers] == [303, 303]
     pages = [CSRF_VALUE.sub("", text_of(c.get("/login/code"))) for c in (known, unknown)]
     assert pages[0].replace("139****0001", "").replace(PHONE, "") == \
         pages[1].replace("139****0002", "").replace("13900000002", "")
-    assert len(sms.received) == 1 and sms.received[0]["PhoneNumberSet"] == ["+86" + PHONE]
+    assert len(login_sms.received) == 1 and login_sms.received[0]["PhoneNumberSet"] == ["+86" + PHONE]
     again = [ask(known, PHONE, json=True), ask(unknown, "13900000002", json=True)]
     assert [a.status_code for a in again] == [429, 429]
     assert {a.json["error"] for a in again} == {"resend_too_soon"}
