@@ -89,7 +89,9 @@ def test_a_code_goes_by_sms_at_once_and_only_its_hmac_is_kept(login_sms, residen
 
 def test_a_code_works_once(resident):
     code = new_code()
-    assert phone_login.accounts_for_code(PHONE, code) == [resident]
+    assert refused(PHONE, "12345") == "code_format" and stored().attempts == 0  # not a try: not a code at all
+    typed = " ".join(chr(ord(digit) + 0xFEE0) for digit in code)  # full-width digits, spaced, from a phone keyboard
+    assert phone_login.accounts_for_code(PHONE, typed) == [resident]
     db.session.commit()
     assert refused(PHONE, code) == "code_expired"
 
@@ -317,3 +319,14 @@ def test_the_right_code_sent_twice_at_once_logs_in_once(app, resident, is_postgr
     assert [a.status_code for a in answers].count(302) == 1, [a.status_code for a in answers]
     if is_postgres:
         assert sorted(a.status_code for a in answers) == [302, 422]
+
+
+def test_a_city_installation_without_sms_has_no_phone_login(app, resident, monkeypatch):
+    """Development mode is for the embedded default only: with Redis and no SMS template, no code is made."""
+    monkeypatch.setitem(app.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    client = app.test_client()
+    assert 'id="phone"' not in text_of(client.get("/login"))
+    refused = ask(client, PHONE, json=True)
+    assert refused.status_code == 409 and refused.json["error"] == "phone_login_off"
+    assert "本系统未开通短信验证码登录" in text_of(ask(client, PHONE))
+    assert stored() is None

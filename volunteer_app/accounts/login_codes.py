@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import unicodedata
 from datetime import timedelta
 
 from flask import current_app
@@ -91,7 +92,8 @@ def check_code(phone: str, code: str) -> None:
 
     A wrong try is written whatever follows: the caller commits on failure too (the try must count).
     """
-    if len(code) != CODE_DIGITS or not code.isdigit():
+    code = unicodedata.normalize("NFKC", code).replace(" ", "")  # full-width digits from a Chinese keyboard
+    if len(code) != CODE_DIGITS or not (code.isascii() and code.isdigit()):
         raise _wrong(_l("Enter the %(digits)s digits of the code.", digits=CODE_DIGITS), "code_format")
     now = utcnow()
     row = db.session.scalar(select(LoginCode).where(LoginCode.phone == phone))
