@@ -22,7 +22,8 @@ def neighbourhood(make_community, make_grid, make_building, make_resident, make_
     here, away = make_community(name="维北社区"), make_community(name="永安社区")
     grid = make_grid(here)
     coordinator = make_user(communities=[here], username="coord")
-    elder = make_user(role=Role.resident, username="elder", resident_id=make_resident(make_building(grid), name="王秀兰").id)
+    elder = make_user(role=Role.resident, username="elder",
+                      resident_id=make_resident(make_building(grid), name="王秀兰").id)
     elder.display_name = "王奶奶"
     stranger = make_user(role=Role.resident, username="stranger",
                          resident_id=make_resident(make_building(make_grid(away))).id)

@@ -129,7 +129,8 @@ def link_minutes() -> int:
 
 def link_not_valid() -> NotFound:
     return NotFound(_l("This login QR code is no longer valid: it works once, within %(minutes)s minutes of being "
-                       "made. Ask your coordinator for a new one.", minutes=link_minutes()), code="login_link_not_valid")
+                       "made. Ask your coordinator for a new one.", minutes=link_minutes()),
+                    code="login_link_not_valid")
 
 
 def create_link(user: User, created_by: int | None) -> tuple[str, LoginLink]:

@@ -51,7 +51,7 @@ class LoginLinks(MethodView):
     @blp.arguments(schemas.LoginLinkIn)
     @blp.response(201, schemas.LoginLinkSchema)
     def post(self, data):
-        """A single-use login (for a QR code) for a resident or volunteer you manage; the URL is in this response only"""
+        """A one-time login (QR code) for a resident or volunteer you manage; its URL is in this response only"""
         plain, link = phone_login.create_login_qr(current_actor(), data["user_id"])
         commit()
         link.url = phone_login.qr_login_url(plain)  # transient: dumped in this response, never stored

@@ -131,8 +131,8 @@ def login_phone():
 
 
 def _code_page(error=None):
-    return render_template("login/code.html", phone=session[PHONE_KEY], error=error,
-                           minutes=login_codes.code_minutes(), delivery=phone_login.code_delivery(), digits=login_codes.CODE_DIGITS,
+    return render_template("login/code.html", phone=session[PHONE_KEY], error=error, digits=login_codes.CODE_DIGITS,
+                           minutes=login_codes.code_minutes(), delivery=phone_login.code_delivery(),
                            resend_after=int(login_codes.RESEND_AFTER.total_seconds()))
 
 
