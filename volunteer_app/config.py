@@ -87,6 +87,13 @@ def settings_from_env(instance_path: str) -> dict:
         # back-off (a minute's pause after 5, an hour's after 20); see accounts/auth.py.
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "30 per minute"),
         "LOGIN_ACCOUNT_RATE_LIMIT": os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "5 per minute;20 per hour"),
+        # Logging in by phone (residents and volunteers): a 6-digit SMS code lives LOGIN_CODE_MINUTES; codes
+        # asked for one number (every request counts, known number or not) and from one address are limited;
+        # a coordinator's login QR code works once within LOGIN_QR_MINUTES. See portal/phone_login.py.
+        "LOGIN_CODE_MINUTES": int(os.environ.get("LOGIN_CODE_MINUTES", "5")),
+        "LOGIN_CODE_NUMBER_LIMIT": os.environ.get("LOGIN_CODE_NUMBER_LIMIT", "5 per hour;10 per day"),
+        "LOGIN_CODE_ADDRESS_LIMIT": os.environ.get("LOGIN_CODE_ADDRESS_LIMIT", "20 per hour"),
+        "LOGIN_QR_MINUTES": int(os.environ.get("LOGIN_QR_MINUTES", "10")),
         # Reverse proxies in front that set X-Forwarded-For/-Proto/-Host: the client's address is then the one
         # they pass on (the login limits count per address), not the proxy's. 0: the app faces the clients.
         "PROXY_COUNT": int(os.environ.get("PROXY_COUNT", "0")),

@@ -18,7 +18,7 @@ def log_in(page, base: str, username: str, lands_on: str = HOME, start: str = ""
     page.goto(base + "/login" + (f"?next={start}" if start else ""))
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#log-in")
     page.wait_for_url(re.compile(re.escape(base) + lands_on + "$"))
 
 

@@ -1,4 +1,4 @@
-"""Users, their scopes, API tokens and the audit log."""
+"""Users, their scopes, API tokens, one-time logins (SMS codes, QR links) and the audit log."""
 import enum
 from datetime import datetime
 
@@ -85,6 +85,45 @@ class ApiToken(TimestampMixin, db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class LoginCode(db.Model):
+    """The one-time code last sent to a mobile number, to log in with it (residents and volunteers).
+
+    Only an HMAC of the code is kept (accounts/login_codes.py). A number has one row at a time: a new code
+    replaces the old. Numbers no account has get a row too, that no code matches, so the resend wait
+    answers alike for every number and the login page never tells who is registered.
+    """
+
+    __tablename__ = "login_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    salt: Mapped[str] = mapped_column(String(32))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Development mode only (embedded, no SMS): the plain code, for the admins' page of pending codes.
+    shown_code: Mapped[str | None] = mapped_column(String(6))
+
+
+class LoginLink(Audited, VersionedMixin, db.Model):
+    """A single-use login a coordinator hands a resident or volunteer as a QR code; a SHA-256 of the
+    secret is kept. Its creation and its use are in the audit log; the version guards the single use."""
+
+    __tablename__ = "login_links"
+    audit_exclude = Audited.audit_exclude | {"token_hash"}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[int | None] = mapped_column(Integer)  # the coordinator's user id
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
 

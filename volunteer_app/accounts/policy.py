@@ -133,6 +133,9 @@ PERMISSIONS: dict[str, Permission] = {
     "phones.reveal": staff(),
     "phones.export_full": staff(Reach.ANY, pii=True, denied=_l(
         "Only accounts allowed to see personal information may export full numbers."), code="pii_permission_required"),
+    # login
+    "login_qr.create": staff(),  # a one-time login QR code for a resident or volunteer the actor manages
+    "login_codes.read": Permission(ADMINS, Reach.ANY),  # login codes awaiting use (their digits in development mode)
 }
 
 

@@ -48,7 +48,7 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
     # Tokens carry 256 bits of randomness, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -59,7 +59,7 @@ def create_token(user: User, name: str = "default", days: int | None = 365) -> t
     record = ApiToken(
         user_id=user.id,
         name=name,
-        token_hash=_digest(plain),
+        token_hash=token_digest(plain),
         prefix=plain[:10],
         expires_at=utcnow() + timedelta(days=days) if days else None,
     )
@@ -69,7 +69,7 @@ def create_token(user: User, name: str = "default", days: int | None = 365) -> t
 
 
 def user_for_token(plain: str) -> User | None:
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(plain)))
+    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plain)))
     if record is None or record.revoked_at is not None:
         return None
     now = datetime.now(timezone.utc)

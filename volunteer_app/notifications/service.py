@@ -14,7 +14,7 @@ failed and shows on the coordinators' to-do list unless the person got the
 message some other way.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -28,7 +28,8 @@ from ..accounts.models import Role, User
 from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import as_utc, utcnow
+from ..pii import mask_phone
 from ..stored_words import as_data
 from .models import GroupWebhook, Notification, OutboxMessage
 
@@ -203,11 +204,6 @@ def route(message: OutboxMessage, user: User | None) -> None:
 
 # --- delivery ----------------------------------------------------------------------------------
 
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive values (stored in UTC)."""
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the ``attempts``-th failure: base, 2×base, 4×base …, at most six hours."""
     base = timedelta(seconds=current_app.config.get("NOTIFY_RETRY_BASE_S", 60))
@@ -268,6 +264,38 @@ def attempt(channel: Channel, message: OutboxMessage, user: User | None) -> int:
     message.attempts += 1
     message.status, message.delivered_at, message.last_error, message.next_attempt_at = "sent", utcnow(), "", None
     return 1
+
+
+def sms_channel_for(kind: str) -> Channel | None:
+    """The SMS channel when it is configured with an approved template for messages of ``kind``."""
+    if kind not in current_app.config.get("SMS_TEMPLATES", {}):
+        return None
+    return next((channel for channel in configured_channels() if channel.name == "sms"), None)
+
+
+def send_sms_now(user: User, phone: str, note: Note) -> bool:
+    """Send one SMS within this request, ahead of the outbox's queue and its per-number pacing, and never to the
+    inbox: a login code, which the person waits for at the login page and which is worth nothing minutes later.
+    Answers whether the provider took it. A sent message stays in the outbox with its parameters blanked (they
+    hold the secret), so staff see it went and the limits per number count it; a failure is logged, not
+    retried: the person asks for a new code."""
+    channel = sms_channel_for(note.kind)
+    if channel is None:
+        return False
+    title, body, params = note.in_chinese()
+    community_id, grid_id = place_of(user)
+    message = OutboxMessage(channel=channel.name, user_id=user.id, recipient=f"+86{phone}", kind=note.kind,
+                            subject=title, body=body, params=params, community_id=community_id, grid_id=grid_id)
+    try:
+        channel.send(message)
+    except Exception as exc:  # the provider's refusal or silence: the login page answers alike either way
+        current_app.logger.warning("%s SMS to %s failed: %s", note.kind, mask_phone(phone), exc)
+        return False
+    message.params = ["*" * len(param) for param in params]
+    message.status, message.attempts, message.delivered_at = "sent", 1, utcnow()
+    db.session.add(message)
+    db.session.flush()
+    return True
 
 
 def sent_since(channel: str, recipient: str, since: datetime) -> list[datetime]:

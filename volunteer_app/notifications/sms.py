@@ -71,9 +71,13 @@ class TencentSms:
             raise RetryLater(f"{number}: daily limit", seconds_to_china_midnight(now))
 
     def deliver(self, message: OutboxMessage, user: User | None) -> None:
+        self.check_limits(message.recipient, utcnow())
+        self.send(message)
+
+    def send(self, message: OutboxMessage) -> None:
+        """One SendSms call for the message, whatever our own pacing says (the provider's limits still hold)."""
         config = current_app.config
         now = utcnow()
-        self.check_limits(message.recipient, now)
         template = config.get("SMS_TEMPLATES", {}).get(message.kind)
         if not template:
             raise Undeliverable(f"no SMS template for kind {message.kind!r}")

@@ -18,3 +18,5 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     register_nav(app, "views.home", _l("Home"), STAFF, order=0)
     register_nav(app, "views.profile", _l("My profile"), {Role.volunteer, Role.resident}, order=0)
+    register_nav(app, "views.login_qr_codes", _l("Login QR codes"), STAFF, order=35, group="registers",
+                 active_prefix="views.login_qr")

@@ -1,10 +1,10 @@
-"""REST endpoints for accounts, API tokens and the audit log."""
+"""REST endpoints for accounts, API tokens, login QR codes and the audit log."""
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.policy import current_actor
 from ..resources import ID_IN_URL, commit, paginate, page_schema, register_crud, update_schema_for
-from . import schemas, service
+from . import phone_login, schemas, service
 
 blp = Blueprint("accounts", __name__, description="Users, API tokens, audit log")
 
@@ -44,6 +44,18 @@ class TokenItem(MethodView):
         """Revoke a token (your own; admins any)"""
         service.withdraw_token(current_actor(), token_id)
         commit()
+
+
+@blp.route("/login-links")
+class LoginLinks(MethodView):
+    @blp.arguments(schemas.LoginLinkIn)
+    @blp.response(201, schemas.LoginLinkSchema)
+    def post(self, data):
+        """A one-time login (QR code) for a resident or volunteer you manage; its URL is in this response only"""
+        plain, link = phone_login.create_login_qr(current_actor(), data["user_id"])
+        commit()
+        link.url = phone_login.qr_login_url(plain)  # transient: dumped in this response, never stored
+        return link
 
 
 @blp.route("/audit")

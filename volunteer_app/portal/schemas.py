@@ -57,6 +57,17 @@ class NewTokenSchema(TokenSchema):
     token = fields.String(metadata={"description": "the secret; shown only in this response"})
 
 
+class LoginLinkIn(Schema):
+    user_id = Id(required=True, metadata={"description": "the resident's or volunteer's account"})
+
+
+class LoginLinkSchema(Schema):
+    id = fields.Integer()
+    user_id = Id()
+    expires_at = fields.DateTime()
+    url = fields.String(metadata={"description": "opens the one-tap login page; works once, until expires_at"})
+
+
 class AuditSchema(Schema):
     id = fields.Integer()
     at = fields.DateTime()
