@@ -133,6 +133,7 @@ def test_a_reveal_is_only_of_someone_the_page_calls_and_the_actor_manages(world,
     with pytest.raises(NotFound):  # the page of another community
         contact.reveal_phone(coordinator, Purpose.callout, callout(elsewhere).id, elsewhere.volunteer.id)
     assert contact.revealable(coordinator, Purpose.callout, on_callout.id) == {here.volunteer.id}
+    assert contact.revealable(coordinator, Purpose.callout, callout(elsewhere).id) == set()  # offers, never 404s
     assert reveals() == []
 
 

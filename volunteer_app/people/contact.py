@@ -64,15 +64,23 @@ def may_reveal(actor: Actor) -> bool:
 
 
 def revealable(actor: Actor, purpose: Purpose, record_id: int) -> set[int]:
-    """The people of the page's record whose numbers the actor may reveal there."""
+    """The people of the page's record whose numbers the actor may reveal there (none when the record is
+    beyond the reach its calling needs: a page one may open for another reason offers no number)."""
     if not may_reveal(actor):
         return set()
     need = _need(purpose)
-    called = set(need.called(actor, record_id))
-    if not called:
+    try:
+        called = need.called(actor, record_id)
+    except NotFound:
         return set()
+    return _managed(actor, need, called)
+
+
+def _managed(actor: Actor, need: Need, called: Iterable[int]) -> set[int]:
+    """Those of ``called`` the actor manages."""
+    called = set(called)
     return set(db.session.scalars(select(need.people.id).where(
-        need.people.id.in_(called), policy.where(actor, "phones.reveal", need.people))))
+        need.people.id.in_(called), policy.where(actor, "phones.reveal", need.people)))) if called else set()
 
 
 def offered(actor: Actor, purpose: Purpose, record_id: int) -> set[int]:
@@ -98,7 +106,7 @@ def reveal_phones(actor: Actor, purpose: Purpose, record_id: int) -> dict[int, s
     one audit row per number shown, written together."""
     policy.require(actor, "phones.reveal")
     need = _need(purpose)
-    ids = revealable(actor, purpose, record_id)
+    ids = _managed(actor, need, need.called(actor, record_id))
     people = db.session.scalars(select(need.people).where(need.people.id.in_(ids))).all() if ids else []
     _audit(actor, need, record_id, [person.id for person in people])
     return {person.id: person.phone for person in people}
