@@ -9,11 +9,12 @@ from ...accounts.policy import current_actor
 from ...clock import now_local
 from ...extensions import db
 from ...people import contact
+from ...people.phone_pages import page_with_number
 from ...people import service as people
 from ...people.models import Skill
 from ...places.models import Community
 from ...resources import commit
-from ...views import RECORD_ID, blank_to_none, form_id, no_store, save, scoped_options, staff_required
+from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_required
 from .. import schemas, urgent
 from ..models import CallOut, CallOutStatus, InviteStatus
 from . import bp
@@ -113,10 +114,7 @@ def callout(callout_id: int):
 def callout_phone(callout_id: int):
     """The "查看号码" button: the page again with one invited volunteer's number shown (audited), not
     refreshing while the coordinator dials."""
-    person_id = form_id("person_id")
-    phone = contact.reveal_phone(current_actor(), contact.Purpose.callout, callout_id, person_id)
-    commit()
-    return no_store(render_callout(callout_id, {person_id: phone}))
+    return page_with_number(contact.Purpose.callout, callout_id, render_callout)
 
 
 @bp.post(f"/roster/callouts/<{RECORD_ID}:callout_id>/widen")

@@ -7,8 +7,9 @@ from ...accounts.models import User
 from ...accounts.policy import current_actor
 from ...extensions import db
 from ...people import contact
-from ...resources import commit, paginate
-from ...views import RECORD_ID, FormProblems, form_id, load_query, no_store, save, staff_required
+from ...people.phone_pages import page_with_number
+from ...resources import paginate
+from ...views import RECORD_ID, FormProblems, load_query, save, staff_required
 from .. import schemas, service
 from .common import bp, explained, refused, render
 
@@ -41,10 +42,7 @@ def follow_up(follow_up_id: int):
 @staff_required
 def follow_up_phone(follow_up_id: int):
     """The "查看号码" button: the follow-up again with the resident's number shown for the call (audited)."""
-    person_id = form_id("person_id")
-    phone = contact.reveal_phone(current_actor(), contact.Purpose.follow_up, follow_up_id, person_id)
-    commit()
-    return no_store(render_follow_up(follow_up_id, revealed={person_id: phone}))
+    return page_with_number(contact.Purpose.follow_up, follow_up_id, render_follow_up)
 
 
 @bp.post(f"/follow-ups/<{RECORD_ID}:follow_up_id>/close")

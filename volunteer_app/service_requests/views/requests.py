@@ -15,13 +15,13 @@ from ...accounts.policy import current_actor
 from ...errors import Forbidden
 from ...extensions import db
 from ...people import contact
+from ...people.phone_pages import page_with_number
 from ...people.display import distinguishing_labels
 from ...people.models import Resident, Skill, Volunteer
 from ...places.models import Building, Grid
-from ...resources import commit, paginate
+from ...resources import paginate
 from ...views import (
-    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, form_id, form_rows, load_query, names_by_id, no_store,
-    rows_payload, save, scoped_options, skill_name, staff_required,
+    OPTION_LIMIT, RECORD_ID, FormProblems, blank_to_none, form_rows, load_query, names_by_id, rows_payload, save, scoped_options, skill_name, staff_required,
 )
 from .. import schemas, service
 from ..models import RequestState, ServiceType
@@ -257,10 +257,7 @@ def request_detail(request_id: int):
 @staff_required
 def request_phone(request_id: int):
     """The "查看号码" button: the request again with its resident's number shown (audited)."""
-    person_id = form_id("person_id")
-    phone = contact.reveal_phone(current_actor(), contact.Purpose.request, request_id, person_id)
-    commit()
-    return no_store(render_request(request_id, revealed={person_id: phone}))
+    return page_with_number(contact.Purpose.request, request_id, render_request)
 
 
 @bp.post(f"/service-requests/<{RECORD_ID}:request_id>/move")
