@@ -63,7 +63,7 @@ def test_the_main_pages_load_with_no_csp_violation(browser, live_server, distric
     coordinator.clean("review after publishing")
 
     page.goto(review + "/print")
-    page.get_by_role("button", name="打印").click()
+    page.get_by_role("button", name="打印", exact=True).click()
     assert page.evaluate("window.__printed === true")  # app.js (formerly onclick="") prints
     coordinator.clean("print")
 
