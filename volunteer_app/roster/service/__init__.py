@@ -8,7 +8,7 @@ attendance, reminders), the registry (templates, demands). ``service.X`` keeps w
 module ``X`` lives in.
 """
 from .drafts import (
-    VERSION_NOTES, DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule,
+    DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule,
 )
 from .duties import (
     MyWeek, WeekTodo, answer, mark_served, my_assignments, my_volunteer, my_week, own_assignment, send_reminders,
@@ -23,7 +23,7 @@ from .weeks import (
 
 __all__ = [
     # drafts and publishing
-    "VERSION_NOTES", "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask",
+    "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask",
     "set_rule",
     # duties
     "MyWeek", "WeekTodo", "answer", "mark_served", "my_assignments", "my_volunteer", "my_week", "own_assignment",
