@@ -99,7 +99,8 @@ def test_login_success_shows_home_with_communities(client, coordinator, place, m
     response = login(client, coordinator)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     home = text_of(client.get("/"))
-    assert "维北社区" in home
+    code = db.session.get(Community, place["grid"].community_id).code
+    assert "维北社区" in home and code not in home  # a card names its community; the code is for files and the API
     counts = re.findall(r"<dd><a [^>]*>(\d+)</a></dd>", home)
     assert counts == ["2", "1", "1"]  # volunteers, residents, stations
     assert "退出" in home  # logout button

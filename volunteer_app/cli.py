@@ -3,6 +3,7 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 from sqlalchemy import select
@@ -147,7 +148,7 @@ def roster_plan(week: str, code: str | None, publish: bool):
                    f"{summary['bound']['coverage']:>7} {summary['unfilled']:>8} {job.elapsed_s:>8.2f}")
         if publish:
             week_row = job.week
-            service.publish(system, week_row, week_row.version, note="published from the command line")
+            service.publish(system, week_row, week_row.version, note=_l("Published from the command line"))
         db.session.commit()
     click.echo(f"total {time.monotonic() - started:.2f} s for {len(planned)} communities")
     if failed:

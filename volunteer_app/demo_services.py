@@ -145,7 +145,7 @@ def _past_requests(rng: random.Random, community: Community, menu: dict[str, Ser
         services.earn_for_request(request, request.scheduled_start)
         if request.rating <= services.LOW_RATING:
             db.session.add(FollowUp(request_id=request.id, community_id=community.id, grid_id=request.grid_id,
-                                    reason_code="low_rating", reason=f"评分 {request.rating}：{request.rating_comment}"))
+                                    reason_code="low_rating", reason_text=services.low_rating_reason(request)))
     _earn_for_service_logs(community, today)
 
 

@@ -57,7 +57,10 @@ def test_statement_has_a_running_balance_newest_first_and_pages(town):
     assert [(line["kind"], line["amount"], line["balance_after"]) for line in lines] == [
         ("reversal", 50, 80), ("redemption", -50, 30), ("redemption", -20, 80), ("earning", 100, 100)]
     assert lines[0]["reverses_id"] == refused["hold_transfer_id"]
-    assert "待兑付" in lines[1]["counterparty"]
+    assert (lines[0]["memo"], lines[1]["counterparty"]) == ("Rejected: 物业费抵扣10元 × 1", "Orders in progress of 维北社区")
+    chinese = town.vol[0].get(f"/points/accounts/{account.id}/statement", headers={"Accept-Language": "zh-CN"}).json
+    assert (chinese["items"][0]["memo"], chinese["items"][1]["counterparty"]) == ("已驳回：物业费抵扣10元 × 1",
+                                                                                  "维北社区待兑付订单")
 
 
 def test_statement_exports_as_xlsx_and_csv(town):
@@ -146,7 +149,7 @@ def test_gifts_to_a_resident_in_difficulty_or_the_pool(town):
     gift = town.vol[0].post("/points/gifts", json={"amount": 20, "resident_id": town.needy.id, "memo": "冬天买煤"})
     assert gift.status_code == 201 and gift.json["to_name"] == "赵大爷"
     pool = town.vol[0].post("/points/gifts", json={"amount": 5, "to_pool": True})
-    assert pool.status_code == 201 and "积分池" in pool.json["to_name"]
+    assert pool.status_code == 201 and pool.json["to_name"] == "Community pool of 维北社区"
     assert balance_of(account.id) == 75
 
 
@@ -274,7 +277,7 @@ def test_partner_settlement_per_month_with_exports(town):
     assert bad.status_code == 422 and "query.from_month" in bad.json["errors"]
     sheet = town.coordinator.get(f"/points/partners/{town.partner.id}/settlement/export", query_string=args)
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
-    assert rows[-1] == ("合计 total", None, None, None, 3, 4, 110)
+    assert rows[-1] == ("合计", None, None, None, 3, 4, 110)
     text = town.coordinator.get(f"/points/partners/{town.partner.id}/settlement/export",
                                 query_string={**args, "format": "csv"}).data.decode("utf-8-sig")
     assert "2026-11,物业费抵扣10元,物业费抵扣,50,1,1,50" in text

@@ -19,6 +19,7 @@ from volunteer_app.accounts.models import Role, User
 from volunteer_app.accounts.service import create_token
 from volunteer_app.extensions import db
 from volunteer_app.models_base import utcnow
+from volunteer_app.notifications.models import OutboxMessage
 from volunteer_app.people.availability import windows_for
 from volunteer_app.people.models import (
     AvailabilityException,
@@ -295,6 +296,10 @@ def test_the_place_is_the_station_or_the_address_given(district, app_ctx):
     typed = api.post("/roster/callouts", json=callout_json(district, place="永吉路8号院", radius_m=500)).json
     assert (typed["place"], typed["radius_m"]) == ("永吉路8号院", 500)
     nameless = api.post("/roster/callouts", json=callout_json(district)).json
-    assert nameless["place"] == "红色驿站附近"  # API clients that send only coordinates
+    assert nameless["place"] == "near 红色驿站"  # API clients that send only coordinates; named in the reader's words
+    chinese = api.get(f"/roster/callouts/{nameless['id']}", headers={"Accept-Language": "zh-CN"}).json
+    assert chinese["place"] == "红色驿站附近"
+    invited = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "callout")).all()
+    assert "红色驿站附近，" in invited[-1].body  # outside channels read Chinese
     nowhere = api.post("/roster/callouts", json=anywhere)
     assert nowhere.status_code == 422 and {"lat", "lon"} <= set(nowhere.json["errors"])

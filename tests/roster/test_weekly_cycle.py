@@ -84,6 +84,12 @@ def test_publish_confirm_decline_and_repair_keeps_the_others(district):
     confirmed_pair = (first["demand_id"], district["volunteer_ids"][keen])
     assert confirmed_pair in after
     assert db.session.query(Notification).filter_by(kind="declined").count() == 1
+    assert latest["note"] == "Re-planned automatically after a decline"  # the app's note, in the reader's words
+    chinese = api.get(f"/roster/weeks/{week_id}/versions", headers={"Accept-Language": "zh-CN"}).json
+    assert chinese[0]["note"] == "有志愿者不能参加,系统自动重排"
+    told = db.session.query(Notification).filter_by(kind="declined").one()
+    duty = db.session.get(Demand, declined_one["demand_id"]).title
+    assert told.title == f"志愿者{decliner} 不能参加 {duty}" and told.shown_title.endswith(f" cannot come to {duty}")
 
 
 def test_answers_are_only_for_ones_own_and_current_assignments(district):

@@ -20,8 +20,9 @@ def test_book_until_full_then_wait_and_get_promoted_on_cancel(town, make_event, 
     assert first.post(f"/bookings/{booked.json['id']}/cancel", json={"reason": "有事"}).json["status"] == "cancelled"
     promoted = second.get(f"/bookings/{waiting.json['id']}").json
     assert promoted["status"] == "booked" and promoted["waitlist_position"] is None
-    inbox = second.get("/notifications").json["items"]
-    assert inbox and inbox[0]["title"].startswith("候补成功")
+    inbox = second.get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"]
+    assert inbox and inbox[0]["title"].startswith("候补成功：")
+    assert second.get("/notifications").json["items"][0]["title"].startswith("Off the waiting list: ")
     slot = first.get(f"/service-events/{event['id']}/slots").json[0]
     assert slot["booked"] == 1 and slot["free"] == 0 and slot["waitlisted"] == 0
     again = first.post("/bookings", json={"slot_id": slot_id, "waitlist": True})

@@ -7,6 +7,8 @@ from volunteer_app.service_requests import service
 from tests.support.concurrency import run_together
 from tests.support.services import WEEK, file, move
 
+ZH = {"Accept-Language": "zh-CN"}
+
 
 def test_urgent_request_goes_at_once_to_the_nearest_able_volunteer(town):
     coordinator = town["coordinator"]
@@ -19,8 +21,12 @@ def test_urgent_request_goes_at_once_to_the_nearest_able_volunteer(town):
     assert accepted["state"] == "dispatched" and accepted["volunteer_id"] == near.id
     assert accepted["scheduled_start"] == "2026-11-30T09:00"
     assert accepted["history"][-1]["details"]["chosen_by"] == "ranking"
+    assert accepted["history"][-1]["reason"] == "Urgent: dispatched to the nearest free volunteer"
+    history = coordinator.get(f"/service-requests/{first['id']}/transitions", headers=ZH).json
+    assert history[-1]["reason"] == "紧急工单：派给最近的可用志愿者"
     inbox = town["volunteer_apis"][0].get("/notifications").json["items"]
-    assert inbox[0]["title"].startswith("新的服务任务")
+    chinese = town["volunteer_apis"][0].get("/notifications", headers=ZH).json["items"]
+    assert inbox[0]["title"].startswith("New task: ") and chinese[0]["title"].startswith("新的服务任务：")
     # The nearest is busy with the first one now: the second urgent request goes to the other.
     second = file(town["resident_apis"][1], town, urgent=True, preferred_windows=[]).json
     assert move(coordinator, second["id"], "accepted").json["volunteer_id"] == far.id
@@ -32,8 +38,10 @@ def test_urgent_request_nobody_can_take_waits_and_coordinators_hear(town, make_s
     request = file(town["resident_apis"][0], town, service_type_id=wiring.id, urgent=True, preferred_windows=[]).json
     accepted = move(town["coordinator"], request["id"], "accepted").json
     assert accepted["state"] == "accepted"
+    titles = [n["title"] for n in town["coordinator"].get("/notifications", headers=ZH).json["items"]]
+    assert f"紧急工单暂无可派志愿者：线路维修 #{request['id']}" in titles
     titles = [n["title"] for n in town["coordinator"].get("/notifications").json["items"]]
-    assert any(t.startswith("紧急工单暂无可派志愿者") for t in titles)
+    assert f"Urgent request, no volunteer free: 线路维修 #{request['id']}" in titles
     nobody = move(town["coordinator"], request["id"], "dispatched")
     assert nobody.status_code == 409 and nobody.json["error"] == "no_volunteer_available"
     assert "volunteer_id" in nobody.json["errors"]
@@ -114,10 +122,12 @@ def test_wish_is_claimed_once_fulfilled_and_confirmed(town):
     loser = far_api if winner is near_api else near_api
     assert move_wish(loser, wish.json["id"], "fulfilled").status_code == 403
     assert move_wish(winner, wish.json["id"], "fulfilled", note="已送到家").json["state"] == "fulfilled"
-    assert resident.get("/notifications").json["items"][0]["title"].startswith("微心愿已实现")
+    assert resident.get("/notifications", headers=ZH).json["items"][0]["title"] == "微心愿已实现：想要一本大字版《红楼梦》"
+    assert resident.get("/notifications").json["items"][0]["title"] == "Wish fulfilled: 想要一本大字版《红楼梦》"
     assert move_wish(resident, wish.json["id"], "confirmed").json["state"] == "confirmed"
     assert move_wish(coordinator, wish.json["id"], "withdrawn").status_code == 409
-    assert winner.get("/notifications").json["items"][0]["title"].startswith("居民已确认")
+    assert winner.get("/notifications", headers=ZH).json["items"][0]["title"].startswith("居民已确认：")
+    assert winner.get("/notifications").json["items"][0]["body"] == "Thank you for your help!"
     assert near_api.get("/wishes", query_string={"mine": True}).json["total"] == (1 if winner is near_api else 0)
 
 

@@ -93,7 +93,11 @@ def test_only_coordinators_schedule_and_cancel(town, make_event):
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     assert town["resident_apis"][0].get(f"/bookings/{booked.json['id']}").json["status"] == "cancelled"
     inbox = town["resident_apis"][0].get("/notifications").json["items"]
-    assert any("活动取消" in n["title"] for n in inbox)
+    assert any(n["title"].startswith("Called off: ") and n["body"].endswith("Reason: 医生临时有事") for n in inbox)
+    chinese = town["resident_apis"][0].get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"]
+    assert any(n["title"].startswith("活动取消：") and n["body"].endswith("原因：医生临时有事") for n in chinese)
+    assert town["resident_apis"][0].get(f"/bookings/{booked.json['id']}").json["cancel_reason"] == (
+        "Event called off: 医生临时有事")
     again = town["resident_apis"][1].post("/bookings", json={"slot_id": slots[1]["id"]})
     assert again.status_code == 409 and "slot_id" in again.json["errors"]
 

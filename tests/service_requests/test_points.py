@@ -72,8 +72,12 @@ def test_a_waiting_resident_who_can_no_longer_pay_is_skipped_and_told(town, make
     assert balance(town["resident_account_id"]) == 40
     holder.post(f"/bookings/{held['id']}/cancel", json={})
     skipped = regular.get(f"/bookings/{first_in_line['id']}").json
-    assert skipped["status"] == "cancelled" and "积分不足" in skipped["cancel_reason"]
-    assert regular.get("/notifications").json["items"][0]["title"].startswith("候补未成功")
+    assert skipped["status"] == "cancelled" and skipped["cancel_reason"] == "Not enough points (60 needed)"
+    chinese = regular.get(f"/bookings/{first_in_line['id']}", headers={"Accept-Language": "zh-CN"}).json
+    assert chinese["cancel_reason"] == "积分不足（需要 60 积分）"
+    assert regular.get("/notifications").json["items"][0]["title"].startswith("Waiting-list place lost: ")
+    assert regular.get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"][0]["title"].startswith(
+        "候补未成功：")
     assert later.get(f"/bookings/{second_in_line['id']}").json["status"] == "booked"
     assert balance(later_account) == 0 and balance(town["resident_account_id"]) == 40
     assert ledger.verify().ok

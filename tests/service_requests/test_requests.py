@@ -51,8 +51,10 @@ def test_the_closed_loop_from_filing_to_rating(town):
     assert history[2]["details"]["volunteer_id"] == town["volunteers"][0].id
     reopened = move(coordinator, request["id"], "accepted")
     assert reopened.status_code == 409 and "to" in reopened.json["errors"] and reopened.json["allowed"] == []
+    titles = [n["title"] for n in resident.get("/notifications", headers={"Accept-Language": "zh-CN"}).json["items"]]
+    assert any(t.startswith("工单已受理：") for t in titles) and any(t.startswith("工单已办结：") for t in titles)
     titles = [n["title"] for n in resident.get("/notifications").json["items"]]
-    assert any(t.startswith("工单已受理") for t in titles) and any(t.startswith("工单已办结") for t in titles)
+    assert any(t.startswith("Request accepted: ") for t in titles) and any(t.startswith("Request done: ") for t in titles)
 
 
 def test_illegal_moves_are_409_wrong_people_403_missing_reasons_422(town):

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import aliased
@@ -30,7 +29,7 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
 from ..models_base import as_utc, utcnow
 from ..pii import mask_phone
-from ..stored_words import as_data
+from ..stored_words import as_data, in_chinese
 from .models import GroupWebhook, Notification, OutboxMessage
 
 UNROUTED = "outbox"
@@ -97,8 +96,7 @@ class Note:
     def in_chinese(self) -> tuple[str, str, list[str]]:
         """Title, body and SMS parameters as outside channels send them: in the community's language,
         whoever triggered the message."""
-        with force_locale("zh_CN"):
-            return str(self.title), str(self.body or ""), [str(p) for p in self.params]
+        return in_chinese(self.title), in_chinese(self.body), [in_chinese(p) for p in self.params]
 
 
 def notify(users: list[User], note: Note, dedupe: str | None = None) -> list[Notification]:

@@ -11,6 +11,7 @@ from datetime import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
+from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,7 +20,8 @@ from ..accounts.policy import Actor
 from ..clock import CHINA_TIME
 from ..extensions import db
 from ..spreadsheets import safe_row
-from .labels import labels_in_chinese
+from ..stored_words import FILED_LOCALE
+from .labels import labels_in_chinese, points_label
 from .models import Entry, PointAccount
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,15 +67,17 @@ def statement_file(actor: Actor, account: PointAccount, file_format: str) -> byt
     policy.require(actor, "points.read", account)
     entries = db.session.scalars(select(Entry).where(Entry.account_id == account.id)
                                  .options(selectinload(Entry.transfer)).order_by(Entry.id).limit(MAX_ROWS)).all()
-    rows, kinds = [], labels_in_chinese("transfer")
-    for entry in entries:
-        transfer = entry.transfer
-        other = transfer.to_account if entry.amount < 0 else transfer.from_account
-        rows.append([_local(entry.created_at), kinds[transfer.kind.value], transfer.memo, other.name,
-                     entry.amount if entry.amount > 0 else "", -entry.amount if entry.amount < 0 else "",
-                     entry.balance_after, transfer.id])
+    rows = []
+    with force_locale(FILED_LOCALE):
+        for entry in entries:
+            transfer = entry.transfer
+            other = transfer.to_account if entry.amount < 0 else transfer.from_account
+            rows.append([_local(entry.created_at), points_label("transfer", transfer.kind), transfer.memo_text,
+                         other.holder_name, entry.amount if entry.amount > 0 else "",
+                         -entry.amount if entry.amount < 0 else "", entry.balance_after, transfer.id])
+        title = f"积分明细 {account.holder_name}"
     headers = ["时间", "类型", "说明", "对方", "收入", "支出", "余额", "流水号"]
-    return table_file(file_format, f"积分明细 {account.name}", headers, rows)
+    return table_file(file_format, title, headers, rows)
 
 
 def settlement_file(report: dict, file_format: str) -> bytes:
@@ -83,8 +87,8 @@ def settlement_file(report: dict, file_format: str) -> bytes:
         for line in month["lines"]:
             rows.append([month["month"], line["item_name"], kinds[line["kind"]], line["unit_price"], line["orders"],
                          line["quantity"], line["points"]])
-        rows.append([month["month"], "小计 subtotal", "", "", month["orders"], month["quantity"], month["points"]])
-    rows.append(["合计 total", "", "", "", report["total_orders"], sum(m["quantity"] for m in report["months"]),
+        rows.append([month["month"], "小计", "", "", month["orders"], month["quantity"], month["points"]])
+    rows.append(["合计", "", "", "", report["total_orders"], sum(m["quantity"] for m in report["months"]),
                  report["total_points"]])
     headers = ["月份", "项目", "类别", "单价(积分)", "订单数", "数量", "积分"]
     title = f"结算 {report['partner_name']} {report['from_month']}~{report['to_month']}"

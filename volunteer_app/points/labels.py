@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 POINTS_LABELS = {
     "transfer": {"earning": _l("Earned for service"), "redemption": _l("Redemption"),
                  "settlement": _l("Paid to the partner"), "gift": _l("Gift"), "grant": _l("Grant from the pool"),
-                 "reversal": _l("Correction or refund")},
+                 "reversal": _l("Correction or refund"), "service_charge": _l("Paid for a service")},
     "earning": {"pending": _l("Awaiting approval"), "posted": _l("Posted"), "capped": _l("Weekly cap reached"),
                 "rejected": _l("Rejected"), "reversed": _l("Reversed")},
     "order": {"requested": _l("Awaiting approval"), "approved": _l("Approved, to be fulfilled"),
@@ -23,7 +23,7 @@ POINTS_LABELS = {
     "account": {"volunteer": _l("Volunteer"), "resident": _l("Resident"), "community_pool": _l("Community pool"),
                 "partner": _l("Partner"), "holding": _l("Orders in progress"), "issuance": _l("Issuance")},
     "flag": {"evening": _l("Evening"), "holiday": _l("Public holiday"), "callout": _l("Emergency call-out")},
-    "source": {"assignment": _l("Roster duty"), "request": _l("Service request")},
+    "source": {"assignment": _l("Roster duty"), "request": _l("Service request"), "service_log": _l("Service record")},
     "service_type": {"shift": _l("Duty shift"), "task": _l("Task")},
 }
 

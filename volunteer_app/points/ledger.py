@@ -94,9 +94,11 @@ def _move(account: PointAccount, delta: int, field: str) -> int:
 
 
 def post_transfer(source: PointAccount, target: PointAccount, amount: int, kind: TransferKind, community_id: int,
-                  memo: str = "", details: dict | None = None, reverses: Transfer | None = None,
+                  memo="", details: dict | None = None, reverses: Transfer | None = None,
                   field: str = "amount") -> Transfer:
-    """Move ``amount`` points from ``source`` to ``target``: one transfer, two entries summing to zero."""
+    """Move ``amount`` points from ``source`` to ``target``: one transfer, two entries summing to zero.
+
+    ``memo`` is a lazy text when the app writes it (kept as words), a str when a person typed it."""
     if type(amount) is not int or amount <= 0:
         raise InvalidInput(_l("Points are whole positive numbers."), {field: [_l("Enter a whole number of at least 1.")]},
                            code="bad_amount")
@@ -107,7 +109,7 @@ def post_transfer(source: PointAccount, target: PointAccount, amount: int, kind:
     for account, delta in sorted(((source, -amount), (target, amount)), key=lambda pair: pair[0].id):
         balances[account.id] = _move(account, delta, field)
     transfer = Transfer(kind=kind, amount=amount, from_account=source, to_account=target, community_id=community_id,
-                        reverses=reverses, memo=memo[:200], details=details or {}, created_by_id=actor_id())
+                        reverses=reverses, memo_text=memo, details=details or {}, created_by_id=actor_id())
     transfer.entries = [
         Entry(account_id=source.id, amount=-amount, balance_after=balances[source.id]),
         Entry(account_id=target.id, amount=amount, balance_after=balances[target.id]),
@@ -126,7 +128,7 @@ def already_reversed(transfer: Transfer) -> Conflict:
                     {"transfer_id": [_l("Already corrected.")]}, code="already_reversed")
 
 
-def reverse_transfer(original: Transfer, reason: str, field: str = "reason") -> Transfer:
+def reverse_transfer(original: Transfer, reason, field: str = "reason") -> Transfer:
     """Post the transfer that undoes ``original`` (same amount, back again); at most once."""
     if original.kind == TransferKind.reversal:
         raise Conflict(_l("A correction cannot itself be corrected."),

@@ -12,6 +12,7 @@ are, and checked against them by ``points verify``.
 import enum
 from datetime import datetime, time
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON, Boolean, CheckConstraint, DateTime, Enum, ForeignKey, Index, Integer, String, Time, UniqueConstraint,
     event,
@@ -20,6 +21,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import Audited, TimestampMixin, VersionedMixin, utcnow
+from ..stored_words import Worded
+from .labels import POINTS_LABELS
 
 
 def _enum(cls: type[enum.Enum], length: int = 16) -> Enum:
@@ -33,6 +36,9 @@ class AccountKind(str, enum.Enum):
     partner = "partner"  # redemption partner (物业公司, 红心超市): what it is owed for fulfilled orders
     holding = "holding"  # points of a community's orders that are requested or approved, not yet fulfilled
     issuance = "issuance"  # where a community's earnings come from; the only account that goes negative
+
+
+COMMUNITY_ACCOUNTS = frozenset({AccountKind.community_pool, AccountKind.holding, AccountKind.issuance})
 
 
 class PointAccount(TimestampMixin, db.Model):
@@ -50,9 +56,18 @@ class PointAccount(TimestampMixin, db.Model):
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id", ondelete="SET NULL"))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("point_partners.id", ondelete="SET NULL"))
-    # A snapshot: statements must still name the holder after the person record is gone.
+    # A snapshot: statements must still name the holder after the person record is gone (a community's
+    # accounts: the community's name).
     name: Mapped[str] = mapped_column(String(80))
     balance: Mapped[int] = mapped_column(Integer, default=0)
+
+    @property
+    def holder_name(self) -> str:
+        """The account as people read it: a person or partner by name, a community's by what it is."""
+        if self.kind in COMMUNITY_ACCOUNTS:
+            return str(_l("%(account)s of %(community)s", account=POINTS_LABELS["account"][self.kind.value],
+                          community=self.name))
+        return self.name
 
 
 class TransferKind(str, enum.Enum):
@@ -83,6 +98,8 @@ class Transfer(db.Model):
     # Unique: a transfer can be reversed once, whoever tries concurrently.
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("point_transfers.id"), unique=True)
     memo: Mapped[str] = mapped_column(String(200), default="")
+    memo_words: Mapped[dict | None] = mapped_column(JSON)
+    memo_text = Worded("memo")  # set and shown through this: the app's memos are kept as words
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -190,6 +207,8 @@ class Earning(TimestampMixin, db.Model):
     status: Mapped[EarningStatus] = mapped_column(_enum(EarningStatus, 10), default=EarningStatus.pending)
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("point_transfers.id"))
     reason: Mapped[str] = mapped_column(String(200), default="")
+    reason_words: Mapped[dict | None] = mapped_column(JSON)
+    reason_text = Worded("reason")
     decided_by_id: Mapped[int | None] = mapped_column(Integer)
 
     transfer: Mapped[Transfer | None] = relationship()

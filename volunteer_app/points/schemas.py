@@ -35,7 +35,7 @@ class AccountSchema(Schema):
     id = fields.Integer()
     kind = fields.Enum(AccountKind)
     community_id = fields.Integer()
-    name = fields.String()
+    name = fields.String(attribute="holder_name", metadata={"description": "a community's accounts say which"})
     balance = fields.Integer(metadata={"description": "equals the sum of the account's entries"})
     volunteer_id = fields.Integer(allow_none=True)
     resident_id = fields.Integer(allow_none=True)
@@ -57,12 +57,12 @@ class StatementLineSchema(Schema):
     at = fields.DateTime(attribute="created_at")
     transfer_id = fields.Integer()
     kind = fields.Function(lambda e: e.transfer.kind.value, metadata={"enum": [k.value for k in TransferKind]})
-    memo = fields.Function(lambda e: e.transfer.memo)
+    memo = fields.Function(lambda e: e.transfer.memo_text)
     reverses_id = fields.Function(lambda e: e.transfer.reverses_id, allow_none=True)
     amount = fields.Integer(metadata={"description": "+ in, − out"})
     balance_after = fields.Integer(metadata={"description": "running balance after this line"})
     counterparty_account_id = fields.Function(lambda e: _counterparty(e).id)
-    counterparty = fields.Function(lambda e: _counterparty(e).name)
+    counterparty = fields.Function(lambda e: _counterparty(e).holder_name)
 
 
 class TransferSchema(Schema):
@@ -70,12 +70,12 @@ class TransferSchema(Schema):
     kind = fields.Enum(TransferKind)
     amount = fields.Integer()
     from_account_id = fields.Integer()
-    from_name = fields.Function(lambda t: t.from_account.name)
+    from_name = fields.Function(lambda t: t.from_account.holder_name)
     to_account_id = fields.Integer()
-    to_name = fields.Function(lambda t: t.to_account.name)
+    to_name = fields.Function(lambda t: t.to_account.holder_name)
     community_id = fields.Integer()
     reverses_id = fields.Integer(allow_none=True)
-    memo = fields.String()
+    memo = fields.String(attribute="memo_text")
     details = fields.Dict()
     created_by_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
@@ -141,7 +141,7 @@ class EarningSchema(Schema):
     points = fields.Integer(metadata={"description": "posted"})
     status = fields.Enum(EarningStatus)
     transfer_id = fields.Integer(allow_none=True)
-    reason = fields.String()
+    reason = fields.String(attribute="reason_text")
     version = fields.Integer()
 
 

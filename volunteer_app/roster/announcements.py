@@ -2,7 +2,8 @@
 notifications only carry the message). Connected when this module is imported (at start-up)."""
 from collections import defaultdict
 
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..events import week_published
@@ -35,6 +36,6 @@ def duty_lines(week) -> list[str]:
 def post_the_duty_list(week, **_) -> None:
     with force_locale(GROUP_LOCALE):
         lines = duty_lines(week)
-        title = gettext("Duty roster published: %(week)s", week=week.week)
-        body = "\n".join(lines) if lines else gettext("No duties this week.")
-        post_to_group(week.community_id, None, Note("week_published", title, body, f"/my/week/{week.week}"))
+    body = "\n".join(lines) if lines else _l("No duties this week.")
+    post_to_group(week.community_id, None, Note("week_published", _l("Duty roster published: %(week)s", week=week.week),
+                                                body, f"/my/week/{week.week}"))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import Audited, TimestampMixin, VersionedMixin, utcnow
+from ..stored_words import Worded
 
 
 class HolidayRule(str, enum.Enum):
@@ -169,6 +170,8 @@ class RosterVersion(db.Model):
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
+    note_words: Mapped[dict | None] = mapped_column(JSON)
+    note_text = Worded("note")  # the coordinator's, or the app's (re-planned after a decline, a swap approved)
     assignments: Mapped[list] = mapped_column(JSON, default=list)  # [[demand_id, volunteer_id], ...]
     added: Mapped[list] = mapped_column(JSON, default=list)
     removed: Mapped[list] = mapped_column(JSON, default=list)
@@ -247,6 +250,8 @@ class CallOut(TimestampMixin, db.Model):  # 平急结合
     created_by_id: Mapped[int | None] = mapped_column(Integer)
     # Where, as people name it: the station chosen or the address typed (never coordinates).
     place: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    place_words: Mapped[dict | None] = mapped_column(JSON)
+    place_text = Worded("place")  # "near <station>" when the app names it
     radius_m: Mapped[int] = mapped_column(Integer, default=3000, server_default="3000")
     # False: the demand's skills only rank people, nobody is left out for lacking them.
     skills_required: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

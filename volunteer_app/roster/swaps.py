@@ -46,7 +46,8 @@ def request_swap(actor: Actor, assignment_id: int, to_volunteer_id: int, note: s
     db.session.add(swap)
     db.session.flush()
     notify(coordinators_of(week.community_id), Note(
-        "swap", f"换班申请 / swap request: {assignment.volunteer.name} → {target.name}",
+        "swap", _l("Swap request: %(volunteer)s → %(colleague)s", volunteer=assignment.volunteer.name,
+                   colleague=target.name),
         f"{assignment.demand.start:%m-%d %H:%M} {assignment.demand.title}", f"/roster/weeks/{week.id}"))
     return swap
 
@@ -82,7 +83,7 @@ def decide_swap(actor: Actor, swap_id: int, approve: bool) -> SwapRequest:
             code="cannot_take")
     pairs = live_pairs(week) - {(assignment.demand_id, assignment.volunteer_id)}
     pairs.add((assignment.demand_id, swap.to_volunteer_id))
-    publish_pairs(week, pairs, actor, note="swap_approved")
+    publish_pairs(week, pairs, actor, note=_l("Swap approved"))
     swap.status = SwapStatus.approved
     db.session.flush()
     return swap

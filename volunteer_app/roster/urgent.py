@@ -44,6 +44,7 @@ from ..people.availability import away_during, windows_for
 from ..people.models import Volunteer, VolunteerStatus
 from ..people.service import skills_by_code
 from ..places.models import Community, Station
+from ..stored_words import as_text
 from .labels import roster_label
 from .models import (
     Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, DraftAssignment,
@@ -191,15 +192,17 @@ def _call_wave(callout: CallOut, now: datetime) -> list[CallOutInvite]:
 
 def _tell_invited(callout: CallOut, invites: list[CallOutInvite]) -> None:
     demand = callout.demand
-    body = f"{callout.place}, {demand.start:%m-%d %H:%M}-{demand.end:%H:%M}, 需要 {demand.needed} 人 / {demand.needed} needed"
+    what = _l("%(place)s, %(start)s–%(end)s, %(needed)s needed", place=as_text(callout.place_words or callout.place),
+              start=f"{demand.start:%m-%d %H:%M}", end=f"{demand.end:%H:%M}", needed=demand.needed)
     groups = defaultdict(list)
     for invite in invites:
         groups[invite.outside_hours, invite.over_weekly_hours].append(invite.volunteer_id)
     for (outside_hours, over_weekly_hours), volunteer_ids in groups.items():
-        notes = ["不在您平时的服务时间 / outside your usual hours"] * outside_hours
-        notes += ["超出您每周的服务时长 / beyond your weekly hours"] * over_weekly_hours
+        body = what
+        for note in [_l("outside your usual hours")] * outside_hours + [_l("beyond your weekly hours")] * over_weekly_hours:
+            body = _l("%(text)s; %(more)s", text=body, more=note)
         notify(users_of_volunteers(volunteer_ids), Note(
-            "callout", f"紧急召集 / urgent: {demand.title}", "; ".join([body, *notes]), f"/my/callouts/{callout.id}"))
+            "callout", _l("Urgent call-out: %(duty)s", duty=demand.title), body, f"/my/callouts/{callout.id}"))
 
 
 def _wave_due(callout: CallOut, now: datetime) -> bool:
@@ -240,12 +243,12 @@ def advance_due_waves(now: datetime | None = None) -> int:
 # --- the call-out's life -----------------------------------------------------------------------------
 
 
-def _place_near(demand: Demand, community_id: int) -> str:
+def _place_near(demand: Demand, community_id: int):
     """A name for bare coordinates: near the community's nearest station (or in the community)."""
     stations = db.session.scalars(select(Station).where(Station.community_id == community_id)).all()
     if not stations:
         return db.session.get(Community, community_id).name
-    return min(stations, key=lambda s: distance_m(s, demand)).name + "附近"
+    return _l("near %(station)s", station=min(stations, key=lambda s: distance_m(s, demand)).name)
 
 
 def create_callout(actor: Actor, community_id: int, data: dict, now: datetime | None = None) -> CallOut:
@@ -267,7 +270,7 @@ def create_callout(actor: Actor, community_id: int, data: dict, now: datetime | 
     db.session.add(demand)
     db.session.flush()
     callout = CallOut(community_id=community_id, demand_id=demand.id, demand=demand, created_by_id=actor.id,
-                      place=station.name if station else data.get("place") or _place_near(demand, community_id),
+                      place_text=station.name if station else data.get("place") or _place_near(demand, community_id),
                       radius_m=data.get("radius_m") or setting("CALLOUT_RADIUS_M"),
                       skills_required=data.get("skills_required", True), wave=0, accepted=0, reach={})
     db.session.add(callout)
@@ -382,6 +385,6 @@ def _take_place(callout: CallOut, invite: CallOutInvite) -> None:
     if callout.accepted >= demand.needed:
         callout.status, callout.next_wave_at = CallOutStatus.filled, None
         waiting = [i.volunteer_id for i in callout.invites if i.status == InviteStatus.invited]
-        notify(users_of_volunteers(waiting), Note("callout", f"已满员，谢谢 / filled: {demand.title}"))
-        notify(coordinators_of(callout.community_id), Note("callout", f"召集已满员 / call-out filled: {demand.title}"))
+        notify(users_of_volunteers(waiting), Note("callout", _l("Filled, thank you: %(duty)s", duty=demand.title)))
+        notify(coordinators_of(callout.community_id), Note("callout", _l("Call-out filled: %(duty)s", duty=demand.title)))
     db.session.flush()

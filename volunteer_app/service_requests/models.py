@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import Audited, TimestampMixin, VersionedMixin
+from ..stored_words import Worded
 
 
 class ServiceLocation(str, enum.Enum):
@@ -145,6 +146,8 @@ class Booking(Audited, TimestampMixin, db.Model):
     booked_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime)
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
+    cancel_reason_words: Mapped[dict | None] = mapped_column(JSON)
+    cancel_reason_text = Worded("cancel_reason")  # the resident's words, or the app's (called off, short of points)
 
     slot: Mapped[ServiceSlot] = relationship()
     event: Mapped[ServiceEvent] = relationship()
@@ -232,6 +235,8 @@ class RequestEvent(db.Model):
     from_state: Mapped[RequestState | None] = mapped_column(Enum(RequestState, native_enum=False, length=12))
     to_state: Mapped[RequestState] = mapped_column(Enum(RequestState, native_enum=False, length=12))
     reason: Mapped[str] = mapped_column(String(500), default="")
+    reason_words: Mapped[dict | None] = mapped_column(JSON)
+    reason_text = Worded("reason")  # typed by whoever moved it, or the app's (an urgent dispatch, a roster plan)
     late: Mapped[bool] = mapped_column(Boolean, default=False)  # the step's deadline had passed
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
@@ -255,6 +260,8 @@ class FollowUp(TimestampMixin, db.Model):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"))
     reason_code: Mapped[str] = mapped_column(String(16))  # low_rating
     reason: Mapped[str] = mapped_column(String(500), default="")
+    reason_words: Mapped[dict | None] = mapped_column(JSON)
+    reason_text = Worded("reason")
     status: Mapped[FollowUpStatus] = mapped_column(Enum(FollowUpStatus, native_enum=False, length=8),
                                                    default=FollowUpStatus.open, index=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -152,7 +152,7 @@ class BookingSchema(Schema):
     waitlisted_at = Minute(allow_none=True)
     booked_at = Minute(allow_none=True)
     cancelled_at = Minute(allow_none=True)
-    cancel_reason = fields.String()
+    cancel_reason = fields.String(attribute="cancel_reason_text")
     waitlist_position = fields.Method("position", allow_none=True)
 
     def position(self, booking):
@@ -208,7 +208,7 @@ class RequestEventSchema(Schema):
     actor_id = fields.Integer(allow_none=True)
     from_state = fields.Enum(RequestState, allow_none=True)
     to_state = fields.Enum(RequestState)
-    reason = fields.String()
+    reason = fields.String(attribute="reason_text")
     late = fields.Boolean()
     details = fields.Dict()
 
@@ -321,7 +321,7 @@ class FollowUpSchema(Schema):
     request_id = fields.Integer()
     community_id = fields.Integer()
     reason_code = fields.String()
-    reason = fields.String()
+    reason = fields.String(attribute="reason_text")
     status = fields.Enum(FollowUpStatus)
     created_at = fields.DateTime()
     closed_at = Minute(allow_none=True)

@@ -12,7 +12,7 @@ working whichever module ``X`` lives in.
 from ..ledger import InsufficientPoints
 from ..models import PointAccount
 from .accounts import (
-    COMMUNITY_ACCOUNT_LABELS, account_of, accounts_query, community_account, find_accounts, get_account,
+    account_of, accounts_query, community_account, find_accounts, get_account,
     holder_account, holders_of, own_account, owns, partner_account, resident_account, statement_query,
     volunteer_account,
 )
@@ -38,7 +38,7 @@ __all__ = [
     # used through the service by other domains and tests
     "InsufficientPoints", "PointAccount",
     # accounts
-    "COMMUNITY_ACCOUNT_LABELS", "account_of", "accounts_query", "community_account", "find_accounts", "get_account",
+    "account_of", "accounts_query", "community_account", "find_accounts", "get_account",
     "holder_account", "holders_of", "own_account", "owns", "partner_account", "resident_account",
     "statement_query", "volunteer_account",
     # charges for priced services

@@ -33,18 +33,10 @@ def partner_account(partner: Partner) -> PointAccount:
                                         partner.name, partner_id=partner.id)
 
 
-COMMUNITY_ACCOUNT_LABELS = {
-    AccountKind.community_pool: "积分池 pool",
-    AccountKind.holding: "待兑付 orders in progress",
-    AccountKind.issuance: "积分发行 issuance",
-}
-
-
 def community_account(kind: AccountKind, community_id: int) -> PointAccount:
-    """The community's pool, holding or issuance account."""
+    """The community's pool, holding or issuance account (named by the community; ``holder_name`` says which)."""
     community = db.session.get(Community, community_id)
-    return ledger.get_or_create_account(f"{kind.value}:{community_id}", kind, community_id,
-                                        f"{community.name} {COMMUNITY_ACCOUNT_LABELS[kind]}")
+    return ledger.get_or_create_account(f"{kind.value}:{community_id}", kind, community_id, community.name)
 
 
 def holder_account(user: User) -> PointAccount | None:

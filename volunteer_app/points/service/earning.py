@@ -61,6 +61,11 @@ def earning_terms(rule: EarningRule, minutes: int, service_type: str | None, at:
     return rate, percent, minutes * rate * percent // 6000, sorted(flags)
 
 
+def _source(source_kind: str):
+    """What earned the points, in the words of whoever reads the memo."""
+    return POINTS_LABELS["source"].get(source_kind, source_kind)
+
+
 def _earning_for(source_kind: str, source_id: int) -> Earning | None:
     return db.session.scalar(select(Earning).where(Earning.source_kind == source_kind, Earning.source_id == source_id))
 
@@ -95,7 +100,7 @@ def earn_for_source(source_kind: str, source_id: int, volunteer_id: int, communi
         db.session.add(earning)
     earning.volunteer_id, earning.community_id, earning.at, earning.minutes = volunteer.id, community_id, at, minutes
     earning.service_type, earning.flags, earning.rate, earning.percent = service_type, all_flags, rate, percent
-    earning.base_points, earning.points, earning.status, earning.reason = points, 0, EarningStatus.pending, ""
+    earning.base_points, earning.points, earning.status, earning.reason_text = points, 0, EarningStatus.pending, ""
     db.session.flush()
     if rule.approval == Approval.coordinator:
         return None
@@ -126,7 +131,8 @@ def post_earning(earning: Earning, rule: EarningRule) -> Transfer | None:
         db.session.flush()
         return None
     transfer = post_transfer(source, target, points, TransferKind.earning, earning.community_id,
-                             memo=f"{earning.source_kind} {earning.source_id}: {earning.minutes} min",
+                             memo=_l("%(source)s No. %(id)s: %(minutes)s min", source=_source(earning.source_kind),
+                                     id=earning.source_id, minutes=earning.minutes),
                              details={"earning_id": earning.id, "rate": earning.rate, "percent": earning.percent,
                                       "flags": earning.flags, "base_points": earning.base_points,
                                       "capped": points < earning.base_points})
@@ -135,7 +141,7 @@ def post_earning(earning: Earning, rule: EarningRule) -> Transfer | None:
     return transfer
 
 
-def reverse_source(source_kind: str, source_id: int, reason: str) -> Transfer | None:
+def reverse_source(source_kind: str, source_id: int, reason) -> Transfer | None:
     """Undo the earning of a source (it was not served after all): post the reversing transfer once.
 
     Returns the reversal (the same one when called again), or None when
@@ -148,11 +154,12 @@ def reverse_source(source_kind: str, source_id: int, reason: str) -> Transfer | 
     if earning.status == EarningStatus.reversed:
         return reversal_of(earning.transfer) if earning.transfer is not None else None
     posted = earning.status == EarningStatus.posted
-    earning.status, earning.reason = EarningStatus.reversed, reason[:200]
+    earning.status, earning.reason_text = EarningStatus.reversed, reason
     db.session.flush()  # claim the change (version check) before moving points
     if not posted:
         return None
-    return reverse_transfer(earning.transfer, reason or f"{source_kind} {source_id} reversed")
+    return reverse_transfer(earning.transfer, reason or _l("%(source)s No. %(id)s taken back",
+                                                           source=_source(source_kind), id=source_id))
 
 
 def earn_for_assignment(assignment) -> Transfer | None:
@@ -169,7 +176,7 @@ def earn_for_assignment(assignment) -> Transfer | None:
                            demand.start, {"callout"} if is_callout else set())
 
 
-def reverse_assignment(assignment, reason: str = "no longer marked as served") -> Transfer | None:
+def reverse_assignment(assignment, reason=_l("No longer marked as served")) -> Transfer | None:
     """Roster hook: the served mark was taken back."""
     return reverse_source("assignment", assignment.id, reason)
 

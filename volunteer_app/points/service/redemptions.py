@@ -13,7 +13,7 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.service import Note, coordinators_of, notify
-from ..labels import POINTS_LABELS, labels_in_chinese
+from ..labels import POINTS_LABELS
 from ..ledger import InsufficientPoints, lock_accounts, post_transfer, reverse_transfer
 from ..models import AccountKind, CatalogueItem, PointAccount, Redemption, RedemptionStatus, Transfer, TransferKind
 from .accounts import community_account, holders_of, own_account, owns, partner_account
@@ -142,8 +142,8 @@ def redeem(actor: Actor, payer: PointAccount, item_id: int, quantity: int, key: 
     db.session.flush()
     if not policy.may(actor, "points.counter"):  # staff at the counter need no reminder
         notify(coordinators_of(item.community_id), Note(
-            "redemption", f"积分兑换申请 / redemption: {item.name} ×{quantity}", f"{payer.name}, {points} 积分",
-            f"/points/redemptions/{order.id}"))
+            "redemption", _l("Points order to approve: %(item)s × %(quantity)s", item=item.name, quantity=quantity),
+            _l("%(name)s, %(points)s points", name=payer.name, points=points), f"/points/redemptions/{order.id}"))
     return order, True
 
 
@@ -209,7 +209,7 @@ def change_status(actor: Actor, order: Redemption, action: str, reason: str = ""
         raise InvalidInput(_l("Say why."), {"reason": [_l("Say why.")]}, code="reason_required")
     order.status, order.decided_by_id, order.reason = target, actor.id, reason.strip()[:200]
     db.session.flush()  # the version check: of two concurrent decisions, only one gets past here
-    status_zh = labels_in_chinese("order")[target.value]  # the memo and the notification are stored texts
+    status = POINTS_LABELS["order"][target.value]
     if target == RedemptionStatus.fulfilled:
         holding = community_account(AccountKind.holding, order.community_id)
         settle = post_transfer(holding, partner_account(order.partner), order.points, TransferKind.settlement,
@@ -218,13 +218,16 @@ def change_status(actor: Actor, order: Redemption, action: str, reason: str = ""
         order.settle_transfer_id, order.fulfilled_at = settle.id, utcnow()
     elif target in (RedemptionStatus.rejected, RedemptionStatus.cancelled):
         refund = reverse_transfer(db.session.get(Transfer, order.hold_transfer_id),
-                                  f"{status_zh}: {order.item.name} ×{order.quantity}")
+                                  _l("%(status)s: %(item)s × %(quantity)s", status=status, item=order.item.name,
+                                     quantity=order.quantity))
         order.refund_transfer_id = refund.id
         _change_stock(order.item, order.quantity)
     db.session.flush()
     if not owns(actor, order.account):
-        detail = f"{order.item.name} ×{order.quantity}" + (f": {order.reason}" if order.reason else "")
-        notify(holders_of(order.account), Note("redemption", f"积分兑换{status_zh} / order {target.value}",
+        what = {"item": order.item.name, "quantity": order.quantity}
+        detail = (_l("%(item)s × %(quantity)s: %(reason)s", reason=order.reason, **what) if order.reason
+                  else _l("%(item)s × %(quantity)s", **what))
+        notify(holders_of(order.account), Note("redemption", _l("Points order: %(status)s", status=status),
                                                detail, f"/points/redemptions/{order.id}"))
     return order
 

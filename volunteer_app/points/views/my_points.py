@@ -202,5 +202,5 @@ def my_gift():
         db.session.expire_all()
         return render_gift(account, values, shown(problems, resident_id="recipient", to_pool="recipient"))
     flash(_("Thank you! You gave %(amount)s points to %(name)s.", amount=transfer.amount,
-            name=transfer.to_account.name), "success")
+            name=transfer.to_account.holder_name), "success")
     return redirect(url_for("points_pages.my_points"))

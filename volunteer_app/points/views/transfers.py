@@ -64,7 +64,7 @@ def grants():
         db.session.expire_all()
         return render_grants(values, shown(problems, resident_id="recipient", volunteer_id="recipient"))
     flash(_("%(amount)s points granted to %(name)s from the pool.", amount=transfer.amount,
-            name=transfer.to_account.name), "success")
+            name=transfer.to_account.holder_name), "success")
     return redirect(url_for("points_pages.transfer", transfer_id=transfer.id))
 
 

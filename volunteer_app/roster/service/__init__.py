@@ -8,8 +8,7 @@ attendance, reminders), the registry (templates, demands). ``service.X`` keeps w
 module ``X`` lives in.
 """
 from .drafts import (
-    VERSION_NOTES, DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule,
-    sheet_volunteers,
+    DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule, sheet_volunteers,
 )
 from .duties import (
     MyWeek, WeekTodo, answer, mark_served, my_assignments, my_volunteer, my_week, own_assignment, send_reminders,
@@ -24,8 +23,8 @@ from .weeks import (
 
 __all__ = [
     # drafts and publishing
-    "VERSION_NOTES", "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask",
-    "set_rule", "sheet_volunteers",
+    "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask", "set_rule",
+    "sheet_volunteers",
     # duties
     "MyWeek", "WeekTodo", "answer", "mark_served", "my_assignments", "my_volunteer", "my_week", "own_assignment",
     "send_reminders", "send_todays_reminders", "weeks_needing_attention",

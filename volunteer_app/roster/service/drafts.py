@@ -25,7 +25,6 @@ from ..reasons import Names, skill_names, words
 from .weeks import ACTIVE
 
 #: Notes the app writes on the versions it publishes itself (a coordinator's note is their own text).
-VERSION_NOTES = {"repair": _l("Re-planned automatically after a decline"), "swap_approved": _l("Swap approved")}
 
 
 def barred_pairs(week: RosterWeek) -> set[tuple[int, int]]:
@@ -185,7 +184,7 @@ def move(actor: Actor, week: RosterWeek, demand_id: int, from_volunteer_id: int,
 # --- publishing ---------------------------------------------------------------------------
 
 
-def publish(actor: Actor, week: RosterWeek, expected_version: int, note: str = "") -> RosterVersion:
+def publish(actor: Actor, week: RosterWeek, expected_version: int, note="") -> RosterVersion:
     """Make the draft the live roster at once; the requests its solve planned go with it
     (``week_published``); a stale ``expected_version`` answers 409."""
     policy.require(actor, "roster.publish", week)
@@ -197,7 +196,7 @@ def publish(actor: Actor, week: RosterWeek, expected_version: int, note: str = "
     return version
 
 
-def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], by: Actor | None, note: str) -> RosterVersion:
+def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], by: Actor | None, note) -> RosterVersion:
     """One transaction: live assignments follow ``pairs``, a new numbered version records the change
     (``by`` whom: None for the repair after a decline). Its callers have asked the policy.
 
@@ -223,7 +222,7 @@ def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], by: Actor | Non
     week.status = WeekStatus.published
     week.updated_at = utcnow()
     version = RosterVersion(week_id=week.id, number=week.published_version, published_by_id=by.id if by else None,
-                            note=note, assignments=sorted(map(list, pairs)), added=sorted(map(list, pairs - before)),
+                            note_text=note, assignments=sorted(map(list, pairs)), added=sorted(map(list, pairs - before)),
                             removed=sorted(map(list, before - pairs)))
     db.session.add(version)
     # The draft follows the same change, keeping the coordinator's unpublished edits.
@@ -235,10 +234,12 @@ def publish_pairs(week: RosterWeek, pairs: set[tuple[int, int]], by: Actor | Non
 def _notify_changes(week: RosterWeek, added, removed) -> None:
     link = f"/my/week/{week.week}"
     for volunteer_id in {v for _, v in added}:
-        notify(users_of_volunteers([volunteer_id]), Note("assigned", f"{week.week} 新的值守安排 / new duty",
-                                                         "请确认或说明不能参加 / please confirm or decline", link))
+        notify(users_of_volunteers([volunteer_id]), Note(
+            "assigned", _l("New duty in %(week)s", week=week.week), _l("Please confirm, or say why you cannot come."),
+            link))
     for volunteer_id in {v for _, v in removed} - {v for _, v in added}:
-        notify(users_of_volunteers([volunteer_id]), Note("changed", f"{week.week} 安排有变动 / roster changed",
-                                                         "您的部分安排已取消 / some of your duties were removed", link))
+        notify(users_of_volunteers([volunteer_id]), Note(
+            "changed", _l("Your roster for %(week)s changed", week=week.week),
+            _l("Some of your duties were removed."), link))
 
 

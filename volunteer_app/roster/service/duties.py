@@ -121,7 +121,7 @@ def answer(actor: Actor, assignment_id: int, expected_version: int, confirm: boo
     set_draft(week, draft_pairs(week))  # the decliner leaves the draft at once, not at the next solve
     demand = assignment.demand
     notify(coordinators_of(week.community_id), Note(
-        "declined", f"{assignment.volunteer.name} 不能参加 {demand.title} / declined",
+        "declined", _l("%(volunteer)s cannot come to %(duty)s", volunteer=assignment.volunteer.name, duty=demand.title),
         f"{demand.start:%m-%d %H:%M} {demand.title}: {assignment.reason}", f"/roster/weeks/{week.id}"))
     db.session.flush()
     return queue_plan(week, None, purpose="repair")
@@ -210,7 +210,7 @@ def send_reminders(today: date) -> int:
     for assignment in rows:
         demand = assignment.demand
         sent += len(notify(users_of_volunteers([assignment.volunteer_id]), Note(
-            "reminder", f"明天 {demand.start:%H:%M} {demand.title} / reminder",
+            "reminder", _l("Tomorrow %(time)s: %(duty)s", time=f"{demand.start:%H:%M}", duty=demand.title),
             f"{demand.start:%m-%d %H:%M}-{demand.end:%H:%M} {demand.title}", "/my/week"),
             dedupe=f"reminder:{assignment.id}"))
     return sent

@@ -112,7 +112,7 @@ def run_plan_job(job_id: int) -> None:
         pairs = solution_pairs(solution)
         week.draft_requests = {str(r): v for r, v in request_pairs(solution).items()}
         if job.purpose == "repair":
-            publish_pairs(week, pairs, None, note="repair")
+            publish_pairs(week, pairs, None, note=_l("Re-planned automatically after a decline"))
         else:
             set_draft(week, pairs)
         record_outcome(week, solution, warnings)

@@ -85,14 +85,8 @@ def review_context(week: RosterWeek, names: Names) -> dict:
         "warnings": stored_words(scores.get("warnings", []), scores.get("warning_codes"), names),
         "unknown_years": unknown_years(days[0], days[-1]),
         "choices": [v for v in community_volunteers(week.community_id) if v.status == VolunteerStatus.active],
-        "names": names, "version_note": version_note, "running": running if running is not None and not service.job_is_stale(running) else None,
+        "names": names, "running": running if running is not None and not service.job_is_stale(running) else None,
     }
-
-
-def version_note(note: str):
-    """A version's note: the app's own in the page's language, a coordinator's as written (and so the
-    English notes of versions published before the app's notes had codes)."""
-    return service.VERSION_NOTES.get(note, note)
 
 
 def render_review(week: RosterWeek, problems: FormProblems | None = None, target: str | None = None,

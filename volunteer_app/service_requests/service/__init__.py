@@ -29,10 +29,10 @@ from .events import (
     MAX_SLOTS, book, booking_people, bookings_query, cancel_booking, cancel_event, create_event, event_types,
     events_query, get_booking, get_event, promote_waiting, slots_of, waitlist_position,
 )
-from .follow_ups import close_follow_up, follow_ups_query, get_follow_up, open_follow_up
+from .follow_ups import close_follow_up, follow_ups_query, get_follow_up, low_rating_reason, open_follow_up
 from .menu import ServiceTypeService, clock_for, service_types, type_for
 from .requests import (
-    OPEN_STATES, QUEUE_TABS, STEP_NAMES, STEP_OF_STATE, earn_for_request, file_request, flag_overdue, is_overdue,
+    OPEN_STATES, QUEUE_TABS, STEP_OF_STATE, earn_for_request, file_request, flag_overdue, is_overdue,
     queue_grids, queue_query, requests_query, service_log_for, service_minutes,
 )
 from .transitions import (
@@ -59,10 +59,10 @@ __all__ = [
     "MAX_SLOTS", "book", "booking_people", "bookings_query", "cancel_booking", "cancel_event", "create_event",
     "event_types", "events_query", "get_booking", "get_event", "promote_waiting", "slots_of", "waitlist_position",
     # requests
-    "OPEN_STATES", "QUEUE_TABS", "STEP_NAMES", "STEP_OF_STATE", "earn_for_request", "file_request", "flag_overdue",
+    "OPEN_STATES", "QUEUE_TABS", "STEP_OF_STATE", "earn_for_request", "file_request", "flag_overdue",
     "is_overdue", "queue_grids", "queue_query", "requests_query", "service_log_for", "service_minutes",
     # follow_ups
-    "close_follow_up", "follow_ups_query", "get_follow_up", "open_follow_up",
+    "close_follow_up", "follow_ups_query", "get_follow_up", "low_rating_reason", "open_follow_up",
     # dispatch
     "DispatchOption", "candidates", "demand_doc", "dispatch_options", "dispatch_planned", "my_requests",
     "rank_volunteers", "request_key", "task_pairs_for_week", "tasks_for_week", "week_span", "week_tasks",

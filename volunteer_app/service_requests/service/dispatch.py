@@ -268,10 +268,12 @@ def _dispatch_at_once(request: ServiceRequest, actor: Actor) -> None:
         details = _dispatch(request, {}, at)
     except Conflict:
         notify(coordinators_of(request.community_id), Note(
-            "request", f"紧急工单暂无可派志愿者：{request.service_type.name} #{request.id}",
-            "请指定志愿者或吹哨上报。", f"/service-requests/{request.id}"))
+            "request", _l("Urgent request, no volunteer free: %(service)s #%(id)s", service=request.service_type.name,
+                          id=request.id),
+            _l("Choose a volunteer or hand it to a department."), f"/service-requests/{request.id}"))
         return
-    _record(request, S.accepted, S.dispatched, actor, at, "紧急工单：派给最近的可用志愿者", details)
+    _record(request, S.accepted, S.dispatched, actor, at, _l("Urgent: dispatched to the nearest free volunteer"),
+            details)
     db.session.flush()
     _tell(request, S.accepted, S.dispatched)
 
@@ -291,7 +293,7 @@ def dispatch_planned(actor: Actor, assignments: dict[int, int]) -> int:
         end = start + timedelta(minutes=request.service_type.duration_min)
         request.volunteer_id, request.volunteer = volunteer_id, db.session.get(Volunteer, volunteer_id)
         request.scheduled_start, request.scheduled_end = start, end
-        _record(request, S.accepted, S.dispatched, actor, now(), "roster plan",
+        _record(request, S.accepted, S.dispatched, actor, now(), _l("Dispatched as the roster planned"),
                 {"volunteer_id": volunteer_id, "start": start.strftime(MINUTE), "chosen_by": "roster"})
         db.session.flush()
         _tell(request, S.accepted, S.dispatched)

@@ -127,15 +127,17 @@ def cancel_event(actor: Actor, event_id: int, reason: str) -> ServiceEvent:
     bookings = db.session.scalars(select(Booking).where(Booking.event_id == event.id,
                                                         Booking.status != BookingStatus.cancelled)).all()
     for booking in bookings:
-        booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, at, f"活动取消：{reason}"
-        points.refund_service(booking.charge, f"活动取消 event {event.id} called off")
+        booking.status, booking.cancelled_at = BookingStatus.cancelled, at
+        booking.cancel_reason_text = _l("Event called off: %(reason)s", reason=reason)
+        points.refund_service(booking.charge, _l("Event No. %(id)s called off", id=event.id))
     table = ServiceSlot.__table__
     db.session.execute(update(table).where(table.c.event_id == event.id).values(booked=0))
     event.status, event.note = EventStatus.cancelled, reason
     db.session.flush()
     notify(users_of_residents({b.resident_id for b in bookings}), Note(
-        "booking", f"活动取消：{event.title}", f"{event.starts_at:%m月%d日 %H:%M} 的{event.title}已取消。原因：{reason}",
-        f"/service-events/{event.id}"))
+        "booking", _l("Called off: %(event)s", event=event.title),
+        _l("%(event)s on %(time)s is called off. Reason: %(reason)s", event=event.title,
+           time=f"{event.starts_at:%m-%d %H:%M}", reason=reason), f"/service-events/{event.id}"))
     return event
 
 
@@ -211,7 +213,7 @@ def book(actor: Actor, slot_id: int, resident_id: int | None, waitlist: bool) ->
     booking.community_id, booking.grid_id = resident.community_id, resident.grid_id
     booking.starts_at, booking.ends_at = slot.starts_at, slot.ends_at
     booking.priority, booking.price_points = priority, price
-    booking.booked_by_id, booking.cancelled_at, booking.cancel_reason = actor.id, None, ""
+    booking.booked_by_id, booking.cancelled_at, booking.cancel_reason_text = actor.id, None, ""
     at = now()
     if _take_place(slot.id):
         booking.status, booking.booked_at, booking.waitlisted_at = BookingStatus.booked, at, None
@@ -259,10 +261,10 @@ def cancel_booking(actor: Actor, booking_id: int, reason: str) -> Booking:
     if booking.status == BookingStatus.cancelled:
         raise _already_cancelled()
     held = booking.status == BookingStatus.booked
-    booking.status, booking.cancelled_at, booking.cancel_reason = BookingStatus.cancelled, now(), reason
+    booking.status, booking.cancelled_at, booking.cancel_reason_text = BookingStatus.cancelled, now(), reason
     db.session.flush()
     if held:
-        points.refund_service(booking.charge, f"预约取消 booking {booking.id} cancelled")
+        points.refund_service(booking.charge, _l("Booking No. %(id)s cancelled", id=booking.id))
         _release_place(booking.slot_id)
         promote_waiting(booking.slot_id)
     return booking
@@ -299,9 +301,10 @@ def promote_waiting(slot_id: int) -> Booking | None:
         _charge_booking(candidate, payer)  # cannot fail: the balance was checked under the account's lock
         event = candidate.event
         notify(booking_people(candidate), Note(
-            "booking", f"候补成功：{event.title}",
-            f"已为您预约 {candidate.starts_at:%m月%d日 %H:%M}-{candidate.ends_at:%H:%M} {event.title}，"
-            f"如不能参加请及时取消。", f"/my/bookings/{candidate.id}"))
+            "booking", _l("Off the waiting list: %(event)s", event=event.title),
+            _l("Booked for you: %(event)s, %(start)s–%(end)s. If you cannot come, please cancel in time.",
+               event=event.title, start=f"{candidate.starts_at:%m-%d %H:%M}", end=f"{candidate.ends_at:%H:%M}"),
+            f"/my/bookings/{candidate.id}"))
         return candidate
     return None
 
@@ -314,13 +317,14 @@ def booking_people(booking: Booking) -> list[User]:
 def _drop_unpaid(booking: Booking) -> None:
     """A waiting resident whose points no longer cover the price loses the turn, and is told why."""
     booking.status, booking.cancelled_at = BookingStatus.cancelled, now()
-    booking.cancel_reason = f"积分不足（需要 {booking.price_points} 积分）"
+    booking.cancel_reason_text = _l("Not enough points (%(points)s needed)", points=booking.price_points)
     db.session.flush()
     event = booking.event
     notify(booking_people(booking), Note(
-        "booking", f"候补未成功：{event.title}",
-        f"{booking.starts_at:%m月%d日 %H:%M} 的{event.title}有空位，但您的积分不足 {booking.price_points}，候补已取消。",
-        f"/my/bookings/{booking.id}"))
+        "booking", _l("Waiting-list place lost: %(event)s", event=event.title),
+        _l("A place at %(event)s on %(time)s came free, but you have fewer than %(points)s points, so your "
+           "waiting-list place is cancelled.", event=event.title, time=f"{booking.starts_at:%m-%d %H:%M}",
+           points=booking.price_points), f"/my/bookings/{booking.id}"))
 
 
 def waitlist_position(booking: Booking) -> int | None:

@@ -15,13 +15,21 @@ def _not_found(follow_up_id: int) -> NotFound:
     return NotFound(_l("Follow-up No. %(id)s not found.", id=follow_up_id))
 
 
-def open_follow_up(request: ServiceRequest, code: str, reason: str) -> FollowUp:
+def low_rating_reason(request: ServiceRequest):
+    """Why a low rating is followed up: the rating and the comment with it."""
+    rated = {"rating": request.rating, "comment": request.rating_comment}
+    return _l("Rated %(rating)s: %(comment)s", **rated) if request.rating_comment else _l("Rated %(rating)s", **rated)
+
+
+def open_follow_up(request: ServiceRequest, code: str, reason) -> FollowUp:
+    """``reason``: the app's words (a lazy text) on why to call."""
     follow_up = FollowUp(request_id=request.id, community_id=request.community_id, grid_id=request.grid_id,
-                         reason_code=code, reason=reason[:500])
+                         reason_code=code, reason_text=reason)
     db.session.add(follow_up)
     db.session.flush()
     notify(coordinators_of(request.community_id), Note(
-        "follow_up", f"差评回访：{request.service_type.name} #{request.id}", reason[:200], f"/follow-ups/{follow_up.id}"))
+        "follow_up", _l("Follow up a low rating: %(service)s #%(id)s", service=request.service_type.name,
+                        id=request.id), reason, f"/follow-ups/{follow_up.id}"))
     return follow_up
 
 

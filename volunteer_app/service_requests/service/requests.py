@@ -18,6 +18,7 @@ from ...people.models import Resident, ServiceLog
 from ...places.models import Building, Grid
 from ...points import service as points
 from ..deadlines import effective_limits
+from ..labels import label_of
 from ..models import RequestEvent, RequestState, ServiceLocation, ServiceRequest, ServiceType
 from .common import MINUTE, is_priority, now, paying, price_for, resident_for, users_of_residents
 from .menu import _opening_problem, clock_for, type_for
@@ -27,8 +28,6 @@ S = RequestState
 OPEN_STATES = (S.submitted, S.accepted, S.dispatched, S.in_progress, S.escalated, S.resolved)
 STEP_OF_STATE = {S.submitted: "accept", S.accepted: "dispatch", S.dispatched: "start", S.in_progress: "resolve",
                  S.resolved: "rate"}
-STEP_NAMES = {"accept": "受理", "dispatch": "分派", "start": "开始处置", "resolve": "办结", "rate": "评价回访",
-              "department": "部门办理"}  # as coordinators read them in notifications
 
 
 def _digest(data: dict) -> str:
@@ -139,12 +138,14 @@ def file_request(actor: Actor, data: dict, key: str | None) -> tuple[ServiceRequ
     if resident is not None and request.price_points:
         request.charge = points.charge_service(
             paying(resident, request.price_points, "service_type_id"), request.price_points, request.community_id,
-            f"{service_type.name} 工单 {request.id}", {"request_id": request.id}, field="service_type_id")
+            _l("%(service)s, request No. %(id)s", service=service_type.name, id=request.id), {"request_id": request.id},
+            field="service_type_id")
         request.charge_transfer_id = request.charge.id
         db.session.flush()
     notify(coordinators_of(request.community_id), Note(
-        "request", f"新工单：{service_type.name}{'（紧急）' if request.urgent else ''}", request.description[:100],
-        f"/service-requests/{request.id}"))
+        "request", (_l("New urgent request: %(service)s", service=service_type.name) if request.urgent
+                    else _l("New request: %(service)s", service=service_type.name)),
+        request.description[:100], f"/service-requests/{request.id}"))
     return request, False
 
 
@@ -201,11 +202,12 @@ def is_overdue(request: ServiceRequest) -> bool:
 
 
 def _record(request: ServiceRequest, source: RequestState | None, target: RequestState, actor: Actor,
-            at: datetime, reason: str, details: dict | None = None) -> None:
-    """The one way a request changes state: a history row, then the next step's deadline."""
+            at: datetime, reason, details: dict | None = None) -> None:
+    """The one way a request changes state: a history row (``reason`` typed, or a lazy text when the app
+    moved it), then the next step's deadline."""
     late = source is not None and request.due_at is not None and at > request.due_at
     request.history.append(RequestEvent(at=at, actor_id=actor.id, from_state=source,
-                                        to_state=target, reason=reason, late=late, details=details or {}))
+                                        to_state=target, reason_text=reason, late=late, details=details or {}))
     request.state = target
     _set_deadlines(request, at)
 
@@ -244,7 +246,7 @@ def service_log_for(request: ServiceRequest, at: datetime) -> ServiceLog:
     """The hours a resolved request counts for its volunteer (targets, fairness, reports)."""
     return ServiceLog(volunteer_id=request.volunteer_id, served_on=_served_at(request, at).date(),
                       minutes=service_minutes(request), request_id=request.id,
-                      description=f"工单 {request.id}：{request.service_type.name}"[:128])
+                      description=request.service_type.name[:128])
 
 
 def _log_hours(request: ServiceRequest, at: datetime) -> None:
@@ -263,29 +265,37 @@ def earn_for_request(request: ServiceRequest, at: datetime) -> None:
 
 
 def _tell(request: ServiceRequest, source: RequestState, target: RequestState) -> None:
-    """Who hears of a change, in their language (zh-CN)."""
-    name, link = request.service_type.name, f"/service-requests/{request.id}"
+    """Who hears of a change (each reads it in their language)."""
+    service, link = request.service_type.name, f"/service-requests/{request.id}"
     requesters = users_of_residents([request.resident_id]) + [db.session.get(User, request.filed_by_id)]
+    volunteer = request.volunteer.name if request.volunteer else _l("A volunteer")
     messages = {
-        S.accepted: (requesters, f"工单已受理：{name}", "我们已收到您的需求，正在安排。"),
-        S.dispatched: (requesters, f"工单已派单：{name}",
-                       f"{request.volunteer.name if request.volunteer else '志愿者'} 将为您服务"
-                       + (f"，时间 {request.scheduled_start:%m月%d日 %H:%M}" if request.scheduled_start else "") + "。"),
-        S.resolved: (requesters, f"工单已办结：{name}", f"处理结果：{request.resolution_note}。请您评价。"),
-        S.rejected: (requesters, f"工单未受理：{name}", f"原因：{request.rejection_reason}"),
-        S.escalated: (requesters, f"工单已转交：{name}", f"已转交{request.department}处理。"),
-        S.cancelled: (coordinators_of(request.community_id), f"工单已撤销：{name}", request.description[:100]),
+        S.accepted: (requesters, _l("Request accepted: %(service)s", service=service),
+                     _l("We have your request and are arranging it.")),
+        S.dispatched: (requesters, _l("Request dispatched: %(service)s", service=service),
+                       _l("%(volunteer)s will serve you at %(time)s.", volunteer=volunteer,
+                          time=f"{request.scheduled_start:%m-%d %H:%M}") if request.scheduled_start
+                       else _l("%(volunteer)s will serve you.", volunteer=volunteer)),
+        S.resolved: (requesters, _l("Request done: %(service)s", service=service),
+                     _l("Result: %(note)s. Please rate the service.", note=request.resolution_note)),
+        S.rejected: (requesters, _l("Request not accepted: %(service)s", service=service),
+                     _l("Reason: %(reason)s", reason=request.rejection_reason)),
+        S.escalated: (requesters, _l("Request handed on: %(service)s", service=service),
+                      _l("Handed to %(department)s.", department=request.department)),
+        S.cancelled: (coordinators_of(request.community_id), _l("Request withdrawn: %(service)s", service=service),
+                      request.description[:100]),
     }
     if target == S.accepted and source == S.dispatched:
-        messages[S.accepted] = (coordinators_of(request.community_id), f"工单被退回，请重新派单：{name}",
+        messages[S.accepted] = (coordinators_of(request.community_id),
+                                _l("Handed back, please dispatch again: %(service)s", service=service),
                                 request.history[-1].reason)
     if target in messages:
         users, title, body = messages[target]
         notify(users, Note("request", title, body, link))
     if target == S.dispatched:
         notify(users_of_volunteers([request.volunteer_id]), Note(
-            "task", f"新的服务任务：{name}",
-            f"{request.scheduled_start:%m月%d日 %H:%M} {request.address or ''} {request.description[:60]}", link))
+            "task", _l("New task: %(service)s", service=service),
+            f"{request.scheduled_start:%m-%d %H:%M} {request.address or ''} {request.description[:60]}", link))
 
 
 def flag_overdue() -> int:
@@ -295,8 +305,9 @@ def flag_overdue() -> int:
     told = 0
     for request in rows:
         told += len(notify(coordinators_of(request.community_id), Note(
-            "overdue", f"工单超时：{request.service_type.name} #{request.id}",
-            f"{STEP_NAMES[request.due_step]}时限 {request.due_at:%m月%d日 %H:%M} 已过", f"/service-requests/{request.id}"),
+            "overdue", _l("Request overdue: %(service)s #%(id)s", service=request.service_type.name, id=request.id),
+            _l("The deadline for %(step)s, %(time)s, has passed.", step=label_of("step", request.due_step),
+               time=f"{request.due_at:%m-%d %H:%M}"), f"/service-requests/{request.id}"),
             dedupe=f"overdue:{request.id}:{request.due_step}:{request.due_at:%Y%m%d%H%M}"))
     return told
 

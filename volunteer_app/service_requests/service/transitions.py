@@ -19,7 +19,7 @@ from ..labels import label_of
 from ..models import RequestState, ServiceRequest
 from .common import MINUTE, lock_row, now
 from .dispatch import _dispatch, _dispatch_at_once
-from .follow_ups import open_follow_up
+from .follow_ups import low_rating_reason, open_follow_up
 from .requests import S, _log_hours, _record, _tell, earn_for_request
 
 LOW_RATING = 2  # this or less opens a follow-up for the coordinator
@@ -138,14 +138,15 @@ def transition(actor: Actor, request_id: int, data: dict) -> ServiceRequest:
     _record(request, source, target, actor, at, reason, details)
     db.session.flush()
     if target in (S.rejected, S.cancelled):
-        points.refund_service(request.charge, f"工单 {request.id} {target.value}")
+        points.refund_service(request.charge, _l("Request No. %(id)s: %(state)s", id=request.id,
+                                                 state=label_of("request", target)))
     elif target == S.resolved and request.volunteer_id is not None:
         _log_hours(request, at)
     elif target == S.rated and request.volunteer_id is not None:
         earn_for_request(request, at)
     _tell(request, source, target)
     if target == S.rated and request.rating <= LOW_RATING:
-        open_follow_up(request, "low_rating", f"评分 {request.rating}：{request.rating_comment}")
+        open_follow_up(request, "low_rating", low_rating_reason(request))
     if target == S.accepted and source == S.submitted and request.urgent:
         _dispatch_at_once(request, actor)
     return request

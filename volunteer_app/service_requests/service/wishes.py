@@ -89,16 +89,19 @@ def move_wish(actor: Actor, wish_id: int, data: dict) -> Wish:
     owners = users_of_residents([wish.resident_id]) + [db.session.get(User, wish.posted_by_id)]
     if target == W.claimed:
         wish.claimed_by_volunteer_id, wish.claimed_at = actor.volunteer_id, at
-        notify(owners, Note("wish", f"微心愿已被认领：{wish.title}", "志愿者将与您联系。", f"/wishes/{wish.id}"))
+        notify(owners, Note("wish", _l("Wish claimed: %(wish)s", wish=wish.title),
+                            _l("The volunteer will get in touch with you."), f"/wishes/{wish.id}"))
     elif target == W.open:
         wish.claimed_by_volunteer_id = wish.claimed_at = None
     elif target == W.fulfilled:
         wish.fulfilled_at, wish.fulfil_note = at, data.get("note", "")
-        notify(owners, Note("wish", f"微心愿已实现：{wish.title}", "请确认。", f"/wishes/{wish.id}"))
+        notify(owners, Note("wish", _l("Wish fulfilled: %(wish)s", wish=wish.title), _l("Please confirm."),
+                            f"/wishes/{wish.id}"))
     elif target == W.confirmed:
         wish.confirmed_at = at
         notify(users_of_volunteers([wish.claimed_by_volunteer_id]), Note(
-            "wish", f"居民已确认：{wish.title}", "感谢您的付出！", f"/wishes/{wish.id}"))
+            "wish", _l("The resident confirmed: %(wish)s", wish=wish.title), _l("Thank you for your help!"),
+            f"/wishes/{wish.id}"))
     wish.state = target
     db.session.flush()
     return wish
