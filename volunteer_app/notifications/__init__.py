@@ -6,7 +6,7 @@ def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
     from .. import jobs
-    from . import api, sender, service, setup
+    from . import api, labels, sender, service, setup  # noqa: F401  (labels registers its tables)
 
     register_api(app, api.blp)
     jobs.register(app, jobs.JobKind(sender.DELIVER_JOB, service.deliver_pending, every_s=60))

@@ -4,7 +4,6 @@ services do the work."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from sqlalchemy import func, select
 
@@ -21,15 +20,9 @@ from .schemas import InboxQuery, OutboxQuery, ReadIn, WebhookSchema
 
 bp = Blueprint("notify_pages", __name__)
 
-CHANNEL_LABELS = {"sms": _l("SMS"), "wecom": _l("WeCom"), "email": _l("E-mail"), "inbox": _l("Inbox")}
-STATUS_LABELS = {"pending": _l("Waiting"), "sent": _l("Sent"), "failed": _l("Failed"), "inbox": _l("Inbox only")}
-
-
 @bp.context_processor
 def helpers():
-    return {"when": lambda moment: format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else "",
-            "channel_label": lambda code: str(CHANNEL_LABELS.get(code, code)),
-            "status_label": lambda code: str(STATUS_LABELS.get(code, code))}
+    return {"when": lambda moment: format_datetime(moment, "yyyy-MM-dd HH:mm") if moment else ""}
 
 
 def shown_recipient(message, hooks: dict) -> str:

@@ -5,7 +5,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
-    from . import api, cli, reactions, views  # noqa: F401  (reactions connects its receivers)
+    from . import api, cli, labels, reactions, views  # noqa: F401  (reactions connects, labels registers)
 
     register_api(app, api.blp)
     views.register(app)

@@ -21,8 +21,9 @@ from ..clock import CHINA_TIME
 from ..extensions import db
 from ..spreadsheets import safe_row
 from ..stored_words import FILED_LOCALE
-from .labels import labels_in_chinese, points_label
 from .models import Entry, PointAccount
+from ..labels import label
+from .. import labels
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIME = "text/csv; charset=utf-8"
@@ -72,7 +73,7 @@ def statement_file(actor: Actor, account: PointAccount, file_format: str) -> byt
         for entry in entries:
             transfer = entry.transfer
             other = transfer.to_account if entry.amount < 0 else transfer.from_account
-            rows.append([_local(entry.created_at), points_label("transfer", transfer.kind), transfer.memo_text,
+            rows.append([_local(entry.created_at), str(label("transfer", transfer.kind)), transfer.memo_text,
                          other.holder_name, entry.amount if entry.amount > 0 else "",
                          -entry.amount if entry.amount < 0 else "", entry.balance_after, transfer.id])
         title = f"积分明细 {account.holder_name}"
@@ -82,7 +83,7 @@ def statement_file(actor: Actor, account: PointAccount, file_format: str) -> byt
 
 def settlement_file(report: dict, file_format: str) -> bytes:
     """One line per month and item, a subtotal per month and a grand total."""
-    rows, kinds = [], labels_in_chinese("item_kind")
+    rows, kinds = [], labels.in_chinese("item_kind")
     for month in report["months"]:
         for line in month["lines"]:
             rows.append([month["month"], line["item_name"], kinds[line["kind"]], line["unit_price"], line["orders"],

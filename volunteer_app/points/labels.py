@@ -1,9 +1,10 @@
 """What people call the kinds and states of points and exchange: one table for pages, exports,
 notifications and stored texts, each text translated when it is shown."""
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-POINTS_LABELS = {
+from .. import labels
+
+POINTS_LABELS = labels.register({
     "transfer": {"earning": _l("Earned for service"), "redemption": _l("Redemption"),
                  "settlement": _l("Paid to the partner"), "gift": _l("Gift"), "grant": _l("Grant from the pool"),
                  "reversal": _l("Correction or refund"), "service_charge": _l("Paid for a service")},
@@ -25,16 +26,4 @@ POINTS_LABELS = {
     "flag": {"evening": _l("Evening"), "holiday": _l("Public holiday"), "callout": _l("Emergency call-out")},
     "source": {"assignment": _l("Roster duty"), "request": _l("Service request"), "service_log": _l("Service record")},
     "service_type": {"shift": _l("Duty shift"), "task": _l("Task")},
-}
-
-
-def points_label(kind: str, value) -> str:
-    key = getattr(value, "value", value)
-    text = POINTS_LABELS.get(kind, {}).get(key)
-    return str(text) if text is not None else str(key)
-
-
-def labels_in_chinese(kind: str) -> dict[str, str]:
-    """One kind of labels as the installation stores and files them (memos, notifications, exports): in Chinese."""
-    with force_locale("zh_CN"):
-        return {key: str(text) for key, text in POINTS_LABELS[kind].items()}
+})

@@ -11,10 +11,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from ..service_requests.labels import service_label
 from ..spreadsheets import safe_row
 from ..service_requests.models import RequestState
 from .service import Figures, Period
+from ..labels import label
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
@@ -74,7 +74,7 @@ def _figure_cells(figures: Figures) -> list:
 
 def _figure_headers(leading: list[str]) -> tuple[list[str], set[int]]:
     with force_locale("zh_CN"):  # a Chinese workbook, whoever downloads it
-        states = [f"工单·{service_label('request', state)}" for state in RequestState]
+        states = [f"工单·{str(label('request', state))}" for state in RequestState]
     headers = leading + [header for header, _, _ in FIGURE_COLUMNS] + states
     rates = {len(leading) + i for i, (_, _, is_rate) in enumerate(FIGURE_COLUMNS) if is_rate}
     return headers, rates

@@ -6,7 +6,7 @@ def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
     from .. import jobs
-    from . import announcements, api, feeds, phones, service, urgent, views  # noqa: F401  (announcements connects,
+    from . import announcements, api, feeds, labels, phones, service, urgent, views  # noqa: F401  (announcements connects,
     # phones registers the pages that show full numbers)
 
     register_api(app, api.blp)

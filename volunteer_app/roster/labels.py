@@ -1,7 +1,9 @@
 """The roster's states and kinds as people read them: one table for pages and messages."""
 from flask_babel import lazy_gettext as _l
 
-ROSTER_LABELS = {
+from .. import labels
+
+ROSTER_LABELS = labels.register({
     "assignment": {"assigned": _l("To confirm"), "confirmed": _l("Confirmed"), "declined": _l("Declined"),
                    "removed": _l("Removed")},
     "week": {"draft": _l("Draft"), "published": _l("Published")},
@@ -22,11 +24,4 @@ ROSTER_LABELS = {
                "too_late": _l("Answered after it was filled")},
     "solve": {"OPTIMAL": _l("best possible (proven)"), "FEASIBLE": _l("best found in the time"),
               "INFEASIBLE": _l("pins contradict each other")},
-}
-
-
-def roster_label(kind: str, value):
-    """A stored state or kind (enum member or value), lazily in the reader's language; an unknown one as it is."""
-    key = getattr(value, "value", value)
-    text = ROSTER_LABELS.get(kind, {}).get(key if key is not None else "")
-    return text if text is not None else str(key)
+})

@@ -16,10 +16,10 @@ from ..errors import Conflict, InvalidInput
 from ..extensions import db
 from ..notifications.service import Note, coordinators_of, notify
 from ..people.models import Volunteer
-from .labels import roster_label
 from .models import Assignment, Demand, RosterWeek, SwapRequest, SwapStatus
 from .problem import build_problem, demand_key, live_pairs, parse_key
 from .service import ACTIVE, own_assignment, publish_pairs, record_of_week
+from ..labels import label
 
 
 def candidates(week: RosterWeek, demand: Demand, k: int) -> list:
@@ -64,7 +64,7 @@ def decide_swap(actor: Actor, swap_id: int, approve: bool) -> SwapRequest:
     """Approving hands the place over (a new published version) if the colleague can take it."""
     swap = record_of_week(actor, "roster.publish", SwapRequest, swap_id, week_id=_week_id)
     if swap.status != SwapStatus.requested:
-        raise Conflict(_l("This swap is already %(state)s.", state=roster_label("swap", swap.status)),
+        raise Conflict(_l("This swap is already %(state)s.", state=label("swap", swap.status)),
                        {"status": [swap.status.value]}, code="swap_decided")
     assignment = swap.assignment
     week = db.session.get(RosterWeek, assignment.week_id)

@@ -45,13 +45,13 @@ from ..people.models import Volunteer, VolunteerStatus
 from ..people.service import skills_by_code
 from ..places.models import Community, Station
 from ..stored_words import as_text
-from .labels import roster_label
 from .models import (
     Assignment, AssignmentStatus, CallOut, CallOutInvite, CallOutStatus, Demand, DemandKind, DraftAssignment,
     InviteStatus,
 )
 from .problem import history_minutes
 from .service import ACTIVE, END_AFTER_START, open_week
+from ..labels import label
 
 MAX_RADIUS_M = 20_000
 RADIUS_STEP_M = 500  # a wider radius is offered in these steps
@@ -292,7 +292,7 @@ def widen_callout(actor: Actor, callout_id: int, data: dict, now: datetime | Non
                            {"skills_required": [_l("The skills were dropped already.")]}, code="only_widens")
     now = now or utcnow()
     if not _claim_wave(callout, now, radius_m=radius_m, skills_required=skills_required):
-        raise Conflict(_l("The call-out is %(state)s.", state=roster_label("callout", callout.status)),
+        raise Conflict(_l("The call-out is %(state)s.", state=label("callout", callout.status)),
                        {"status": [callout.status.value]}, code="callout_not_open")
     return _call_wave(callout, now)
 

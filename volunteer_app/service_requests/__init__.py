@@ -6,7 +6,7 @@ def init_app(app: Flask) -> None:
     """Register this domain's API, pages, menu entries and reactions."""
     from ..extensions import register_api
     from .. import jobs
-    from . import api, phones, reactions, service, views  # noqa: F401  (phones registers its pages' needs)
+    from . import api, labels, phones, reactions, service, views  # noqa: F401  (phones, labels register)
 
     register_api(app, api.blp)
     views.register(app)

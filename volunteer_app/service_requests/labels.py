@@ -2,9 +2,11 @@
 reports, each text translated when it is shown."""
 from flask_babel import lazy_gettext as _l
 
+from .. import labels
+
 from .models import RequestState
 
-SERVICE_LABELS = {
+SERVICE_LABELS = labels.register({
     "request": {"submitted": _l("Waiting to be accepted"), "accepted": _l("Accepted for handling"),
                 "dispatched": _l("Dispatched"), "in_progress": _l("Being handled"), "resolved": _l("Resolved"),
                 "rated": _l("Rated"), "rejected": _l("Not accepted"), "cancelled": _l("Withdrawn"),
@@ -26,18 +28,7 @@ SERVICE_LABELS = {
                   "fulfilled": _l("Mark as fulfilled"), "confirmed": _l("Confirm it came true"),
                   "withdrawn": _l("Withdraw the wish")},
     "tab": {"new": _l("To accept"), "overdue": _l("Overdue"), "mine": _l("Handled by me"), "open": _l("All open")},
-}
-
-
-def label_of(kind: str, value):
-    """The lazily translated label of a state or action (its own name if the table has none): a message
-    that names a state puts this in, so the state reads in the language the message is shown in."""
-    key = getattr(value, "value", value)
-    return SERVICE_LABELS.get(kind, {}).get(key, key)
-
-
-def service_label(kind: str, value) -> str:
-    return str(label_of(kind, value))
+})
 
 
 def move_key(source: RequestState, target: RequestState) -> str:

@@ -15,9 +15,9 @@ from ...places import service as places
 from ...places.models import Community
 from ...views import FormProblems, scoped_options, skill_name
 from .. import service
-from ..labels import points_label
 from ..models import Redemption
 from . import bp
+from ...labels import label
 
 
 #: Lines of a statement, earnings or orders on one page (phones scroll, but not forever).
@@ -58,7 +58,7 @@ def yuan_to_fen(text: str):
 
 def service_types() -> dict[str, str]:
     """Names of the service types an earning rule rates: duty shifts, tasks and the skills."""
-    names = {code: points_label("service_type", code) for code in ("shift", "task")}
+    names = {code: str(label("service_type", code)) for code in ("shift", "task")}
     names.update({skill.code: skill_name(skill) for skill in scoped_options(people.skills, Skill.code)})
     return names
 
@@ -86,7 +86,7 @@ def allowed_actions(order: Redemption) -> list[str]:
 
 @bp.context_processor
 def points_helpers():
-    return {"points_label": points_label, "allowed_actions": allowed_actions,
+    return {"allowed_actions": allowed_actions,
             "is_staff": current_user.is_authenticated and current_actor().is_staff}
 
 

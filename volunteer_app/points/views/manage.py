@@ -14,12 +14,12 @@ from ...views import (
     RECORD_ID, FormProblems, blank_to_none, form_rows, form_view, hhmm, load_query, names_by_id, save, staff_required,
 )
 from .. import schemas, service
-from ..labels import points_label
 from ..models import AccountKind, Approval, EarningRule, EarningStatus, RedemptionStatus
 from . import bp
 from .common import (
     PER_PAGE, managed_communities, managed_community, next_url, service_types, shown, status_of,
 )
+from ...labels import label
 
 
 #: Rate lines offered blank on the rules form, so it works without script.
@@ -161,7 +161,7 @@ def earning_decide(earning_id: int, decision: str):
         status = problems.errors.pop("status", None)
         if status:
             problems.message = _("This earning is already decided (%(status)s).",
-                                 status=points_label("earning", status[0]))
+                                 status=str(label("earning", status[0])))
         return render_earnings(earnings_args(), problems, target=earning_id)
     if decided.status == EarningStatus.posted:
         flash(_("%(points)s points posted.", points=decided.points), "success")

@@ -11,12 +11,13 @@ from ...extensions import db
 from ...resources import paginate
 from ...views import RECORD_ID, FormProblems, load_query, names_by_id, save, scoped_options, staff_required
 from .. import schemas, service
-from ..labels import POINTS_LABELS, points_label
+from ..labels import POINTS_LABELS
 from ..models import Partner, Redemption, RedemptionStatus, Transfer
 from . import bp
 from .common import (
     PER_PAGE, allowed_actions, managed_communities, next_url, shown, status_of,
 )
+from ...labels import label
 
 
 # --- one order ---------------------------------------------------------------------------------------
@@ -50,7 +51,7 @@ def order_action(order_id: int, action: str):
         problems = shown(problems)
         if problems.errors.pop("status", None) is not None:
             problems.message = _("This order is now “%(status)s”; that is no longer possible.",
-                                 status=points_label("order", found.status))
+                                 status=str(label("order", found.status)))
         return render_order(found, problems)
     flash(str(POINTS_LABELS["done"][action]) % {"id": changed.id}, "success")
     return redirect(next_url(url_for("points_pages.order", order_id=changed.id)))

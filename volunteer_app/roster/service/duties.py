@@ -17,7 +17,6 @@ from ...models_base import utcnow
 from ...notifications.service import Note, coordinators_of, notify, users_of_volunteers
 from ...people.models import ServiceLog, Volunteer, VolunteerStatus
 from ...resources import check_version
-from ..labels import roster_label
 from ..models import (
     Assignment, AssignmentStatus, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, Demand, PairRule, PairRuleKind,
     PlanJob, RosterWeek, SwapRequest,
@@ -27,6 +26,7 @@ from .drafts import draft_pairs, rule_for, set_draft
 from .planning import queue_plan
 from ...validation import parse_week
 from .weeks import ACTIVE, record_of_week
+from ...labels import label
 
 # --- a volunteer's own duties ----------------------------------------------------------------
 
@@ -101,7 +101,7 @@ def answer(actor: Actor, assignment_id: int, expected_version: int, confirm: boo
     check_version(assignment, expected_version)
     if assignment.status not in ACTIVE:
         raise Conflict(_l("This duty is %(state)s; it can no longer be answered.",
-                          state=roster_label("assignment", assignment.status)),
+                          state=label("assignment", assignment.status)),
                        {"status": [assignment.status.value]}, code="not_answerable")
     assignment.answered_at = utcnow()
     if confirm:
@@ -172,7 +172,7 @@ def mark_served(actor: Actor, assignment_id: int, served: bool, today: date) -> 
     if served:
         if assignment.status not in ACTIVE:
             raise Conflict(_l("This duty is %(state)s; it cannot be marked as served.",
-                              state=roster_label("assignment", assignment.status)),
+                              state=label("assignment", assignment.status)),
                            {"served": [assignment.status.value]}, code="not_servable")
         if demand.start.date() > today:
             starts = _l("Not yet: the duty starts %(start)s.", start=demand.start.strftime("%Y-%m-%d %H:%M"))

@@ -15,7 +15,6 @@ from ...places.models import Community, Station
 from ...validation import parse_week
 from ...views import OPTION_LIMIT, SHORT_DAYS, scoped_options
 from .. import service
-from ..labels import roster_label
 from ..models import RosterWeek
 from ..reasons import Names, skill_names
 from . import bp
@@ -36,7 +35,7 @@ def span(demand) -> str:
 
 @bp.context_processor
 def roster_helpers():
-    return {"roster_label": roster_label, "span": span, "short_days": SHORT_DAYS}
+    return {"span": span, "short_days": SHORT_DAYS}
 
 
 # --- weeks ----------------------------------------------------------------------------------

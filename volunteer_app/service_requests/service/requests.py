@@ -18,10 +18,10 @@ from ...people.models import Resident, ServiceLog
 from ...places.models import Building, Grid
 from ...points import service as points
 from ..deadlines import effective_limits
-from ..labels import label_of
 from ..models import RequestEvent, RequestState, ServiceLocation, ServiceRequest, ServiceType
 from .common import MINUTE, is_priority, now, paying, price_for, resident_for, users_of_residents
 from .menu import _opening_problem, clock_for, type_for
+from ...labels import label
 
 
 S = RequestState
@@ -306,7 +306,7 @@ def flag_overdue() -> int:
     for request in rows:
         told += len(notify(coordinators_of(request.community_id), Note(
             "overdue", _l("Request overdue: %(service)s #%(id)s", service=request.service_type.name, id=request.id),
-            _l("The deadline for %(step)s, %(time)s, has passed.", step=label_of("step", request.due_step),
+            _l("The deadline for %(step)s, %(time)s, has passed.", step=label("step", request.due_step),
                time=f"{request.due_at:%m-%d %H:%M}"), f"/service-requests/{request.id}"),
             dedupe=f"overdue:{request.id}:{request.due_step}:{request.due_at:%Y%m%d%H%M}"))
     return told

@@ -15,12 +15,12 @@ from ...errors import Conflict, Forbidden, InvalidInput, NotFound
 from ...extensions import db
 from ...points import service as points
 from ...resources import check_version
-from ..labels import label_of
 from ..models import RequestState, ServiceRequest
 from .common import MINUTE, lock_row, now
 from .dispatch import _dispatch, _dispatch_at_once
 from .follow_ups import low_rating_reason, open_follow_up
 from .requests import S, _log_hours, _record, _tell, earn_for_request
+from ...labels import label
 
 LOW_RATING = 2  # this or less opens a follow-up for the coordinator
 
@@ -70,12 +70,12 @@ def check_move(table: dict, source, target, roles: set[str], data: dict, kind: s
     rule = table.get((source, target))
     if rule is None:
         allowed = [s.value for s in next_states(source, table)]
-        state, wanted = label_of(kind, source), label_of(kind, target)
+        state, wanted = label(kind, source), label(kind, target)
         refusal = (_l("It is “%(state)s” now and cannot become “%(target)s”.", state=state, target=wanted) if allowed
                    else _l("It is “%(state)s” now: no further change is possible.", state=state))
         raise Conflict(refusal, {"to": [refusal]}, code="invalid_transition", state=source.value, allowed=allowed)
     if not roles & rule.by:
-        raise Forbidden(_l("You may not make it “%(target)s”.", target=label_of(kind, target)), code="not_your_move")
+        raise Forbidden(_l("You may not make it “%(target)s”.", target=label(kind, target)), code="not_your_move")
     missing = {field: [_l("Required for this step.")] for field in rule.needs if data.get(field) in (None, "")}
     if missing:
         raise InvalidInput(_l("Missing information for this step: %(fields)s.", fields=", ".join(missing)), missing,
@@ -139,7 +139,7 @@ def transition(actor: Actor, request_id: int, data: dict) -> ServiceRequest:
     db.session.flush()
     if target in (S.rejected, S.cancelled):
         points.refund_service(request.charge, _l("Request No. %(id)s: %(state)s", id=request.id,
-                                                 state=label_of("request", target)))
+                                                 state=label("request", target)))
     elif target == S.resolved and request.volunteer_id is not None:
         _log_hours(request, at)
     elif target == S.rated and request.volunteer_id is not None:

@@ -18,9 +18,7 @@ from ...accounts.models import Role
 from ...views import STAFF
 from . import events, follow_ups, requests, wishes  # noqa: F401  (importing them adds their pages to bp)
 from .common import bp
-from ..labels import SERVICE_LABELS, service_label
-
-__all__ = ["SERVICE_LABELS", "bp", "register", "service_label"]
+__all__ = ["bp", "register"]
 
 
 def register(app) -> None:
@@ -31,7 +29,6 @@ def register(app) -> None:
 
     app.register_blueprint(bp)
     register_provider(app, requests_todo)
-    app.jinja_env.globals["service_label"] = service_label  # "my week" lists requests too
     residents, volunteers = {Role.resident}, {Role.volunteer}
     register_nav(app, "services_pages.home", _l("Services"), residents, order=-20, active_prefix="services_pages.home")
     register_nav(app, "services_pages.my_bookings", _l("My bookings"), residents, order=-19,

@@ -26,8 +26,9 @@ from ...views import (
 from .. import schemas, service
 from ..models import RequestState, ServiceType
 from .common import acting_args, acting_resident, bp, choose_resident_first, count_of, explained, refused, render
-from ..labels import move_key, service_label
+from ..labels import move_key
 from .labels import span_of
+from ...labels import label
 
 #: Preferred time windows a request may give (the schema's limit).
 MAX_WINDOWS = 5
@@ -275,7 +276,7 @@ def request_move(request_id: int):
         if problems.errors.pop("to", None) is not None:
             current = service.get_request(actor, request_id).state
             problems.message = _("This step is not possible now: the request is “%(state)s”. "
-                                 "Below is what can be done now.", state=service_label("request", current))
+                                 "Below is what can be done now.", state=str(label("request", current)))
         return render_request(request_id, explained(problems, TRANSITION_FIELDS), target=data.get("to"), values=data)
     flash(str(MOVED[move_key(source, RequestState(data["to"]))]) % {"name": moved.volunteer.name if moved.volunteer else "",
                                                     "department": moved.department}, "success")

@@ -9,7 +9,7 @@ from ...resources import paginate
 from ...views import RECORD_ID, FormProblems, load_query, save
 from .. import schemas, service
 from .common import acting_args, acting_resident, bp, choose_resident_first, explained, refused, render
-from ..labels import service_label
+from ...labels import label
 
 
 WISH_MOVED = {
@@ -85,7 +85,7 @@ def wish_move(wish_id: int):
     if problems is not None:
         refused(problems)
         if problems.errors.pop("to", None) is not None:
-            problems.message = _("This is not possible now: the wish is “%(state)s”.", state=service_label(
+            problems.message = _("This is not possible now: the wish is “%(state)s”.", state=label(
                 "wish", service.get_wish(actor, wish_id).state))
         return render_wish(wish_id, explained(problems, ("note",)), target=data.get("to"), values=data)
     flash(str(WISH_MOVED[moved.state.value]), "success")
