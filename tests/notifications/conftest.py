@@ -9,6 +9,7 @@ import uuid
 from collections import deque
 
 import pytest
+from aiosmtpd.controller import Controller
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -155,3 +156,32 @@ def make_person(make_volunteer, make_user):
         return make_user(role=Role.volunteer, volunteer_id=volunteer.id,
                          notify_channels=None if chosen is None else ",".join(chosen), **fields)
     return make
+
+
+class Mailbox:
+    """What the local SMTP server accepted; a @nowhere.invalid address is refused as a real server would."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.endswith("@nowhere.invalid"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content.decode("utf-8")))
+        return "250 Message accepted"
+
+
+@pytest.fixture()
+def smtp(app_ctx, monkeypatch):
+    mailbox = Mailbox()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port, "SMTP_FROM": "jmk@example.cn",
+                       "SMTP_STARTTLS": False, "PUBLIC_BASE_URL": "https://jmk.example.cn"}.items():
+        monkeypatch.setitem(app_ctx.config, key, value)
+    yield mailbox
+    controller.stop()

@@ -1,38 +1,7 @@
 """E-mail through a local SMTP server (aiosmtpd) on 127.0.0.1."""
-import pytest
-from aiosmtpd.controller import Controller
-
-from tests.notifications.conftest import free_port
 from volunteer_app.extensions import db
 from volunteer_app.notifications import service
 from volunteer_app.notifications.models import OutboxMessage
-
-
-class Mailbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.endswith("@nowhere.invalid"):
-            return "550 5.1.1 no such mailbox"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content.decode("utf-8")))
-        return "250 Message accepted"
-
-
-@pytest.fixture()
-def smtp(app_ctx, monkeypatch):
-    mailbox = Mailbox()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": controller.port, "SMTP_FROM": "jmk@example.cn",
-                       "SMTP_STARTTLS": False, "PUBLIC_BASE_URL": "https://jmk.example.cn"}.items():
-        monkeypatch.setitem(app_ctx.config, key, value)
-    yield mailbox
-    controller.stop()
 
 
 def test_a_partner_gets_the_message_by_mail(smtp, channels, make_user):
