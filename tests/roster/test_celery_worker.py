@@ -14,7 +14,10 @@ from volunteer_app.roster.models import JobStatus, PlanJob
 
 from tests.support.roster import WEEK
 
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/14")
+#: A database of its own for each engine's run, so the SQLite and PostgreSQL suites can run side by side
+#: without one's worker taking (or one's flush dropping) the other's jobs.
+REDIS_URL = os.environ.get("TEST_REDIS_URL") or "redis://127.0.0.1:6379/{}".format(
+    15 if os.environ.get("TEST_DATABASE_URL") else 14)
 ROOT = Path(__file__).resolve().parents[2]
 
 
