@@ -9,6 +9,10 @@ same text (:func:`csv_text`).
 """
 from openpyxl.cell.cell import Cell
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Flask adds ``; charset=utf-8`` to text types itself: naming the charset here answered it twice.
+CSV_MIME = "text/csv"
+
 #: What makes Excel, WPS or LibreOffice read a cell's text as a formula (OWASP's list).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 #: CSV has no cell types: such text gets this mark in front, which Excel shows as text and hides.

@@ -72,7 +72,7 @@ def test_statement_exports_as_xlsx_and_csv(town):
     assert rows[1][:7] == ("时间", "类型", "说明", "对方", "收入", "支出", "余额")
     assert [(r[1], r[4], r[5], r[6]) for r in rows[2:]] == [("服务积分", 100, None, 100), ("兑换", None, 20, 80)]
     text = town.vol[0].get(f"/points/accounts/{account.id}/statement/export", query_string={"format": "csv"})
-    assert text.data.startswith("\ufeff".encode())
+    assert text.data.startswith("\ufeff".encode()) and text.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(text.data.decode("utf-8-sig"))))
     assert lines[0][6] == "余额" and [line[6] for line in lines[1:]] == ["100", "80"]
 

@@ -6,7 +6,8 @@ from sqlalchemy import update
 
 from volunteer_app.extensions import db
 from volunteer_app.places.models import Community
-from volunteer_app.reports.exports import FIGURE_COLUMNS, XLSX_MIME
+from volunteer_app.reports.exports import FIGURE_COLUMNS
+from volunteer_app.spreadsheets import XLSX_MIME
 
 from tests.support.reports import WEEK, get
 

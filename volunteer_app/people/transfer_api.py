@@ -12,6 +12,7 @@ from ..accounts.policy import current_actor
 from ..resources import commit
 from ..validation import Id
 from . import transfer
+from ..spreadsheets import CSV_MIME, XLSX_MIME
 
 blp = Blueprint("transfer", __name__, description="Excel / CSV import and export of volunteers and residents (台账)")
 
@@ -91,7 +92,7 @@ class Import(MethodView):
 @blp.route(f"/export/{KIND}")
 class Export(MethodView):
     @blp.arguments(ExportArgs, location="query")
-    @blp.response(200, BINARY, content_type=transfer.XLSX_MIME,
+    @blp.response(200, BINARY, content_type=XLSX_MIME,
                   description="The import template filled with your records (format=csv: UTF-8 CSV with BOM)")
     def get(self, args, kind):
         """Export volunteers or residents of your communities in the import template
@@ -105,7 +106,7 @@ class Export(MethodView):
         if args["full_numbers"]:
             commit()  # the audit row
         name = f"{chosen.label}台账-{date.today():%Y%m%d}.{args['format']}"
-        mimetype = transfer.XLSX_MIME if args["format"] == "xlsx" else transfer.CSV_MIME
+        mimetype = XLSX_MIME if args["format"] == "xlsx" else CSV_MIME
         response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
         response.headers["Cache-Control"] = "no-store"  # personal information: kept by no cache
         return response
@@ -115,13 +116,13 @@ def _shipped_file(kind: str, sample: bool):
     chosen = transfer.kind_named(kind)
     path = transfer.TEMPLATE_DIR / transfer.template_name(chosen, sample)
     label = f"{chosen.label}{'导入示例' if sample else '导入模板'}.xlsx"
-    return send_file(io.BytesIO(path.read_bytes()), mimetype=transfer.XLSX_MIME, as_attachment=True,
+    return send_file(io.BytesIO(path.read_bytes()), mimetype=XLSX_MIME, as_attachment=True,
                      download_name=label)
 
 
 @blp.route(f"/import/templates/{KIND}.xlsx")
 class Template(MethodView):
-    @blp.response(200, BINARY, content_type=transfer.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, kind):
         """The empty import template, with a hint on every column"""
         return _shipped_file(kind, sample=False)
@@ -129,7 +130,7 @@ class Template(MethodView):
 
 @blp.route(f"/import/samples/{KIND}.xlsx")
 class Sample(MethodView):
-    @blp.response(200, BINARY, content_type=transfer.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, kind):
         """A filled example that imports into the demo district"""
         return _shipped_file(kind, sample=True)

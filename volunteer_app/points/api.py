@@ -11,6 +11,7 @@ from ..accounts.policy import current_actor
 from ..errors import InvalidInput
 from ..resources import ID_IN_URL, PageArgs, commit, page_schema, paginate, register_crud, update_schema_for
 from . import exports, schemas, service
+from ..spreadsheets import CSV_MIME, XLSX_MIME
 
 blp = Blueprint("points", __name__, description="积分兑换: points ledger, earning rules, catalogue, redemptions, gifts")
 
@@ -25,7 +26,7 @@ BINARY = {"type": "string", "format": "binary"}
 
 
 def download(data: bytes, file_format: str, name: str):
-    mimetype = exports.XLSX_MIME if file_format == "xlsx" else exports.CSV_MIME
+    mimetype = XLSX_MIME if file_format == "xlsx" else CSV_MIME
     return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{file_format}")
 
 
@@ -73,7 +74,7 @@ class Statement(MethodView):
 @blp.route(f"/points/accounts/<{ID_IN_URL}:account_id>/statement/export")
 class StatementExport(MethodView):
     @blp.arguments(schemas.ExportFormat, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME, description="format=csv: UTF-8 CSV with BOM")
+    @blp.response(200, BINARY, content_type=XLSX_MIME, description="format=csv: UTF-8 CSV with BOM")
     def get(self, args, account_id):
         """The whole statement as a workbook or CSV, oldest first"""
         actor = current_actor()
@@ -250,7 +251,7 @@ class Settlement(MethodView):
 @blp.route(f"/points/partners/<{ID_IN_URL}:partner_id>/settlement/export")
 class SettlementExport(MethodView):
     @blp.arguments(schemas.SettlementExportArgs, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME, description="format=csv: UTF-8 CSV with BOM")
+    @blp.response(200, BINARY, content_type=XLSX_MIME, description="format=csv: UTF-8 CSV with BOM")
     def get(self, args, partner_id):
         """The settlement report as a workbook or CSV, with monthly subtotals"""
         report = _settlement(args, partner_id)

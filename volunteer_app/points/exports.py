@@ -25,8 +25,6 @@ from .models import Entry, PointAccount
 from ..labels import label
 from .. import labels
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv; charset=utf-8"
 MAX_ROWS = 100_000  # more than any account has; keeps one export from exhausting memory
 
 

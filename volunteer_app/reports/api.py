@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from ..accounts.policy import current_actor
 from . import exports, schemas, service
+from ..spreadsheets import XLSX_MIME
 
 blp = Blueprint("reports", __name__, description="数字驾驶舱: figures per community and grid, the 周通报 ranking, "
                                                  "the 双报到 feedback per work unit")
@@ -15,7 +16,7 @@ BINARY = {"type": "string", "format": "binary"}
 
 
 def workbook(data: bytes, name: str):
-    return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIME, as_attachment=True, download_name=f"{name}.xlsx")
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=f"{name}.xlsx")
 
 
 def _dashboard(args: dict) -> dict:
@@ -42,7 +43,7 @@ class Dashboard(MethodView):
 @blp.route("/reports/dashboard.xlsx")
 class DashboardWorkbook(MethodView):
     @blp.arguments(schemas.DashboardArgs, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, args):
         """The dashboard's figures as a workbook: communities, grids, weekly hours"""
         report = _dashboard(args)
@@ -61,7 +62,7 @@ class Ranking(MethodView):
 @blp.route("/reports/ranking.xlsx")
 class RankingWorkbook(MethodView):
     @blp.arguments(schemas.PeriodArgs, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, args):
         """The 周通报 as a workbook"""
         report = _ranking(args)
@@ -80,7 +81,7 @@ class PartyUnits(MethodView):
 @blp.route("/reports/party-units.xlsx")
 class PartyUnitsWorkbook(MethodView):
     @blp.arguments(schemas.PartyUnitArgs, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, args):
         """双报到 feedback as a workbook, one sheet per work unit"""
         report = _party_units(args)

@@ -16,7 +16,6 @@ from ..service_requests.models import RequestState
 from .service import Figures, Period
 from ..labels import label
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PERCENT = "0.0%"
 #: (header, Figures attribute, is a rate)
 FIGURE_COLUMNS = [

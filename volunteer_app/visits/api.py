@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 from ..accounts.policy import current_actor
 from ..resources import ID_IN_URL, commit, page_schema, register_crud
 from . import exports, schemas, service
+from ..spreadsheets import XLSX_MIME
 
 blp = Blueprint("visits", __name__, description="走访 and 民情日志: visits to households and buildings, the needs "
                                                "they raise, overdue priority-group visits, 走访覆盖率")
@@ -91,12 +92,12 @@ class Report(MethodView):
 @blp.route("/visits/export.xlsx")
 class Ledger(MethodView):
     @blp.arguments(schemas.LedgerArgs, location="query")
-    @blp.response(200, BINARY, content_type=exports.XLSX_MIME)
+    @blp.response(200, BINARY, content_type=XLSX_MIME)
     def get(self, args):
         """The 走访台账: your visits (and their needs) as a workbook, oldest first"""
         data = exports.ledger_workbook(current_actor(), args)
         name = f"走访台账-{args['month']:%Y%m}.xlsx" if args.get("month") else "走访台账.xlsx"
-        return send_file(io.BytesIO(data), mimetype=exports.XLSX_MIME, as_attachment=True, download_name=name)
+        return send_file(io.BytesIO(data), mimetype=XLSX_MIME, as_attachment=True, download_name=name)
 
 
 @blp.route(f"/communities/<{ID_IN_URL}:community_id>/visit-frequencies")

@@ -19,7 +19,6 @@ from ..places.models import Community, Grid
 from .models import Visit, VisitNeed
 from .service import visits
 
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000  # a city's year of visits; keeps one export from exhausting memory
 FORMULA_STARTS = ("=", "+", "-", "@")
 VISIT_HEADERS = ["编号", "走访时间", "社区", "网格", "楼栋", "门牌", "走访对象", "重点人群", "走访类型", "走访人",

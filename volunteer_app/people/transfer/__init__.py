@@ -19,13 +19,13 @@ per-file lookups), ``sheets`` (the column declarations of each registry),
 """
 from .cells import (Availability, Cell, CellError, Choice, ChoiceList, Day, IdNumber, Lookups, Phone, PlaceCode,
                     Skills, Text, WholeNumber, WriteContext, as_text, clean_text, is_blank, split_list)
-from .exporting import (CSV_MIME, FIXED_STAMP, TEMPLATE_DIR, XLSX_MIME, export_file, export_records, rows_for,
+from .exporting import (FIXED_STAMP, TEMPLATE_DIR, export_file, export_records, rows_for,
                         sample_rows, template_name, write_csv, write_templates, write_xlsx)
 from .importing import MAX_ROWS, ImportResult, RowErrors, import_file, read_table
 from .sheets import KINDS, RESIDENTS, VOLUNTEERS, Column, Kind, kind_named
 
 __all__ = [
-    "CSV_MIME", "FIXED_STAMP", "KINDS", "MAX_ROWS", "RESIDENTS", "TEMPLATE_DIR", "VOLUNTEERS", "XLSX_MIME",
+    "FIXED_STAMP", "KINDS", "MAX_ROWS", "RESIDENTS", "TEMPLATE_DIR", "VOLUNTEERS",
     "Availability", "Cell", "CellError", "Choice", "ChoiceList", "Column", "Day", "IdNumber", "ImportResult", "Kind",
     "Lookups", "Phone", "PlaceCode", "RowErrors", "Skills", "Text", "WholeNumber", "WriteContext",
     "as_text", "clean_text", "export_file", "export_records", "import_file", "is_blank", "kind_named",

@@ -23,8 +23,6 @@ from .cells import ChoiceList, PlaceCode, WriteContext
 from .sheets import KINDS, Kind
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "data" / "templates"
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MIME = "text/csv; charset=utf-8"
 FIXED_STAMP = datetime(2026, 1, 1)  # templates carry no build time: the same code gives the same file
 
 
