@@ -31,6 +31,15 @@ def test_every_api_route_is_documented_with_schemas(client):
                 assert "200" in op["responses"] and "content" in op["responses"]["200"], (path, method)
 
 
+def test_the_document_declares_how_callers_authenticate(client):
+    spec = client.get("/api/openapi.json").json
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["bearerAuth"]["type"] == "http" and schemes["bearerAuth"]["scheme"] == "bearer"
+    assert schemes["sessionCookie"] == {**schemes["sessionCookie"], "type": "apiKey", "in": "cookie",
+                                        "name": client.application.config["SESSION_COOKIE_NAME"]}
+    assert spec["security"] == [{"bearerAuth": []}, {"sessionCookie": []}]
+
+
 class FreshContextApp:
     """Each fuzzed request in its own app context (own session), as in production."""
 

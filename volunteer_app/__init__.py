@@ -70,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
                    reports, portal):
         domain.init_app(app)
     app.register_blueprint(api_docs.bp)
+    api_docs.declare_security(api, app.config["SESSION_COOKIE_NAME"])
     app.register_blueprint(pwa.bp)
     cli.init_app(app)
 
