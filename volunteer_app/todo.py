@@ -2,7 +2,8 @@
 
 Each domain's pages register a provider when they register their blueprint,
 so the home page lists every domain's work without importing any of them.
-A provider takes the user and answers items in their scope; empty ones are
+A provider takes the actor (``accounts.policy.Actor``, found once per page) and answers items within
+their reach; empty ones are
 left out.
 """
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import Flask, current_app
 
-from .accounts.models import User
+from .accounts.policy import Actor
 
 
 @dataclass(frozen=True)
@@ -22,15 +23,15 @@ class TodoItem:
     urgent: bool = False
 
 
-Provider = Callable[[User], list[TodoItem]]
+Provider = Callable[[Actor], list[TodoItem]]
 
 
 def register_provider(app: Flask, provider: Provider) -> None:
     app.extensions.setdefault("todo_providers", []).append(provider)
 
 
-def items_for(user: User) -> list[TodoItem]:
+def items_for(actor: Actor) -> list[TodoItem]:
     """Every provider's items with something to do, the urgent ones first."""
     items = [item for provider in current_app.extensions.get("todo_providers", ())
-             for item in provider(user) if item.count > 0]
+             for item in provider(actor) if item.count > 0]
     return sorted(items, key=lambda item: not item.urgent)

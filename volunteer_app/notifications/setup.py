@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from ..accounts.models import Role, User
+from ..accounts.models import Role
 from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem, register_provider
@@ -32,14 +32,14 @@ def check_settings(app: Flask) -> None:
         raise RuntimeError("NOTIFY_CHANNELS: " + "; ".join(problems))
 
 
-def notifications_todo(user: User) -> list[TodoItem]:
+def notifications_todo(actor: Actor) -> list[TodoItem]:
     """Messages that reached nobody, and (for the admin, once) that no outside channel is configured."""
     items = []
-    if user.role == Role.admin and not configured_channels():
+    if actor.role == Role.admin and not configured_channels():
         items.append(TodoItem("no-channels", 1, gettext(
             "No SMS, WeCom or e-mail sender is configured: messages stay in the inbox."),
             url_for("notify_pages.outbox")))
-    failed = db.session.scalar(select(func.count()).select_from(undelivered(Actor.of(user)).subquery()))
+    failed = db.session.scalar(select(func.count()).select_from(undelivered(actor).subquery()))
     items.append(TodoItem("undelivered", failed, ngettext(
         "%(num)s message could not be delivered", "%(num)s messages could not be delivered", failed),
         url_for("notify_pages.outbox", status="undelivered"), urgent=True))

@@ -3,7 +3,6 @@ from flask import url_for
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from ..accounts.models import User
 from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem
@@ -11,11 +10,10 @@ from .models import EarningStatus, RedemptionStatus
 from .service import earnings_query, redemptions_query
 
 
-def points_todo(user: User) -> list[TodoItem]:
+def points_todo(actor: Actor) -> list[TodoItem]:
     def count(statement) -> int:
         return db.session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
 
-    actor = Actor.of(user)
     earnings = count(earnings_query(actor, {"status": EarningStatus.pending}))
     orders = count(redemptions_query(actor, {"status": RedemptionStatus.requested}))
     return [

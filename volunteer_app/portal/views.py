@@ -264,7 +264,7 @@ def home():
         "stations": counts_by_community(places.stations, Station, ids),
         "grids": counts_by_community(places.grids, Grid, ids),
     }
-    return render_template("home.html", page=page, counts=counts, q=args.get("q", ""), todo=todo.items_for(current_user))
+    return render_template("home.html", page=page, counts=counts, q=args.get("q", ""), todo=todo.items_for(current_actor()))
 
 
 @bp.post("/me/ranking-consent")

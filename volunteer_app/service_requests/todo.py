@@ -3,15 +3,13 @@ from flask import url_for
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
-from ..accounts.models import User
 from ..accounts.policy import Actor
 from ..extensions import db
 from ..todo import TodoItem
 from .service import queue_query
 
 
-def requests_todo(user: User) -> list[TodoItem]:
-    actor = Actor.of(user)
+def requests_todo(actor: Actor) -> list[TodoItem]:
 
     def count(tab: str) -> int:
         return db.session.scalar(select(func.count()).select_from(queue_query(actor, {}, tab).order_by(None).subquery()))

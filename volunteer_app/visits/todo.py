@@ -2,14 +2,12 @@
 from flask import url_for
 from flask_babel import ngettext
 
-from ..accounts.models import User
 from ..accounts.policy import Actor
 from ..todo import TodoItem
 from .service import overdue_count
 
 
-def visits_todo(user: User) -> list[TodoItem]:
-    actor = Actor.of(user)
+def visits_todo(actor: Actor) -> list[TodoItem]:
     if not actor.is_staff:
         return []
     count = overdue_count(actor)

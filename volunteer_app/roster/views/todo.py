@@ -3,8 +3,7 @@ from flask import url_for
 from flask_babel import ngettext
 from sqlalchemy import select
 
-from ...accounts.models import User
-from ...accounts.policy import current_actor
+from ...accounts.policy import Actor
 from ...clock import now_local, week_label
 from ...extensions import db
 from ...places.models import Community
@@ -12,8 +11,7 @@ from ...todo import TodoItem
 from .. import service, urgent
 
 
-def roster_todo(_user: User) -> list[TodoItem]:
-    actor = current_actor()
+def roster_todo(actor: Actor) -> list[TodoItem]:
     items = []
     needs = service.weeks_needing_attention(actor, now_local())
     communities = dict(db.session.execute(select(Community.id, Community.name).where(
