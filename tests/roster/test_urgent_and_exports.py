@@ -4,6 +4,9 @@ import io
 from icalendar import Calendar
 from openpyxl import load_workbook
 
+from sqlalchemy import select
+
+from volunteer_app.accounts.models import AuditLog
 from volunteer_app.extensions import db
 from volunteer_app.roster.models import CallOut, CallOutStatus
 
@@ -130,6 +133,26 @@ def test_week_workbook_has_a_sheet_per_station_and_masks_phones(district):
     assert any(r[5] == "（空缺）" for r in rows)
     assert all("****" in r[6] for r in rows if r[6])
     assert sheet.page_setup.orientation == "landscape"
+
+
+def test_week_workbook_with_full_numbers_is_audited_like_a_full_export(district, make_user, api_as):
+    """Issue 11: an account allowed to see personal information gets the volunteers' numbers in full, and the
+    audit log says so (as for a 台账 export with full numbers); one without it gets them masked, unaudited."""
+    week_id = planned_and_published(district)
+    masked = district["coordinator"].get(f"/roster/weeks/{week_id}/export.xlsx")
+    assert masked.status_code == 200 and masked.headers["Cache-Control"] == "no-store"
+    assert db.session.scalars(select(AuditLog).where(AuditLog.action == "reveal")).all() == []
+
+    officer = make_user(communities=[district["community"]], pii=True, username="pii-officer")
+    with api_as(officer).get(f"/roster/weeks/{week_id}/export.xlsx") as response:
+        sheet = load_workbook(io.BytesIO(response.get_data()))["红色驿站"]
+    phones = {row[6].value for row in sheet.iter_rows(min_row=3) if row[6].value}
+    assert phones and phones <= {v.phone for v in district["volunteers"]}
+    [row] = db.session.scalars(select(AuditLog).where(AuditLog.action == "reveal")).all()
+    on_duty = {r[5].value for sheet in load_workbook(io.BytesIO(masked.get_data())) for r in sheet.iter_rows(min_row=3)}
+    assert (row.user_id, row.entity, row.entity_id) == (officer.id, "volunteers", str(district["community_id"]))
+    assert row.changes == {"revealed": "phone", "purpose": "export", "community_id": district["community_id"],
+                           "rows": len(on_duty - {"（空缺）"}), "format": "xlsx", "page": f"roster_weeks:{week_id}"}
 
 
 def test_week_workbook_writes_a_name_like_a_formula_as_text(district):

@@ -123,12 +123,14 @@ def _audit(actor: Actor, need: Need, record_id: int, people: list[int]) -> None:
     db.session.flush()
 
 
-def audit_export(actor: Actor, people: type, community_id: int | None, rows: int, file_format: str) -> None:
-    """A registry export with full phone and ID numbers: one audit row (the file's people are the actor's
-    records of that kind, of ``community_id`` or of all their communities when None); the exporter has
+def audit_export(actor: Actor, people: type, community_id: int | None, rows: int, file_format: str,
+                 revealed: str = "phone,id_number", page: str | None = None) -> None:
+    """An export with full numbers: one audit row. A registry export (the file's people are the actor's records
+    of that kind, of ``community_id`` or of all their communities when None) reveals phone and ID numbers; a
+    week's roster workbook only its volunteers' phones, and names its ``page`` (the week). The exporter has
     asked the policy (``phones.export_full``)."""
+    changes = {"revealed": revealed, "purpose": EXPORT, "community_id": community_id, "rows": rows,
+               "format": file_format}
     db.session.add(AuditLog(at=utcnow(), user_id=actor.id, action=REVEAL, entity=people.__tablename__,
-                            entity_id=str(community_id or ""), changes={
-                                "revealed": "phone,id_number", "purpose": EXPORT, "community_id": community_id,
-                                "rows": rows, "format": file_format}))
+                            entity_id=str(community_id or ""), changes=changes | ({"page": page} if page else {})))
     db.session.flush()

@@ -199,8 +199,10 @@ class WeekWorkbook(MethodView):
         """The live week as a printable workbook: a sheet per station and one for tasks"""
         actor = current_actor()
         week = service.get_week(actor, week_id)
-        return Response(exports.week_workbook(actor, week), mimetype=XLSX, headers={
-            "Content-Disposition": f"attachment; filename=roster-{week.week}.xlsx"})
+        data = exports.week_workbook(actor, week)
+        commit()  # the audit row of a workbook with full numbers
+        return Response(data, mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=roster-{week.week}.xlsx", "Cache-Control": "no-store"})
 
 
 @blp.route("/roster/callouts")

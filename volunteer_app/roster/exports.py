@@ -17,6 +17,7 @@ from ..accounts.policy import Actor
 from ..errors import NotFound
 from ..extensions import db
 from ..models_base import utcnow
+from ..people import contact
 from ..people.models import Volunteer
 from ..pii import mask_phone
 from ..spreadsheets import safe_row
@@ -74,8 +75,10 @@ def _sheet(workbook: Workbook, title: str, heading: str, demands: list[Demand], 
 
 def week_workbook(actor: Actor, week: RosterWeek) -> bytes:
     """One sheet per station plus a task sheet, Chinese headers, printable (landscape, fit to width);
-    phones in full only for those allowed to see them."""
+    phones in full only for those allowed to see them, and then written to the audit log like a 台账 export
+    with full numbers (the caller commits it)."""
     policy.require(actor, "roster.read", week)
+    full = policy.may(actor, "phones.export_full")
     community = db.session.get(Community, week.community_id)
     live = _live_by_demand(week)
     demands = [d for d in week.demands if not d.cancelled]
@@ -86,9 +89,13 @@ def week_workbook(actor: Actor, week: RosterWeek) -> bytes:
     for station_id in station_ids:
         station = stations[station_id]
         _sheet(workbook, station.name, f"{community.name} {station.name} 值守表 {week.week}",
-               [d for d in demands if d.station_id == station_id], live, actor.can_view_pii)
+               [d for d in demands if d.station_id == station_id], live, full)
     _sheet(workbook, "服务任务", f"{community.name} 服务任务 {week.week}",
-           [d for d in demands if not d.station_id], live, actor.can_view_pii)
+           [d for d in demands if not d.station_id], live, full)
+    if full:
+        shown = {a.volunteer_id for rows in live.values() for a in rows if a.volunteer.phone}
+        contact.audit_export(actor, Volunteer, week.community_id, len(shown), "xlsx", revealed="phone",
+                             page=f"roster_weeks:{week.id}")
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
