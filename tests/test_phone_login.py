@@ -330,3 +330,17 @@ def test_a_city_installation_without_sms_has_no_phone_login(app, resident, monke
     assert refused.status_code == 409 and refused.json["error"] == "phone_login_off"
     assert "本系统未开通短信验证码登录" in text_of(ask(client, PHONE))
     assert stored() is None
+
+
+def test_quickstart_says_how_people_log_in_and_where_development_codes_are(app_ctx, login_sms, monkeypatch):
+    """The quickstart's output (issue 11): residents and volunteers use their phone; without SMS, on the embedded
+    default, the codes are in the server log and on /login-codes; with it, they go by SMS."""
+    from volunteer_app.cli import login_help
+
+    base = "http://127.0.0.1:5000"
+    assert "mobile number" in login_help(base)[0] and "SMS" in login_help(base)[1]
+    monkeypatch.setitem(app_ctx.config, "NOTIFY_CHANNELS", [])
+    development = " ".join(login_help(base))
+    assert "server's log" in development and f"{base}/login-codes" in development
+    monkeypatch.setitem(app_ctx.config, "REDIS_URL", "redis://127.0.0.1:6379/15")
+    assert "/login-codes" not in " ".join(login_help(base))

@@ -55,9 +55,30 @@ def quickstart(host: str, port: int):
     """Apply migrations, load the demo data and serve the app (the embedded default)."""
     upgrade()
     current_app.cli.commands["seed-demo"].callback()
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C to stop)")
+    base = f"http://{host}:{port}"
+    for line in login_help(base):
+        click.echo(line)
+    click.echo(f"Serving on {base}/  (Ctrl+C to stop)")
     # Flask refuses app.run() inside its own CLI; werkzeug's server is what `flask run` uses.
     run_simple(host, port, current_app._get_current_object(), threaded=True, use_reloader=False)
+
+
+def login_help(base: str) -> list[str]:
+    """How residents and volunteers log in here, for the quickstart's output: by phone, and where the codes
+    go when no SMS is configured (the demo's numbers are on their records: 台账)."""
+    from .portal.phone_login import DEVELOPMENT, SMS, code_delivery
+
+    delivery = code_delivery()
+    lines = ["Residents and volunteers log in with their mobile number (the demo's volunteer1 and resident1 "
+             "with their password too): the login page sends them a 6-digit code."]
+    if delivery == DEVELOPMENT:
+        lines.append(f"No SMS is configured (development mode): each code is written to this server's log "
+                     f"and shown to admins on {base}/login-codes.")
+    elif delivery == SMS:
+        lines.append("Codes go by SMS (template kind login_code).")
+    else:
+        lines.append("Codes cannot be sent: give SMS_TEMPLATES a login_code template (see docs/deploy.md).")
+    return lines
 
 
 @click.group("holidays")
