@@ -11,6 +11,7 @@ from tests.support.policy_matrix import Entry, check_entry
 from volunteer_app.accounts.models import AuditLog, LoginLink, Role, User
 from volunteer_app.extensions import db
 from volunteer_app.models_base import utcnow
+from volunteer_app.places.models import Grid
 from volunteer_app.portal import phone_login
 
 QR_URL = re.compile(r"http://localhost/login/qr/([A-Za-z0-9_-]+)")
@@ -65,6 +66,28 @@ def test_a_coordinator_makes_a_qr_code_that_logs_the_resident_in_once(app, neigh
     assert [(row.action, row.user_id) for row in audit] == [("create", coordinator.id), ("update", None)]
     assert audit[0].changes["user_id"] == elder.id and "token_hash" not in audit[0].changes
     assert audit[1].changes["used_at"][0] is None and audit[1].changes["used_at"][1]
+
+
+def test_the_persons_page_has_the_login_qr_button(app, neighbourhood, make_volunteer, make_user):
+    """Issue 11: a coordinator reaches the QR code from the resident's or volunteer's page, one button per account;
+    a record without an account offers none."""
+    coordinator, elder, _ = neighbourhood
+    grid = db.session.get(Grid, db.session.get(phone_login.Resident, elder.resident_id).grid_id)
+    helper = make_volunteer(grid=grid, name="赵志愿")
+    helper_account = make_user(role=Role.volunteer, username="helper", volunteer_id=helper.id)
+    staff = logged_in(app, "coord")
+    for page, account in ((f"/residents/{elder.resident_id}/edit", elder), (f"/volunteers/{helper.id}/edit",
+                                                                          helper_account)):
+        html = text_of(staff.get(page))
+        button = re.search(r'<form method="post" action="(/login-qr/\d+)"[^>]*data-login-qr>.*?</form>', html, re.S)
+        assert button and button.group(1) == f"/login-qr/{account.id}" and "登录二维码" in button.group(0), page
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', button.group(0)).group(1)
+        made = staff.post(button.group(1), data={"csrf_token": csrf})
+        assert made.status_code == 200 and "<svg" in text_of(made) and QR_URL.search(text_of(made))
+    assert db.session.scalars(select(LoginLink.user_id).order_by(LoginLink.id)).all() == [elder.id, helper_account.id]
+    db.session.delete(helper_account)
+    db.session.commit()
+    assert "data-login-qr" not in text_of(staff.get(f"/volunteers/{helper.id}/edit"))
 
 
 def test_a_qr_code_expires_after_ten_minutes(app, neighbourhood):

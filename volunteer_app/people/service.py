@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import extract, func, or_, select
 
 from ..accounts import policy
+from ..accounts.models import Role, User
 from ..accounts.policy import Actor
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -28,6 +29,16 @@ def ensure_unique_phone(model, community_id: int, phone: str, exclude_id: int | 
             {"phone": [_l("Already used by record No. %(id)s.", id=existing.id)]},
             code="duplicate_phone", existing={"id": existing.id, "name": existing.name},
         )
+
+
+def login_accounts(actor: Actor, record: Volunteer | Resident | None) -> list[User]:
+    """The active login accounts of a volunteer's or resident's record, when the actor may make them a one-time
+    login QR code: the record's page offers one per account, so a coordinator reaches it from the person."""
+    if record is None or not policy.may(actor, "login_qr.create", record):
+        return []
+    link = User.volunteer_id if isinstance(record, Volunteer) else User.resident_id
+    return list(db.session.scalars(select(User).where(
+        link == record.id, User.active.is_(True), User.role.in_((Role.volunteer, Role.resident))).order_by(User.id)))
 
 
 def skills_by_code(codes: list[str]) -> list[Skill]:

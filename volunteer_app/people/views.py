@@ -115,6 +115,7 @@ def volunteer_payload(values: dict, volunteer: Volunteer | None) -> dict:
 def render_volunteer_form(volunteer, values, problems):
     return render_template(
         "volunteers/form.html", volunteer=volunteer, values=values, problems=problems,
+        login_accounts=service.login_accounts(current_actor(), volunteer),
         masked=pii_values(volunteer)[1], skills=scoped_options(service.skills, Skill.code),
         day_options=[d.value for d in DaySelector], statuses=[s.value for s in VolunteerStatus],
         holiday_modes=[m.value for m in HolidayMode], **place_options(),
@@ -274,6 +275,7 @@ def resident_payload(values: dict, resident) -> dict:
 def render_resident_form(resident, values, problems):
     return render_template(
         "residents/form.html", resident=resident, values=values, problems=problems,
+        login_accounts=service.login_accounts(current_actor(), resident),
         masked=pii_values(resident)[1], groups=[g.value for g in PriorityGroup], **place_options(),
     )
 
