@@ -62,6 +62,7 @@ def notification_settings() -> dict:
         "TENCENT_SMS_SIGN_NAME": env("TENCENT_SMS_SIGN_NAME"),
         "TENCENT_SMS_REGION": env("TENCENT_SMS_REGION", "ap-guangzhou"),
         "TENCENT_SMS_ENDPOINT": env("TENCENT_SMS_ENDPOINT", "https://sms.tencentcloudapi.com"),
+        "TENCENT_SMS_PULL_STATUS": env_bool("TENCENT_SMS_PULL_STATUS", False),
         "SMS_TEMPLATES": json.loads(env("SMS_TEMPLATES") or "{}"),
         "SMS_PER_MINUTE": int(env("SMS_PER_MINUTE", "1")),
         "SMS_PER_DAY": int(env("SMS_PER_DAY", "10")),

@@ -37,12 +37,33 @@ class LoopbackServer:
 
 
 class FakeTencentSms:
-    """SendSms as Tencent Cloud answers it: the TC3 signature and common headers are checked first
-    (AuthFailure.* otherwise), then the body; each number gets a SendStatus whose Code is ``Ok`` or the
-    next queued error code."""
+    """SendSms and PullSmsSendStatus as Tencent Cloud answers them: the TC3 signature and common headers are
+    checked first (AuthFailure.* otherwise), then the body. SendSms gives each number a SendStatus whose Code is
+    ``Ok`` or the next queued error code, and a SerialNo (``sent`` keeps them); PullSmsSendStatus hands out the
+    queued delivery reports (``report``) in the documented shape, each once, at most ``Limit`` a call."""
+
+    ACTIONS = ("SendSms", "PullSmsSendStatus")
 
     def __init__(self):
-        self.received, self.codes = [], deque()
+        self.received, self.codes, self.sent, self.reports, self.pulls = [], deque(), [], deque(), 0
+
+    def report(self, serial_no: str, delivered: bool = True, description: str | None = None,
+               received_at: int | None = None) -> None:
+        """Queue the operator's receipt for a sent message (``DELIVRD`` when delivered)."""
+        number = next(sent["PhoneNumber"] for sent in self.sent if sent["SerialNo"] == serial_no)
+        self.reports.append({
+            "UserReceiveTime": received_at or int(time.time()), "CountryCode": "86",
+            "SubscriberNumber": number.removeprefix("+86"), "PhoneNumber": number, "SerialNo": serial_no,
+            "ReportStatus": "SUCCESS" if delivered else "FAIL",
+            "Description": description or ("DELIVRD" if delivered else "UNDELIV"), "SessionContext": ""})
+
+    def pull(self, data: dict) -> dict:
+        limit = data.get("Limit")
+        if data.get("SmsSdkAppId") != APP_ID or not isinstance(limit, int) or not 1 <= limit <= 100:
+            return self.error("InvalidParameterValue", "SmsSdkAppId, Limit (1 to 100)")
+        self.pulls += 1
+        handed = [self.reports.popleft() for _ in range(min(limit, len(self.reports)))]
+        return {"Response": {"PullSmsSendStatusSet": handed, "RequestId": str(uuid.uuid4())}}
 
     def error(self, code: str, message: str) -> dict:
         return {"Response": {"Error": {"Code": code, "Message": message}, "RequestId": str(uuid.uuid4())}}
@@ -50,7 +71,7 @@ class FakeTencentSms:
     def answer(self, request: Request) -> dict:
         body = request.get_data()
         headers = request.headers
-        if (headers.get("X-TC-Action"), headers.get("X-TC-Version")) != ("SendSms", "2021-01-11"):
+        if headers.get("X-TC-Action") not in self.ACTIONS or headers.get("X-TC-Version") != "2021-01-11":
             return self.error("InvalidAction", "unknown action or version")
         if not headers.get("X-TC-Region") or headers.get("Content-Type") != tc3.CONTENT_TYPE:
             return self.error("MissingParameter", "X-TC-Region and Content-Type are required")
@@ -66,15 +87,18 @@ class FakeTencentSms:
                 match["signature"] != tc3.signature(SECRET_KEY, timestamp, "sms", to_sign):
             return self.error("AuthFailure.SignatureFailure", "signature mismatch")
         data = json.loads(body)
+        if headers["X-TC-Action"] == "PullSmsSendStatus":
+            return self.pull(data)
         if data.get("SmsSdkAppId") != APP_ID or data.get("SignName") != SIGN_NAME or not data.get("TemplateId") \
                 or not isinstance(data.get("TemplateParamSet"), list):
             return self.error("InvalidParameterValue", "SmsSdkAppId, SignName, TemplateId, TemplateParamSet")
         self.received.append(data)
         code = self.codes.popleft() if self.codes else "Ok"
-        return {"Response": {"SendStatusSet": [{
-            "SerialNo": str(uuid.uuid4()), "PhoneNumber": number, "Fee": 1, "SessionContext": "", "Code": code,
-            "Message": "send success" if code == "Ok" else code, "IsoCode": "CN"}
-            for number in data.get("PhoneNumberSet", [])], "RequestId": str(uuid.uuid4())}}
+        statuses = [{"SerialNo": f"2433:{uuid.uuid4().int % 10 ** 28:028d}", "PhoneNumber": number, "Fee": 1,
+                     "SessionContext": "", "Code": code, "Message": "send success" if code == "Ok" else code,
+                     "IsoCode": "CN"} for number in data.get("PhoneNumberSet", [])]
+        self.sent += [status for status in statuses if code == "Ok"]
+        return {"Response": {"SendStatusSet": statuses, "RequestId": str(uuid.uuid4())}}
 
     def __call__(self, environ, start_response):
         reply = self.answer(Request(environ))

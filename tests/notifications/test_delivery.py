@@ -94,7 +94,7 @@ def test_each_person_chooses_their_channels_on_the_profile(tencent, channels, ma
     assert (person.notify_channels, person.email) == ("email", "zhang@example.cn")
     api = api_as(person)
     assert api.get("/me/notify-channels").json == {"channels": ["email"], "email": "zhang@example.cn",
-                                                   "configured": ["sms"]}
+                                                   "phone": service.phone_of(person), "configured": ["sms"]}
     assert api.put("/me/notify-channels", json={"channels": ["fax"]}).status_code == 422
     assert api.put("/me/notify-channels", json={"channels": []}).json["channels"] == []
     service.notify([person], service.Note("assigned", "新的值守安排"))

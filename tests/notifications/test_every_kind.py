@@ -1,10 +1,10 @@
 """Issue 11: every kind of message reaches a person through a real channel, against the local provider servers.
 
 Each case drives the flow that produces its kind (a publish, a decline, the reminder job, a booking …), never
-``notify`` itself; with an SMS template for every kind, then one delivery run, the kind must have reached the
-fake Tencent server (or the fake 企业微信 robot for the group post, or the local SMTP server for staff, who
-have no phone number on record) and every outbox row of the kind must be ``sent``. A kind added to the code
-without a case here fails ``test_every_kind_in_the_code_has_a_case``.
+``notify`` itself; with an SMS template for every kind, then one delivery run, the kind must have reached a
+phone: the fake Tencent server (staff too, on the mobile of their account; their e-mail gets it as well), or
+the fake 企业微信 robot for the group post; and every outbox row of the kind must be ``sent``. A kind added to
+the code without a case here fails ``test_every_kind_in_the_code_has_a_case``.
 """
 import re
 from datetime import date, datetime, timedelta
@@ -235,14 +235,14 @@ def publish_with_a_group_robot(fixture) -> None:
 CASES = [
     ("assigned", publish_a_week, "sms"),
     ("changed", republish_without_someone, "sms"),
-    ("declined", decline_a_duty, "email"),
+    ("declined", decline_a_duty, "sms"),
     ("reminder", run_the_reminder_job, "sms"),
     ("callout", call_out, "sms"),
-    ("swap", ask_for_a_swap, "email"),
+    ("swap", ask_for_a_swap, "sms"),
     ("request", accept_a_request, "sms"),
     ("task", dispatch_a_request, "sms"),
-    ("overdue", leave_a_request_overdue, "email"),
-    ("follow_up", rate_a_request_badly, "email"),
+    ("overdue", leave_a_request_overdue, "sms"),
+    ("follow_up", rate_a_request_badly, "sms"),
     ("booking", cancel_a_booked_event, "sms"),
     ("booking", promote_from_the_waiting_list, "sms"),
     ("booking", skip_a_waiting_resident_who_cannot_pay, "sms"),
@@ -264,10 +264,11 @@ def every_channel(tencent, wecom, smtp, channels, app_ctx, monkeypatch):
     return {"sms": tencent, "wecom": wecom, "email": smtp}
 
 
-def give_staff_mail_addresses() -> None:
-    """Coordinators and grid workers have no phone on record: e-mail is how they are reached outside the inbox."""
+def give_staff_phones_and_mail() -> None:
+    """Coordinators, grid workers and admins have no volunteer or resident record: their accounts carry the
+    mobile SMS reaches them on, and an e-mail address."""
     for user in db.session.scalars(select(User).where(User.role.in_((Role.coordinator, Role.admin)))):
-        user.email = f"{user.username}@jiedao.example.cn"
+        user.phone, user.email = f"1370000{user.id:04d}", f"{user.username}@jiedao.example.cn"
     db.session.commit()
 
 
@@ -288,7 +289,7 @@ def reached(fakes: dict, channel: str, row: OutboxMessage) -> bool:
 def test_the_kind_reaches_a_person_through_a_real_channel(kind, flow, channel, every_channel, request):
     fixture = request.getfixturevalue
     flow(fixture)
-    give_staff_mail_addresses()  # read when the messages are routed, below
+    give_staff_phones_and_mail()  # read when the messages are routed, below
     service.deliver_pending()
     db.session.commit()
 
@@ -298,6 +299,25 @@ def test_the_kind_reaches_a_person_through_a_real_channel(kind, flow, channel, e
     carried = [row for row in rows if row.channel == channel]
     assert carried, f"{kind!r} went by {sorted({row.channel for row in rows})}, not {channel}"
     assert [row.recipient for row in carried if not reached(every_channel, channel, row)] == []
+
+
+def test_every_kind_is_checked_on_a_phone():
+    """E-mail alone is not enough: each kind's case checks a channel that reaches a phone."""
+    assert {channel for _, _, channel in CASES} == {"sms", "wecom"}
+
+
+def test_a_staff_kind_reaches_the_staff_members_own_mobile(every_channel, request):
+    """A decline goes to the coordinator's mobile (their account's, not a record's), masked on the outbox page."""
+    decline_a_duty(request.getfixturevalue)
+    coordinator = db.session.scalar(select(User).where(User.username == "coord"))
+    coordinator.phone = "13712345678"
+    db.session.commit()
+    service.deliver_pending()
+    db.session.commit()
+    [row] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "declined",
+                                                           OutboxMessage.channel == "sms")).all()
+    assert (row.user_id, row.recipient, row.status) == (coordinator.id, "+8613712345678", "sent")
+    assert ["+8613712345678"] in [message["PhoneNumberSet"] for message in every_channel["sms"].received]
 
 
 def kinds_in_the_code() -> set[str]:

@@ -35,6 +35,8 @@ class User(UserMixin, Audited, VersionedMixin, db.Model):
     # only); None: not chosen yet. Text, not JSON: PostgreSQL cannot compare JSON, and users are selected DISTINCT.
     notify_channels: Mapped[str | None] = mapped_column(String(32))
     email: Mapped[str | None] = mapped_column(String(254))  # for the email channel (partners, work units)
+    #: A staff account's mobile, for SMS (staff have no volunteer or resident record, where everyone else's is).
+    phone: Mapped[str | None] = mapped_column(String(11))
     # Part of every session's user id (get_id): raising it on logout or a password change ends every session
     # and remember cookie issued before, including copies of the cookie kept elsewhere (service.end_sessions).
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

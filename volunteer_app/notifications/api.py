@@ -42,14 +42,14 @@ class MyChannels(MethodView):
     def get(self):
         """The outside channels you get messages on (the inbox always has them too)"""
         me = current_actor().user
-        return {"channels": list(service.chosen_channels(me)), "email": me.email,
+        return {"channels": list(service.chosen_channels(me)), "email": me.email, "phone": service.phone_of(me),
                 "configured": [c.name for c in service.configured_channels()]}
 
     @blp.arguments(ChannelsSchema)
     @blp.response(200, ChannelsOut)
     def put(self, data):
         """Choose your channels: sms, wecom (your grid's work group), email; [] keeps messages in the inbox"""
-        service.choose_channels(current_actor(), data["channels"], data["email"])
+        service.choose_channels(current_actor(), data["channels"], data["email"], data.get("phone", service.KEEP))
         commit()
         return self.get()
 

@@ -67,6 +67,13 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The provider's id of a sent SMS (Tencent's ``SerialNo``), which its delivery receipt names.
+    serial_no: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: The delivery receipt: None (none yet, or a channel without receipts) | delivered | failed; the operator's
+    #: text (``DELIVRD``, an error code …) and when the phone got it.
+    receipt: Mapped[str | None] = mapped_column(String(9))
+    receipt_text: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class GroupWebhook(TimestampMixin, db.Model):

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from ..resources import PageArgs
-from ..validation import Id
+from ..validation import Id, validate_mobile
 from . import service, webhooks
 
 
@@ -32,10 +32,14 @@ class ChannelsSchema(Schema):
     channels = fields.List(fields.String(validate=validate.OneOf(service.CHOOSABLE)), required=True,
                            validate=validate.Length(max=len(service.CHOOSABLE)))
     email = fields.Email(allow_none=True, load_default=None, validate=validate.Length(max=254))
+    phone = fields.String(allow_none=True, validate=validate_mobile, metadata={
+        "description": "staff only: your mobile for SMS (null removes it; left out, it stays); residents' and "
+                       "volunteers' numbers are on their records"})
 
 
 class ChannelsOut(ChannelsSchema):
     configured = fields.List(fields.String())
+    phone = fields.String(allow_none=True, metadata={"description": "the mobile SMS reaches you on: your own"})
 
 
 class WebhookSchema(Schema):
@@ -65,6 +69,11 @@ class OutboxSchema(Schema):
     next_attempt_at = fields.DateTime(allow_none=True)
     delivered_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    serial_no = fields.String(allow_none=True, metadata={"description": "the SMS provider's id (SerialNo)"})
+    receipt = fields.String(allow_none=True, metadata={
+        "description": "SMS delivery receipt: null (none yet), delivered, or failed (then status is failed too)"})
+    receipt_text = fields.String(metadata={"description": "the operator's status text (DELIVRD, an error code …)"})
+    receipt_at = fields.DateTime(allow_none=True, metadata={"description": "when the phone received it"})
 
 
 class OutboxQuery(PageArgs):

@@ -154,13 +154,14 @@ def place_of(user: User) -> tuple[int | None, int | None]:
 
 
 def phone_of(user: User) -> str | None:
+    """The mobile on the person's volunteer or resident record; a staff account's own (staff have no record)."""
     from ..people.models import Resident, Volunteer
 
     for model, record_id in ((Volunteer, user.volunteer_id), (Resident, user.resident_id)):
         record = db.session.get(model, record_id) if record_id else None
         if record is not None and record.phone:
             return record.phone
-    return None
+    return user.phone
 
 
 def chosen_channels(user: User) -> tuple[str, ...]:
@@ -343,15 +344,25 @@ def get_message(actor: Actor, message_id: int) -> OutboxMessage:
     return message
 
 
-def choose_channels(actor: Actor, channels: list[str], email: str | None) -> None:
-    """The person's own choice; e-mail needs an address to go to."""
+#: ``choose_channels(phone=KEEP)``: the call does not change the number.
+KEEP = object()
+
+
+def choose_channels(actor: Actor, channels: list[str], email: str | None, phone: str | None | object = KEEP) -> None:
+    """The person's own choice; e-mail needs an address to go to. Staff give their own mobile for SMS here
+    (``phone``, None to remove it); everyone else's number is on their record, which staff keep."""
     policy.require(actor, "channels.choose_own")
     if "email" in channels and not (email or "").strip():
         needed = _l("Give an e-mail address to get messages by e-mail.")
         raise InvalidInput(needed, {"email": [needed]}, code="email_required")
+    if phone is not KEEP and not actor.is_staff:
+        on_record = _l("Your number is on your volunteer or resident record: ask your coordinator to change it.")
+        raise InvalidInput(on_record, {"phone": [on_record]}, code="phone_on_record")
     user = actor.user
     user.notify_channels = ",".join(name for name in CHOOSABLE if name in channels)
     user.email = (email or "").strip() or None
+    if phone is not KEEP:
+        user.phone = phone
     db.session.flush()
 
 
@@ -363,6 +374,7 @@ def retry(actor: Actor, message_id: int) -> OutboxMessage:
         only_failed = _l("Only a failed message can be sent again.")
         raise Conflict(only_failed, {"status": [only_failed]}, code="not_failed")
     message.status, message.attempts, message.next_attempt_at, message.last_error = "pending", 0, None, ""
+    message.serial_no, message.receipt, message.receipt_text, message.receipt_at = None, None, "", None
     return message
 
 

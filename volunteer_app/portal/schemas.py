@@ -1,8 +1,9 @@
 """API shapes of users, tokens and the audit log."""
 from marshmallow import Schema, fields, validate
 
+from ..pii import MaskedPhone
 from ..resources import PageArgs
-from ..validation import Id
+from ..validation import Id, validate_mobile
 from ..accounts.models import Role
 
 
@@ -22,10 +23,13 @@ class UserIn(Schema):
     grid_ids = fields.List(Id(), metadata={"description": "coordinator scope: single grids"})
     volunteer_id = Id(allow_none=True)
     resident_id = Id(allow_none=True)
+    phone = fields.String(allow_none=True, validate=validate_mobile, metadata={
+        "description": "a staff account's mobile, for SMS (residents' and volunteers' numbers are on their records)"})
 
 
 class UserSchema(UserIn):
     id = fields.Integer(dump_only=True)
+    phone = MaskedPhone(allow_none=True, metadata={"description": "masked unless you may see personal information"})
     version = fields.Integer(dump_only=True)
     last_login_at = fields.DateTime(dump_only=True)
     community_ids = fields.Function(lambda u: [s.community_id for s in u.scopes if s.community_id])

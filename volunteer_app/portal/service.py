@@ -133,6 +133,9 @@ class UserService(ResourceService):
             user.scopes = scopes
         for key, value in data.items():
             setattr(user, key, value)
+        if user.phone and user.role not in policy.STAFF:
+            on_record = _l("A resident's or volunteer's number is on their record, not on their account.")
+            raise InvalidInput(on_record, {"phone": [on_record]}, code="phone_on_record")
         db.session.add(user)
         db.session.flush()
         return user

@@ -287,11 +287,16 @@ def ranking_consent():
 @bp.post("/me/channels")
 @login_required
 def notify_channels():
-    """The person's own choice of channels (短信 / 企业微信 / e-mail); the inbox always keeps a copy."""
+    """The person's own choice of channels (短信 / 企业微信 / e-mail); the inbox always keeps a copy. Staff give
+    their mobile here too (everyone else's is on their record)."""
     data = {"channels": request.form.getlist("channels"), "email": request.form.get("email", "").strip() or None}
+    if current_actor().is_staff:
+        data["phone"] = request.form.get("phone", "").strip() or None
     problems = save(ChannelsSchema(), data, lambda loaded: notifications.choose_channels(
-        current_actor(), loaded["channels"], loaded["email"]))[1]
-    if problems is not None:
+        current_actor(), loaded["channels"], loaded["email"], loaded.get("phone", notifications.KEEP)))[1]
+    if problems is not None and "phone" in problems.errors:
+        flash(_("Not saved: enter your mobile number as its 11 digits."), "error")
+    elif problems is not None:
         flash(_("Not saved: to get messages by e-mail, give a valid e-mail address."), "error")
     else:
         flash(_("Your choice of channels is saved."), "success")
