@@ -83,7 +83,8 @@ def register(actor: Actor, community_id: int | None = None) -> list[Certificate]
     statement = select(Certificate).where(policy.where(actor, "certificates.manage", Certificate),
                                           Certificate.sequence.is_not(None))
     if community_id is not None:
-        statement = statement.where(Certificate.community_id == community_id)
+        community = policy.get(actor, "certificates.manage", Community, community_id)
+        statement = statement.where(Certificate.community_id == community.id)
     return list(db.session.scalars(statement.order_by(Certificate.community_id, Certificate.sequence)))
 
 
@@ -106,7 +107,11 @@ def apply(actor: Actor, data: dict) -> Certificate:
     """A volunteer asks for a certificate of a period (staff ask for a volunteer they manage, 代办)."""
     policy.require(actor, "certificates.apply")
     volunteer_id = data.get("volunteer_id") or actor.volunteer_id
-    volunteer = policy.parent(actor, Volunteer, volunteer_id, "volunteer_id", "certificates.apply")
+    volunteer = db.session.get(Volunteer, volunteer_id) if volunteer_id is not None else None
+    # Asked of the certificate to be: one's own (its volunteer_id), or one in a community the staff manage.
+    if volunteer is None or not policy.may(actor, "certificates.apply", Certificate(
+            volunteer_id=volunteer.id, community_id=volunteer.community_id)):
+        raise policy.out_of_reach("volunteer_id")
     _check_period(data["period_start"], data["period_end"])
     waiting = db.session.scalar(select(Certificate.id).where(
         Certificate.volunteer_id == volunteer.id, Certificate.state.in_(OPEN),
