@@ -49,8 +49,9 @@ def mine():
     problems, values = None, {"period_start": "", "period_end": "", "purpose": ""}
     if request.method == "POST":
         values = {key: request.form.get(key, "").strip() for key in values}
-        _saved, problems = save(schemas.CertificateApplyIn(), {key: value or None for key, value in values.items()},
-                                lambda loaded: service.apply(actor, loaded))
+        data = {"period_start": values["period_start"] or None, "period_end": values["period_end"] or None,
+                "purpose": values["purpose"]}
+        _saved, problems = save(schemas.CertificateApplyIn(), data, lambda loaded: service.apply(actor, loaded))
         if problems is None:
             flash(_("Applied. The community will review your service records and issue the certificate."),
                   "success")
