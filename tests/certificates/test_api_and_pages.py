@@ -9,6 +9,7 @@ from tests.support.certificates import PERIOD
 from tests.support.pages import logged_in, post, text_of
 from volunteer_app.certificates import documents, service
 from volunteer_app.certificates.models import Certificate
+from volunteer_app.certificates.views import VERIFY_LIMIT
 from volunteer_app.extensions import db
 
 BODY = {"period_start": PERIOD[0].isoformat(), "period_end": PERIOD[1].isoformat(), "purpose": "升学"}
@@ -112,3 +113,10 @@ def test_a_volunteer_applies_on_the_phone_page_and_the_coordinator_issues_on_her
     assert stale.status_code == 409
     assert coordinator.get("/certificates/issuer").status_code == 200
     assert volunteer.get("/certificates").status_code == 403
+
+
+def test_the_verification_page_is_rate_limited_per_address(area, client):
+    """Guessing signatures is bounded: past the limit an address gets 429, whatever it asks."""
+    allowed = int(VERIFY_LIMIT.split()[0])
+    statuses = [client.get(f"/certificates/verify/WB-000001?s={n:020x}").status_code for n in range(allowed + 1)]
+    assert statuses[:allowed] == [404] * allowed and statuses[-1] == 429

@@ -149,3 +149,11 @@ def test_a_prefix_is_one_issuers_and_fixed_once_numbers_were_given(area, make_co
         service.set_issuer(admin, other.id, {**facts, "prefix": "WB"})
     assert taken.value.code == "prefix_taken"
     assert service.set_issuer(admin, other.id, {**facts, "prefix": "YA"}).last_sequence == 0
+
+
+def test_the_model_refuses_to_rewrite_an_issued_certificate(area):
+    record = issued(area)
+    for key, value in (("facts", {}), ("number", "WB-000009"), ("sequence", 9), ("issued_on", date(2026, 1, 1))):
+        with pytest.raises(ValueError, match="frozen once issued"):
+            setattr(record, key, value)
+    assert db.session.get(type(record), record.id).number == "WB-000001"

@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, DateTime, Enum, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from ..extensions import db
 from ..models_base import Audited, VersionedMixin
@@ -66,3 +66,10 @@ class Certificate(Audited, VersionedMixin, db.Model):  # 志愿服务记录证�
 
     volunteer = relationship("Volunteer", lazy="selectin")
     replaced_by: Mapped["Certificate | None"] = relationship(remote_side=[id], lazy="selectin")
+
+    @validates("sequence", "number", "issued_on", "facts")
+    def _frozen_once_issued(self, key, value):
+        """What an issued certificate says is never rewritten: a correction is a new certificate."""
+        if getattr(self, key) is not None:
+            raise ValueError(f"certificate {self.number}: {key} is frozen once issued")
+        return value
