@@ -120,3 +120,16 @@ def test_the_verification_page_is_rate_limited_per_address(area, client):
     allowed = int(VERIFY_LIMIT.split()[0])
     statuses = [client.get(f"/certificates/verify/WB-000001?s={n:020x}").status_code for n in range(allowed + 1)]
     assert statuses[:allowed] == [404] * allowed and statuses[-1] == 429
+
+
+def test_a_correction_on_the_page_keeps_the_period_left_blank_and_asks_for_a_reason(app, area, api_as):
+    _volunteer, _coordinator, body = issue_through_api(area, api_as)
+    coordinator = logged_in(app, "coord")
+    page = f"/certificates/{body['id']}"
+    refused = post(coordinator, f"{page}/correct", {"version": body["version"], "period_start": "", "reason": ""}, page)
+    assert refused.status_code == 422 and 'id="form-correct"' in text_of(refused)
+    done = post(coordinator, f"{page}/correct", {"version": body["version"], "period_start": "", "period_end": "",
+                                                "reason": "漏记"}, page)
+    assert done.status_code == 302
+    replacement = db.session.query(Certificate).filter_by(number="WB-000002").one()
+    assert (replacement.period_start, replacement.period_end) == PERIOD

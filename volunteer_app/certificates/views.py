@@ -117,10 +117,9 @@ def decide(certificate_id: int, decision: str):
     actor = current_actor()
     record = service.managed(actor, certificate_id)
     schema, action, done, keys = DECISIONS[decision]
-    data = {"version": request.form.get("version", "").strip() or None}
-    data.update({key: request.form.get(key, "").strip() or None for key in keys})
-    if "note" in data:
-        data["note"] = data["note"] or ""
+    # A blank field is a field not given: the schema's default, or its "required" message.
+    given = {key: request.form.get(key, "").strip() for key in ("version", *keys)}
+    data = {key: value for key, value in given.items() if value}
     saved, problems = save(schema(), data, lambda loaded: action(actor, certificate_id, loaded))
     if problems is None:
         flash(done(saved), "success")
