@@ -1,6 +1,9 @@
 """A service-record certificate in a real headless Chromium on a phone (390 px): the volunteer applies from
 the menu, the coordinator issues it on her phone from the records the page shows, the volunteer downloads
 the PDF, and anyone opening the verification link sees it valid. Everything asserted is what pages show."""
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.support.browser import PHONE, log_in, menu_link
@@ -24,6 +27,7 @@ def fits_the_phone(page) -> None:
 
 
 def test_apply_issue_download_and_verify_on_a_phone(browser, live_server, area):  # noqa: F811
+    shots = Path(os.environ.get("SCREENSHOT_DIR", "/tmp"))
     volunteer_context, coordinator_context, public_context = phone(browser), phone(browser), phone(browser)
     try:
         volunteer = volunteer_context.new_page()
@@ -43,6 +47,7 @@ def test_apply_issue_download_and_verify_on_a_phone(browser, live_server, area):
         assert coordinator.locator("#c-hours").inner_text() == "4.2"  # what issuing would certify
         assert "只排了班" not in coordinator.locator(".c-records").inner_text()
         fits_the_phone(coordinator)
+        coordinator.screenshot(path=str(shots / "jiamenkou-certificate-phone-review.png"), full_page=True)
         coordinator.get_by_role("button", name="出具证明").click()
         assert "已出具证明 WB-000001" in coordinator.locator(".alert-success").inner_text()
         assert coordinator.locator("#c-number").inner_text() == "WB-000001"
@@ -51,6 +56,7 @@ def test_apply_issue_download_and_verify_on_a_phone(browser, live_server, area):
         volunteer.reload()
         item = volunteer.locator("li.c-item")
         assert "WB-000001" in item.inner_text() and "已出具" in item.inner_text()
+        volunteer.screenshot(path=str(shots / "jiamenkou-certificate-phone-mine.png"), full_page=True)
         with volunteer.expect_download() as download:
             item.get_by_role("link", name="下载 PDF").click()
         assert download.value.suggested_filename == "志愿服务记录证明-WB-000001.pdf"
@@ -62,6 +68,7 @@ def test_apply_issue_download_and_verify_on_a_phone(browser, live_server, area):
         assert "有效" in public.locator("#c-valid").inner_text()
         assert public.locator("#c-number").inner_text() == "WB-000001"
         fits_the_phone(public)
+        public.screenshot(path=str(shots / "jiamenkou-certificate-phone-verify.png"), full_page=True)
     finally:
         for context in (volunteer_context, coordinator_context, public_context):
             context.close()
