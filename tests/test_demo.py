@@ -9,6 +9,7 @@ from volunteer_app import demo
 from volunteer_app.accounts.models import Role, User
 from volunteer_app.accounts.policy import Actor
 from volunteer_app.accounts.service import authenticate, create_token
+from volunteer_app.certificates.models import Certificate, CertificateState
 from volunteer_app.extensions import db
 from volunteer_app.people.models import (
     PartyMemberReport, Resident, ResidentPriorityGroup, ServiceLog, Skill, Volunteer,
@@ -18,6 +19,7 @@ from volunteer_app.places.models import Building, Community, Grid, Station, Stat
 from volunteer_app.places.schemas import StationIn
 from volunteer_app.points import ledger
 from volunteer_app.points.models import Earning, EarningStatus, Redemption, RedemptionStatus
+from volunteer_app.roster.service import served_records
 from volunteer_app.service_requests.models import (
     Booking, BookingStatus, FollowUp, RequestEvent, RequestState, ServiceEvent, ServiceRequest, ServiceSlot,
 )
@@ -132,6 +134,20 @@ def test_visits_cover_most_households_and_their_needs_went_on(seeded):
     assert kinds == set(VisitKind)
     night = db.session.scalars(select(Visit).where(Visit.kind == VisitKind.night)).all()
     assert night and all(visit.resident_id is None for visit in night)
+
+
+def test_certificates_are_issued_one_revoked_and_replaced_and_their_hours_are_the_logs(seeded):
+    certificates = db.session.scalars(select(Certificate).order_by(Certificate.id)).all()
+    states = Counter(c.state for c in certificates)
+    assert states[CertificateState.issued] >= 6 and states[CertificateState.revoked] == 1
+    assert states[CertificateState.applied] and states[CertificateState.accepted]
+    revoked = next(c for c in certificates if c.state == CertificateState.revoked)
+    assert revoked.replaced_by.facts["replaces"] == revoked.number
+    volunteer1 = db.session.scalar(select(User.volunteer_id).where(User.username == "volunteer1"))
+    assert any(c.volunteer_id == volunteer1 and c.number for c in certificates)
+    for c in (c for c in certificates if c.facts):
+        served = served_records(c.volunteer_id, c.period_start, c.period_end)
+        assert c.facts["total_minutes"] == sum(r.minutes for r in served) > 0
 
 
 def test_every_record_passes_the_api_schemas(seeded):

@@ -61,13 +61,13 @@ def create_app(config: dict | None = None) -> Flask:
     security_headers.init_app(app)
     app.before_request(reject_control_characters)
 
-    from . import accounts, api_docs, cli, holidays, notifications, people, places, points, portal, pwa, reports
-    from . import roster, service_requests, visits
+    from . import accounts, api_docs, certificates, cli, holidays, notifications, people, places, points, portal, pwa
+    from . import reports, roster, service_requests, visits
     from . import views
 
     views.init_app(app)  # the shared page helpers and menu, before the domains add their entries
-    for domain in (accounts, holidays, places, people, roster, notifications, points, service_requests, visits,
-                   reports, portal):
+    for domain in (accounts, holidays, places, people, roster, notifications, points, certificates, service_requests,
+                   visits, reports, portal):
         domain.init_app(app)
     app.register_blueprint(api_docs.bp)
     api_docs.declare_security(api, app.config["SESSION_COOKIE_NAME"])

@@ -127,6 +127,11 @@ PERMISSIONS: dict[str, Permission] = {
     "visits.report": staff(Reach.VISIBLE),
     "visits.frequencies.read": staff(Reach.VISIBLE),
     "visits.frequencies.write": staff(),
+    # certificates (志愿服务记录证明): a volunteer applies for and reads their own (staff for one they manage);
+    # the community's coordinators accept, issue, reject, revoke and correct, set the issuer and keep the register
+    "certificates.apply": Permission(VOLUNTEERS | STAFF, Reach.OWN),
+    "certificates.read": Permission(VOLUNTEERS | STAFF, Reach.OWN),
+    "certificates.manage": staff(**COORDINATOR_ONLY),
     # phone numbers (个人信息保护法, the minimum necessary): lists stay masked; staff see the full number of one
     # person they manage where a page's task needs it (a call-out, a request, the duty sheet: people/contact.py),
     # audited; a registry export with full numbers also needs the account's PII permission, audited

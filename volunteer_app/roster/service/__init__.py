@@ -11,8 +11,8 @@ from .drafts import (
     DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule, sheet_volunteers,
 )
 from .duties import (
-    MyWeek, WeekTodo, answer, mark_served, my_assignments, my_volunteer, my_week, own_assignment, send_reminders,
-    send_todays_reminders, weeks_needing_attention,
+    MyWeek, ServedRecord, WeekTodo, answer, mark_served, my_assignments, my_volunteer, my_week, own_assignment,
+    send_reminders, send_todays_reminders, served_records, weeks_needing_attention,
 )
 from .planning import PLAN_JOB, failure_of, get_job, job_is_stale, request_plan, run_plan_job
 from .registry import DemandService, TemplateService, demands, templates
@@ -26,8 +26,8 @@ __all__ = [
     "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask", "set_rule",
     "sheet_volunteers",
     # duties
-    "MyWeek", "WeekTodo", "answer", "mark_served", "my_assignments", "my_volunteer", "my_week", "own_assignment",
-    "send_reminders", "send_todays_reminders", "weeks_needing_attention",
+    "MyWeek", "ServedRecord", "WeekTodo", "answer", "mark_served", "my_assignments", "my_volunteer", "my_week",
+    "own_assignment", "send_reminders", "send_todays_reminders", "served_records", "weeks_needing_attention",
     # planning
     "PLAN_JOB", "failure_of", "get_job", "job_is_stale", "request_plan", "run_plan_job",
     # registry

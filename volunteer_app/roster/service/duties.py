@@ -191,6 +191,27 @@ def mark_served(actor: Actor, assignment_id: int, served: bool, today: date) -> 
     return assignment
 
 
+@dataclass(frozen=True)
+class ServedRecord:
+    """One attended service: a day, what was done, for how long."""
+
+    served_on: date
+    content: str
+    minutes: int
+
+
+def served_records(volunteer_id: int, start: date, end: date) -> list[ServedRecord]:
+    """What a volunteer actually served from ``start`` to ``end`` (both included), oldest first: the
+    service logs written when a duty is marked served (考勤), a request resolved, or hours entered by a
+    coordinator; never planned duties. The one reader of "served minutes in a period" (certificates
+    count these): whoever changes how served minutes are measured changes them here. The caller has
+    already reached the volunteer through the access policy."""
+    logs = db.session.scalars(select(ServiceLog).where(
+        ServiceLog.volunteer_id == volunteer_id, ServiceLog.served_on >= start, ServiceLog.served_on <= end)
+        .order_by(ServiceLog.served_on, ServiceLog.id)).all()
+    return [ServedRecord(log.served_on, log.description, log.minutes) for log in logs]
+
+
 # --- reminders (a job: no one acts) -----------------------------------------------------------
 
 

@@ -1,0 +1,2 @@
+"""The certificates' area (tests/support/certificates.py) for every test here."""
+from tests.support.certificates import area  # noqa: F401 (fixture)
