@@ -23,6 +23,7 @@ from volunteer_app.roster.service import served_records
 from volunteer_app.service_requests.models import (
     Booking, BookingStatus, FollowUp, RequestEvent, RequestState, ServiceEvent, ServiceRequest, ServiceSlot,
 )
+from volunteer_app.validation import MAINLAND_MOBILE
 from volunteer_app.visits import service as visits
 from volunteer_app.visits.models import Visit, VisitKind, VisitNeed
 
@@ -183,6 +184,8 @@ def test_logins_work_with_password_and_token(seeded, app):
         assert authenticate(username, password) is not None, username
     db.session.commit()
     users = {u.username: u for u in db.session.scalars(select(User))}
+    # Staff messages (declines, swaps, overdue requests) can reach each coordinator's phone.
+    assert all(MAINLAND_MOBILE.match(u.phone or "") for u in users.values() if u.role == Role.coordinator)
     assert users["admin"].role == Role.admin and users["admin"].can_view_pii
     assert users["volunteer1"].volunteer_id and users["resident1"].resident_id
 

@@ -330,12 +330,13 @@ def _residents(b, communities, grids, buildings) -> list[Resident]:
     return residents
 
 
-def _logins(password: str | None, communities, built, residents) -> dict[str, str]:
-    """The demo accounts; a username that already exists is left alone."""
+def _logins(b: _Builder, password: str | None, communities, built, residents) -> dict[str, str]:
+    """The demo accounts; a username that already exists is left alone. Coordinators have a mobile, so the
+    messages for staff (declines, swaps, overdue requests) reach them by SMS once it is configured."""
     volunteer = next(v for p, v in built if p.kind == "party" and v.status == VolunteerStatus.active)
     resident = next(r for r in residents if r.priority_groups)
     accounts = [("admin", Role.admin, "系统管理员", {"can_view_pii": True})]
-    accounts += [(f"coord-{code}", Role.coordinator, f"{c.name}网格员", {"communities": [code]})
+    accounts += [(f"coord-{code}", Role.coordinator, f"{c.name}网格员", {"communities": [code], "phone": b.phone()})
                  for code, c in communities.items()]
     accounts += [("volunteer1", Role.volunteer, volunteer.name, {"volunteer_id": volunteer.id}),
                  ("resident1", Role.resident, resident.name, {"resident_id": resident.id})]
@@ -400,7 +401,7 @@ def seed(password: str | None = None, today: date | None = None) -> dict[str, st
     _party_reports(b, built, stations)
     _service_logs(b, built, today or date.today())
     residents = _residents(b, communities, grids, buildings)
-    logins = _logins(password, communities, built, residents)
+    logins = _logins(b, password, communities, built, residents)
     demo_services.seed(today or date.today())
     demo_visits.seed(today or date.today())
     demo_certificates.seed(today or date.today())

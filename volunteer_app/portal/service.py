@@ -25,6 +25,7 @@ def create_user(
     can_view_pii: bool = False,
     volunteer_id: int | None = None,
     resident_id: int | None = None,
+    phone: str | None = None,
 ) -> User:
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise username_taken(username)
@@ -36,6 +37,7 @@ def create_user(
         can_view_pii=can_view_pii,
         volunteer_id=volunteer_id,
         resident_id=resident_id,
+        phone=phone,
     )
     for code in communities:
         community = db.session.scalar(select(Community).where(Community.code == code))
