@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from ...accounts import policy
 from ...accounts.models import User
@@ -240,9 +240,9 @@ def _charge_booking(booking: Booking, payer) -> None:
 
 def bookings_query(actor: Actor, args: dict) -> Select:
     """Coordinators: bookings in their scope; residents: their own."""
-    # A listed booking shows its event's title and its resident's name: read with the list, not one by one.
+    # A listed booking shows its event's title and its resident's name: joined to the list, not read one by one.
     statement = select(Booking).where(policy.where(actor, "service_bookings.read", Booking)).options(
-        selectinload(Booking.event), selectinload(Booking.resident).lazyload("*"))
+        joinedload(Booking.event), joinedload(Booking.resident).lazyload("*"))
     for key in ("event_id", "slot_id", "resident_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Booking, key) == args[key])

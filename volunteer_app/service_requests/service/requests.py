@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.exc import IntegrityError
 
 from ...accounts import policy
@@ -213,10 +213,10 @@ def _record(request: ServiceRequest, source: RequestState | None, target: Reques
     _set_deadlines(request, at)
 
 
-# What a listed request shows besides its own columns, read for the whole list at once (not one query per
-# request); the people only for their names, so not their skills, hours or groups.
-LISTED = (selectinload(ServiceRequest.service_type), selectinload(ServiceRequest.history),
-          selectinload(ServiceRequest.resident).lazyload("*"), selectinload(ServiceRequest.volunteer).lazyload("*"))
+# What a listed request shows besides its own columns, read with the list (joined, and its history in one more
+# query), not one query per request; the people only for their names, so not their skills, hours or groups.
+LISTED = (joinedload(ServiceRequest.service_type), selectinload(ServiceRequest.history),
+          joinedload(ServiceRequest.resident).lazyload("*"), joinedload(ServiceRequest.volunteer).lazyload("*"))
 
 
 def requests_query(actor: Actor, args: dict) -> Select:
