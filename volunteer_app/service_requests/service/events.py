@@ -9,7 +9,7 @@ taken *after* the slot's, so two paths can never wait on each other.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ...accounts import policy
@@ -102,17 +102,16 @@ def get_event(actor: Actor, event_id: int) -> ServiceEvent:
 def slots_of(actor: Actor, event: ServiceEvent) -> list[dict]:
     """Each slot with its free places, waiting list length and (for residents) their own status."""
     policy.require(actor, "service_events.read", event)
-    waiting = dict(db.session.execute(
-        select(Booking.slot_id, func.count()).where(Booking.event_id == event.id,
-                                                    Booking.status == BookingStatus.waitlisted)
-        .group_by(Booking.slot_id)).all())
-    mine = {}
-    if actor.resident_id is not None:
-        mine = dict(db.session.execute(select(Booking.slot_id, Booking.status).where(
-            Booking.event_id == event.id, Booking.resident_id == actor.resident_id)).all())
+    # One query for both: each slot's waiting list length and the actor's own booking (one per slot at most).
+    waiting, mine = {}, {}
+    for slot_id, waitlisted, own in db.session.execute(select(
+            Booking.slot_id, func.sum(case((Booking.status == BookingStatus.waitlisted, 1), else_=0)),
+            func.max(case((Booking.resident_id == actor.resident_id, Booking.status), else_=None)))
+            .where(Booking.event_id == event.id).group_by(Booking.slot_id)):
+        waiting[slot_id], mine[slot_id] = waitlisted, own
     return [{"id": s.id, "event_id": event.id, "starts_at": s.starts_at, "ends_at": s.ends_at,
              "capacity": s.capacity, "booked": s.booked, "free": s.capacity - s.booked,
-             "waitlisted": waiting.get(s.id, 0), "mine": mine[s.id].value if s.id in mine else None}
+             "waitlisted": waiting.get(s.id, 0), "mine": BookingStatus(mine[s.id]).value if mine.get(s.id) else None}
             for s in event.slots]
 
 
