@@ -13,7 +13,8 @@ asserted: every read at ≥ 40 % of bare with p99 < 100 ms at 50 clients.
     python bench/read_paths.py [--quick] [--clients 50] [--seconds 6] [--items 10] [--baseline DIR]
 
 ``--baseline DIR`` measures the same reads, on the same database in the same run, served by the code
-of another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) to compare before and after.
+of another checkout (e.g. ``git archive <commit> | tar -x -C DIR``) to compare before and after: both
+servers run side by side and each path is read from one right after the other.
 Uses ``BENCH_DATABASE_URL`` (default a fresh ``jmk_read_bench`` database on 127.0.0.1). The two
 cores this runs on may be shared: compare ratios to bare from the same run, not raw req/s.
 """
@@ -114,16 +115,19 @@ def load(port: int, path: str, headers: dict, clients: int, seconds: float, time
     }
 
 
-def measure(port: int, reads: dict, tokens: dict, args) -> dict[str, dict]:
-    """Bare first, every read, bare again (the ceiling may drift while other work shares the cores)."""
+def measure(ports: dict[str, int], reads: dict, tokens: dict, args) -> dict[str, dict[str, dict]]:
+    """Bare first, every read, bare again (the ceiling drifts while other work shares the cores); each path
+    on every server back to back, so the versions compared meet the same conditions."""
     paths = {"bare Flask endpoint": (BARE_PATH, {}), "/healthz": ("/healthz", {})}
     paths.update({name: ("/api/v1" + path, {"Authorization": f"Bearer {tokens[who]}"})
                   for name, (who, path) in reads.items()})
-    for path, headers in paths.values():  # warm up, unmeasured: each worker thread opens its connection
-        load(port, path, headers, args.clients, 0.5, args.timeout)
-    outcomes = {}
+    for port in ports.values():  # warm up, unmeasured: each worker thread opens its connection
+        for path, headers in paths.values():
+            load(port, path, headers, args.clients, 0.5, args.timeout)
+    outcomes: dict[str, dict[str, dict]] = {label: {} for label in ports}
     for name, (path, headers) in [*paths.items(), ("bare Flask endpoint, again", paths["bare Flask endpoint"])]:
-        outcomes[name] = load(port, path, headers, args.clients, args.seconds, args.timeout)
+        for label, port in ports.items():
+            outcomes[label][name] = load(port, path, headers, args.clients, args.seconds, args.timeout)
     return outcomes
 
 
@@ -141,14 +145,19 @@ def report(title: str, outcomes: dict[str, dict]) -> None:
               f"{outcome['p50']:>7.1f} {outcome['p99']:>7.1f}  {met}")
 
 
-def serve_and_measure(code: Path, database_url: str, reads: dict, tokens: dict, args) -> dict[str, dict]:
-    port = free_port()
-    server = start_server(port, database_url, args.workers, args.threads, int(args.timeout), code)
+def serve_and_measure(codes: dict[str, Path], database_url: str, reads: dict, tokens: dict, args) -> dict:
+    """One gunicorn per checkout in ``codes`` (idle while another is measured); the outcomes by label."""
+    servers, ports = [], {}
     try:
-        return measure(port, reads, tokens, args)
+        for label, code in codes.items():
+            ports[label] = free_port()
+            servers.append(start_server(ports[label], database_url, args.workers, args.threads, int(args.timeout),
+                                        code))
+        return measure(ports, reads, tokens, args)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def main() -> None:
@@ -181,11 +190,10 @@ def main() -> None:
     print(f"demo district and {args.items} items of each read seeded in {time.monotonic() - started:.1f} s")
     setting = (f"gunicorn {args.workers} workers × {args.threads} threads on 127.0.0.1, PostgreSQL; "
                f"{args.clients} clients, {args.seconds:g} s a path")
-    outcomes = serve_and_measure(ROOT, database_url, reads, tokens, args)
-    if args.baseline is not None:
-        before = serve_and_measure(args.baseline.resolve(), database_url, reads, tokens, args)
-        report(f"{setting}; baseline code of {args.baseline}", before)
-    report(f"{setting}; this code", outcomes)
+    codes = {f"baseline code of {args.baseline}": args.baseline.resolve()} if args.baseline else {}
+    outcomes = serve_and_measure({**codes, "this code": ROOT}, database_url, reads, tokens, args)
+    for label, measured in outcomes.items():
+        report(f"{setting}; {label}", measured)
     print(f"\ntarget: every read ≥ {TARGET_RATIO:.0%} of bare req/s with p99 < {TARGET_P99_MS:.0f} ms")
 
 
