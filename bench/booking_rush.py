@@ -113,14 +113,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(port: int, database_url: str, workers: int, threads: int, timeout: int) -> subprocess.Popen:
+def start_server(port: int, database_url: str, workers: int, threads: int, timeout: int,
+                 code: Path = ROOT) -> subprocess.Popen:
+    """gunicorn serving ``bench_app`` of the checkout ``code`` (another one than this to compare versions)."""
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench", "REDIS_URL": ""}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
          "--threads", str(threads), "--worker-class", "gthread", "--backlog", "4096", "--timeout", str(timeout),
          "--preload",  # the app is built once before forking: every worker is ready when the rush starts
          "--log-level", "warning", "bench.booking_rush:bench_app()"],
-        cwd=ROOT, env=env)
+        cwd=code, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

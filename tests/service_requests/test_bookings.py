@@ -39,6 +39,11 @@ def test_priority_groups_go_first_in_the_waiting_list_and_free(town, make_event,
     late = low_income.post("/bookings", json={"slot_id": slots[0]["id"], "waitlist": True}).json
     assert late["priority"] and late["waitlist_position"] == 1
     assert regular.get(f"/bookings/{early['id']}").json["waitlist_position"] == 2
+    listed = town["coordinator"].get(f"/bookings?slot_id={slots[0]['id']}").json["items"]  # read for the list at once
+    assert {b["id"]: b["waitlist_position"] for b in listed} == {held["id"]: None, early["id"]: 2, late["id"]: 1}
+    for api, mine in ((third, "booked"), (low_income, "waitlisted"), (town["coordinator"], None)):
+        slot = api.get(f"/service-events/{event['id']}/slots").json[0]
+        assert (slot["waitlisted"], slot["mine"]) == (2, mine)
     third.post(f"/bookings/{held['id']}/cancel", json={})
     assert low_income.get(f"/bookings/{late['id']}").json["status"] == "booked"
     assert regular.get(f"/bookings/{early['id']}").json["status"] == "waitlisted"

@@ -7,6 +7,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, InvalidInput, NotFound
 from ..extensions import db
@@ -69,7 +70,9 @@ def create_token(user: User, name: str = "default", days: int | None = 365) -> t
 
 
 def user_for_token(plain: str) -> User | None:
-    record = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(plain)))
+    # Every API call asks this: the token, its user and the user's scopes in one query.
+    record = db.session.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(plain))
+                                .options(joinedload(ApiToken.user).joinedload(User.scopes))).unique().one_or_none()
     if record is None or record.revoked_at is not None:
         return None
     now = datetime.now(timezone.utc)

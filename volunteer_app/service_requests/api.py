@@ -69,7 +69,7 @@ class Bookings(MethodView):
     @blp.response(200, page_schema(schemas.BookingSchema))
     def get(self, args):
         """Bookings: your own (residents) or those in your scope (coordinators)"""
-        return paginate(service.bookings_query(current_actor(), args), args["page"], args["per_page"])
+        return service.bookings_page(current_actor(), args)
 
     @blp.arguments(schemas.BookingIn)
     @blp.response(201, schemas.BookingSchema)

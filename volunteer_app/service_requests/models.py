@@ -148,6 +148,9 @@ class Booking(Audited, TimestampMixin, db.Model):
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     cancel_reason_words: Mapped[dict | None] = mapped_column(JSON)
     cancel_reason_text = Worded("cancel_reason")  # the resident's words, or the app's (called off, short of points)
+    # Its place in the waiting line when a list read it for all its bookings at once (service.note_places_in_line);
+    # not a column.
+    position_in_line = None
 
     slot: Mapped[ServiceSlot] = relationship()
     event: Mapped[ServiceEvent] = relationship()

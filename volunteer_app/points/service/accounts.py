@@ -5,7 +5,7 @@ holding of orders in progress, and the issuance that earnings are paid from.
 """
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import false, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from ...accounts import policy
 from ...accounts.models import User
@@ -41,10 +41,11 @@ def community_account(kind: AccountKind, community_id: int) -> PointAccount:
 
 def holder_account(user: User) -> PointAccount | None:
     """The account of the volunteer or resident ``user`` is linked to (a volunteer's first), opened on first use."""
+    holder = lazyload("*")  # its name and community, not its skills, hours or groups
     if user.volunteer_id is not None:
-        return volunteer_account(db.session.get(Volunteer, user.volunteer_id))
+        return volunteer_account(db.session.get(Volunteer, user.volunteer_id, options=[holder]))
     if user.resident_id is not None:
-        return resident_account(db.session.get(Resident, user.resident_id))
+        return resident_account(db.session.get(Resident, user.resident_id, options=[holder]))
     return None
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import contains_eager, joinedload
 
 from ...accounts import policy
 from ...accounts.policy import Actor
@@ -40,6 +41,9 @@ def my_assignments(actor: Actor, week: str | None = None) -> list[Assignment]:
         monday, sunday = week_bounds(parse_week(week))
         statement = statement.where(Demand.start >= datetime.combine(monday, datetime.min.time()),
                                     Demand.start < datetime.combine(sunday + timedelta(days=1), datetime.min.time()))
+    # Each duty shows its demand and its volunteer's name: joined to the duties, not one query per duty
+    # (and none for the volunteer's skills and hours, which a name does not need).
+    statement = statement.options(contains_eager(Assignment.demand), joinedload(Assignment.volunteer).lazyload("*"))
     return db.session.scalars(statement.order_by(Demand.start)).all()
 
 

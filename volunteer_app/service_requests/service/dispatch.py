@@ -27,7 +27,7 @@ from ...roster.problem import build_problem, live_pairs, parse_key, volunteer_ke
 from ...validation import parse_week
 from ..models import ServiceLocation, ServiceRequest
 from .common import MINUTE, iso_week, lock_row, now
-from .requests import S, _first_window_start, _record, _tell
+from .requests import LISTED, S, _first_window_start, _record, _tell
 
 
 def request_key(request_id: int) -> str:
@@ -305,8 +305,9 @@ def my_requests(actor: Actor, week: str | None) -> list[ServiceRequest]:
     """A volunteer's dispatched work ("my week"), soonest first: the actor's own (anyone else's has none)."""
     if actor.volunteer_id is None:
         return []
-    statement = select(ServiceRequest).where(ServiceRequest.volunteer_id == actor.volunteer_id,
-                                             ServiceRequest.state.in_((S.dispatched, S.in_progress, S.resolved, S.rated)))
+    statement = select(ServiceRequest).options(*LISTED).where(
+        ServiceRequest.volunteer_id == actor.volunteer_id,
+        ServiceRequest.state.in_((S.dispatched, S.in_progress, S.resolved, S.rated)))
     if week:
         first, after = week_span(week)
         statement = statement.where(ServiceRequest.scheduled_start >= first, ServiceRequest.scheduled_start < after)

@@ -9,7 +9,8 @@ taken *after* the slot's, so two paths can never wait on each other.
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, case, func, select, update
+from sqlalchemy.orm import joinedload
 
 from ...accounts import policy
 from ...accounts.models import User
@@ -19,12 +20,14 @@ from ...extensions import db
 from ...notifications.service import Note, notify
 from ...people.models import Resident
 from ...places.models import Station
+from ...resources import paginate
 from ...points import service as points
 from ..models import Booking, BookingStatus, EventStatus, ServiceEvent, ServiceSlot, ServiceType
 from .common import is_priority, lock_row, now, paying, price_for, reached, resident_for, users_of_residents
 from .menu import _opening_problem, type_for, unknown_station
 
 MAX_SLOTS = 200  # per event: a morning of 1-minute slots is a typo, not a plan
+IN_LINE = (Booking.priority.desc(), Booking.waitlisted_at, Booking.id)  # a waiting list's order: priority groups first
 
 
 def create_event(actor: Actor, data: dict) -> ServiceEvent:
@@ -99,17 +102,16 @@ def get_event(actor: Actor, event_id: int) -> ServiceEvent:
 def slots_of(actor: Actor, event: ServiceEvent) -> list[dict]:
     """Each slot with its free places, waiting list length and (for residents) their own status."""
     policy.require(actor, "service_events.read", event)
-    waiting = dict(db.session.execute(
-        select(Booking.slot_id, func.count()).where(Booking.event_id == event.id,
-                                                    Booking.status == BookingStatus.waitlisted)
-        .group_by(Booking.slot_id)).all())
-    mine = {}
-    if actor.resident_id is not None:
-        mine = dict(db.session.execute(select(Booking.slot_id, Booking.status).where(
-            Booking.event_id == event.id, Booking.resident_id == actor.resident_id)).all())
+    # One query for both: each slot's waiting list length and the actor's own booking (one per slot at most).
+    waiting, mine = {}, {}
+    for slot_id, waitlisted, own in db.session.execute(select(
+            Booking.slot_id, func.sum(case((Booking.status == BookingStatus.waitlisted, 1), else_=0)),
+            func.max(case((Booking.resident_id == actor.resident_id, Booking.status), else_=None)))
+            .where(Booking.event_id == event.id).group_by(Booking.slot_id)):
+        waiting[slot_id], mine[slot_id] = waitlisted, own
     return [{"id": s.id, "event_id": event.id, "starts_at": s.starts_at, "ends_at": s.ends_at,
              "capacity": s.capacity, "booked": s.booked, "free": s.capacity - s.booked,
-             "waitlisted": waiting.get(s.id, 0), "mine": mine[s.id].value if s.id in mine else None}
+             "waitlisted": waiting.get(s.id, 0), "mine": BookingStatus(mine[s.id]).value if mine.get(s.id) else None}
             for s in event.slots]
 
 
@@ -237,7 +239,9 @@ def _charge_booking(booking: Booking, payer) -> None:
 
 def bookings_query(actor: Actor, args: dict) -> Select:
     """Coordinators: bookings in their scope; residents: their own."""
-    statement = select(Booking).where(policy.where(actor, "service_bookings.read", Booking))
+    # A listed booking shows its event's title and its resident's name: joined to the list, not read one by one.
+    statement = select(Booking).where(policy.where(actor, "service_bookings.read", Booking)).options(
+        joinedload(Booking.event), joinedload(Booking.resident).lazyload("*"))
     for key in ("event_id", "slot_id", "resident_id", "status"):
         if args.get(key) is not None:
             statement = statement.where(getattr(Booking, key) == args[key])
@@ -283,7 +287,7 @@ def promote_waiting(slot_id: int) -> Booking | None:
         return None
     queue = db.session.scalars(select(Booking).where(
         Booking.slot_id == slot_id, Booking.status == BookingStatus.waitlisted)
-        .order_by(Booking.priority.desc(), Booking.waitlisted_at, Booking.id)).all()
+        .order_by(*IN_LINE)).all()
     for candidate in queue:
         if _clash(candidate.resident_id, slot) is not None:
             continue
@@ -327,11 +331,33 @@ def _drop_unpaid(booking: Booking) -> None:
            points=booking.price_points), f"/my/bookings/{booking.id}"))
 
 
+def waiting_line(*where):
+    """The waiting bookings (of the slots ``where`` names) with their ``place`` in their slot's line, 1 first."""
+    place = func.row_number().over(partition_by=Booking.slot_id, order_by=IN_LINE).label("place")
+    return select(Booking.id, place).where(Booking.status == BookingStatus.waitlisted, *where).subquery()
+
+
 def waitlist_position(booking: Booking) -> int | None:
     """1 for the next in line; None when not waiting."""
     if booking.status != BookingStatus.waitlisted:
         return None
-    ids = db.session.scalars(select(Booking.id).where(
-        Booking.slot_id == booking.slot_id, Booking.status == BookingStatus.waitlisted)
-        .order_by(Booking.priority.desc(), Booking.waitlisted_at, Booking.id)).all()
-    return ids.index(booking.id) + 1 if booking.id in ids else None
+    if booking.position_in_line is not None:  # read with its list
+        return booking.position_in_line
+    line = waiting_line(Booking.slot_id == booking.slot_id)
+    return db.session.scalar(select(line.c.place).where(line.c.id == booking.id))
+
+
+def bookings_page(actor: Actor, args: dict) -> dict:
+    """One page of ``bookings_query`` (the ``page_schema`` envelope), each waiting booking knowing its place in line."""
+    page = paginate(bookings_query(actor, args), args["page"], args["per_page"])
+    note_places_in_line(page["items"])
+    return page
+
+
+def note_places_in_line(bookings: list[Booking]) -> None:
+    """Read the places in line of a list's waiting bookings in one query (``waitlist_position`` then asks none)."""
+    waiting = {booking.id: booking for booking in bookings if booking.status == BookingStatus.waitlisted}
+    if waiting:
+        line = waiting_line(Booking.slot_id.in_({booking.slot_id for booking in waiting.values()}))
+        for booking_id, place in db.session.execute(select(line.c.id, line.c.place).where(line.c.id.in_(waiting))):
+            waiting[booking_id].position_in_line = place

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.exc import IntegrityError
 
 from ...accounts import policy
@@ -212,6 +213,12 @@ def _record(request: ServiceRequest, source: RequestState | None, target: Reques
     _set_deadlines(request, at)
 
 
+# What a listed request shows besides its own columns, read with the list (joined, and its history in one more
+# query), not one query per request; the people only for their names, so not their skills, hours or groups.
+LISTED = (joinedload(ServiceRequest.service_type), selectinload(ServiceRequest.history),
+          joinedload(ServiceRequest.resident).lazyload("*"), joinedload(ServiceRequest.volunteer).lazyload("*"))
+
+
 def requests_query(actor: Actor, args: dict) -> Select:
     """The requests the actor is somebody to (``transitions.roles_in``, as rows): those they manage, filed,
     are served by or were given."""
@@ -220,7 +227,7 @@ def requests_query(actor: Actor, args: dict) -> Select:
         mine.append(ServiceRequest.resident_id == actor.resident_id)
     if actor.volunteer_id is not None:
         mine.append(ServiceRequest.volunteer_id == actor.volunteer_id)
-    statement = select(ServiceRequest).where(or_(*mine))
+    statement = select(ServiceRequest).where(or_(*mine)).options(*LISTED)
     for key in ("community_id", "grid_id", "service_type_id", "resident_id", "volunteer_id", "state", "urgent"):
         if args.get(key) is not None:
             statement = statement.where(getattr(ServiceRequest, key) == args[key])

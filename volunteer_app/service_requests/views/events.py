@@ -179,7 +179,7 @@ def my_bookings():
     resident = acting_resident()
     if resident is not None and actor.is_staff:
         args["resident_id"] = resident.id
-    page = paginate(service.bookings_query(actor, args), args["page"], args["per_page"])
+    page = service.bookings_page(actor, args)
     return render("bookings.html", page=page, args=args, now=service.now())
 
 
