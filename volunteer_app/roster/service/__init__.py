@@ -4,14 +4,18 @@ after a decline, keeping everyone else's assignments.
 Every function that acts for someone takes the ``Actor`` first and asks the access policy
 (``roster.*`` in ``accounts.policy.PERMISSIONS``); the jobs (planning, reminders) act for no one.
 One module per seam: weeks, planning (jobs), drafts (edits and publishing), duties (answers,
-attendance, reminders), the registry (templates, demands). ``service.X`` keeps working whichever
-module ``X`` lives in.
+reminders), attendance (check-in, the served mark and its minutes), the registry (templates,
+demands). ``service.X`` keeps working whichever module ``X`` lives in.
 """
+from .attendance import (
+    CODE_WINDOW_S, GRACE, PRINTED_DAYS, duty_at_station, live_code, mark_served, printed_code, scan, served_minutes,
+    set_attendance, station_for_code, verify_code, volunteer_served_minutes,
+)
 from .drafts import (
     DraftSummary, draft_pairs, draft_summary, move, publish, publish_pairs, reask, set_rule, sheet_volunteers,
 )
 from .duties import (
-    MyWeek, WeekTodo, answer, mark_served, my_assignments, my_volunteer, my_week, own_assignment, send_reminders,
+    MyWeek, WeekTodo, answer, my_assignments, my_volunteer, my_week, own_assignment, send_reminders,
     send_todays_reminders, weeks_needing_attention,
 )
 from .planning import PLAN_JOB, failure_of, get_job, job_is_stale, request_plan, run_plan_job
@@ -22,11 +26,14 @@ from .weeks import (
 )
 
 __all__ = [
+    # attendance
+    "CODE_WINDOW_S", "GRACE", "PRINTED_DAYS", "duty_at_station", "live_code", "mark_served", "printed_code", "scan",
+    "served_minutes", "set_attendance", "station_for_code", "verify_code", "volunteer_served_minutes",
     # drafts and publishing
     "DraftSummary", "draft_pairs", "draft_summary", "move", "publish", "publish_pairs", "reask", "set_rule",
     "sheet_volunteers",
     # duties
-    "MyWeek", "WeekTodo", "answer", "mark_served", "my_assignments", "my_volunteer", "my_week", "own_assignment",
+    "MyWeek", "WeekTodo", "answer", "my_assignments", "my_volunteer", "my_week", "own_assignment",
     "send_reminders", "send_todays_reminders", "weeks_needing_attention",
     # planning
     "PLAN_JOB", "failure_of", "get_job", "job_is_stale", "request_plan", "run_plan_job",
