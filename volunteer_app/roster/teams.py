@@ -44,6 +44,7 @@ def _volunteers(community_id: int, ids: list[int], field_name: str) -> list[Volu
 
 def save_team(actor: Actor, team_id: int | None, data: dict) -> Team:
     """Create a team (``team_id`` None) or change its name, leader and members; the leader is a member."""
+    policy.require(actor, "teams.write")
     if team_id is None:
         community = policy.parent(actor, Community, data["community_id"], "community_id", "teams.write")
         team = Team(community_id=community.id)
