@@ -69,7 +69,8 @@ def test_the_coordinator_ticks_times_on_the_attendance_sheet(district, app_ctx):
     wrong = post(coord, f"/roster/assignments/{assignment.id}/attendance",
                  {"checked_in_at": "19:00", "checked_out_at": "18:00"}, sheet)
     assert wrong.status_code == 422 and "签退时间须晚于签到时间" in text_of(wrong)
-    assert coord.get(f"/roster/weeks/{week_id}/attendance.xlsx").status_code == 200
+    link = re.search(r'href="([^"]+attendance\.xlsx)"', text_of(coord.get(sheet))).group(1)
+    assert link == f"/api/v1/roster/weeks/{week_id}/attendance.xlsx" and coord.get(link).status_code == 200
 
 
 def test_teams_are_made_on_their_pages_and_the_leader_reads_the_answers(district, app_ctx):

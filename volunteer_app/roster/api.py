@@ -10,6 +10,7 @@ from ..clock import now_local
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Volunteer
+from ..spreadsheets import XLSX_MIME as XLSX
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
 from . import exports, schemas, service, swaps, teams, urgent
 from .models import Assignment, CallOut, PairRuleKind, PlanJob, RosterWeek
@@ -22,7 +23,6 @@ register_crud(blp, "/shift-templates", service.templates, schemas.TemplateSchema
 register_crud(blp, "/roster/demands", service.demands, schemas.DemandSchema, schemas.DemandCreate,
               schemas.DemandQuery, update_schema_for(schemas.DemandIn))
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def start_job(week: RosterWeek, purpose: str) -> PlanJob:
@@ -195,7 +195,7 @@ class Answer(MethodView):
 @blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/export.xlsx")
 class WeekWorkbook(MethodView):
     @blp.response(200, {"type": "string", "format": "binary"},
-                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                  content_type=XLSX)
     def get(self, week_id):
         """The live week as a printable workbook: a sheet per station and one for tasks"""
         actor = current_actor()

@@ -1,6 +1,6 @@
 """Attendance pages: a station's check-in code (live and printed), the volunteer's scan, the coordinator's
 attendance sheet of a week."""
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -16,7 +16,6 @@ from . import bp
 
 #: Seconds between reloads of the live code: well inside the window, so a shown code is always accepted.
 CODE_REFRESH_S = 60
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def checkin_url(station_id: int, code: str) -> str:
@@ -98,15 +97,6 @@ def render_sheet(week_id: int, problems: FormProblems | None = None, target: int
 @staff_required
 def attendance(week_id: int):
     return render_sheet(week_id)
-
-
-@bp.get(f"/roster/weeks/<{RECORD_ID}:week_id>/attendance.xlsx")
-@staff_required
-def attendance_workbook(week_id: int):
-    actor = current_actor()
-    week = service.get_week(actor, week_id)
-    return Response(exports.attendance_workbook(actor, week), mimetype=XLSX, headers={
-        "Content-Disposition": f"attachment; filename=attendance-{week.week}.xlsx"})
 
 
 def _moment(day: str, clock: str) -> str | None:
