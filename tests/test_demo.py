@@ -225,7 +225,32 @@ def test_demo_weeks_can_be_planned(seeded, app, monkeypatch):
     assert job.summary["scores"]["coverage"] > 0.8 * sum(d.needed * d.priority for d in week.demands)
 
 
+def test_attendance_and_teams(seeded):
+    from volunteer_app.roster.models import Assignment, Team
+    from volunteer_app.roster.service import served_minutes
+
+    attended = db.session.scalars(select(Assignment).where(Assignment.checked_out_at.is_not(None))).all()
+    assert len(attended) > 20
+    for assignment in attended:  # each served for its attended minutes, hours and points alike
+        log = db.session.scalar(select(ServiceLog).where(ServiceLog.assignment_id == assignment.id))
+        earning = db.session.scalar(select(Earning).where(Earning.source_kind == "assignment",
+                                                          Earning.source_id == assignment.id))
+        assert assignment.served_at is not None and log.minutes == earning.minutes == served_minutes(assignment)
+    served_as_scheduled = db.session.scalars(select(Assignment).where(
+        Assignment.served_at.is_not(None), Assignment.checked_in_at.is_(None))).all()
+    assert served_as_scheduled and count(Assignment) > len(attended) + len(served_as_scheduled)  # some not recorded
+    booked = db.session.scalars(select(Booking).where(Booking.status == BookingStatus.booked,
+                                                      Booking.attended_at.is_not(None))).all()
+    assert booked and all(b.starts_at <= b.attended_at for b in booked)
+    teams = db.session.scalars(select(Team)).all()
+    assert Counter(t.community_id for t in teams) == {c: 2 for c in db.session.scalars(select(Community.id))}
+    assert all(t.leader in t.members for t in teams)
+    leader = db.session.scalar(select(User).where(User.username == "volunteer1"))
+    assert any(t.leader_id == leader.volunteer_id and t.name == "应急队" for t in teams)
+
+
 def test_random_passwords_when_none_given(app_ctx):
     """Last in the module: it empties the tables the seeded tests share, and seeds without a password."""
     logins = demo.seed()
     assert len(set(logins.values())) == len(logins) and all(len(p) >= 12 for p in logins.values())
+

@@ -16,7 +16,7 @@ from faker import Faker
 from sqlalchemy import select
 
 from .accounts.models import Role, User
-from . import demo_certificates, demo_services, demo_visits
+from . import demo_attendance, demo_certificates, demo_services, demo_visits
 from .portal.service import create_user
 from .extensions import db
 from .people.models import (
@@ -404,5 +404,6 @@ def seed(password: str | None = None, today: date | None = None) -> dict[str, st
     logins = _logins(b, password, communities, built, residents)
     demo_services.seed(today or date.today())
     demo_visits.seed(today or date.today())
+    demo_attendance.seed(today or date.today())
     demo_certificates.seed(today or date.today())
     return logins

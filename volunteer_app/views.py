@@ -14,6 +14,7 @@ from flask import Flask, current_app, flash, make_response, redirect, request, s
 from flask_babel import format_datetime, get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from marshmallow import Schema, ValidationError, fields
 from sqlalchemy import func, select
 from werkzeug.local import LocalProxy
@@ -51,6 +52,15 @@ def staff_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def qr_svg(url: str) -> Markup:
+    """The URL as an inline SVG QR code (qrcode's pure-Python SVG writer: no imaging library)."""
+    import qrcode
+    from qrcode.image.svg import SvgPathImage
+
+    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=4)
+    return Markup(image.to_string(encoding="unicode"))
 
 
 # --- navigation ---------------------------------------------------------------------------

@@ -187,3 +187,27 @@ def test_periods():
     assert week_of(date(2027, 1, 1)).label == "2026-W53" and month_of(date(2026, 12, 31)).label == "2026-12"
     start = parse_period("2026-11").utc_start
     assert (start.tzinfo, start.hour, start.day) == (timezone.utc, 16, 31)  # midnight in China is 16:00 UTC
+
+
+def test_booked_vs_attended_and_the_attended_duty(district, clock):
+    """到场 ticked at the clinic, and the Tuesday duty checked in and out for an hour (scheduled: two)."""
+    from datetime import datetime
+
+    api = district.api_a
+    booked = [b for b in get(api, "/bookings", per_page=50)["items"] if b["status"] == "booked"]
+    assert len(booked) == 2
+    early = api.post(f"/bookings/{booked[0]['id']}/attended", json={"attended": True})
+    assert early.status_code == 422 and early.json["error"] == "not_started"  # the clinic is on Wednesday
+    clock.set(datetime(2026, 12, 2, 10, 0))
+    ticked = api.post(f"/bookings/{booked[0]['id']}/attended", json={"attended": True})
+    assert ticked.status_code == 200 and ticked.json["attended_at"] == "2026-12-02T10:00"
+    week_id = get(api, "/roster/weeks", week=WEEK)["items"][0]["id"]
+    tuesday = next(x for x in get(api, f"/roster/weeks/{week_id}")["live"] if x["start"].startswith("2026-12-01"))
+    served = api.put(f"/roster/assignments/{tuesday['id']}/attendance",
+                     json={"checked_in_at": "2026-12-01T18:00", "checked_out_at": "2026-12-01T19:00"})
+    assert served.status_code == 200, served.json
+
+    a = by_name(get(district.api_admin, "/reports/dashboard", period=WEEK)["communities"])["维北社区"]
+    assert pick(a, "bookings_booked", "bookings_attended", "attendance_rate") == (2, 1, 0.5)
+    assert pick(a, "places_served", "places_checked_in") == (2, 1)
+    assert a["hours"] == 6.0  # 5.0 before, and the attended hour (not the two scheduled)

@@ -15,15 +15,17 @@ import pytest
 from tests.support.policy_matrix import Entry, check_entry
 from volunteer_app.errors import NotFound
 from volunteer_app.extensions import db
-from volunteer_app.roster import exports, hooks, service, swaps, urgent
+from volunteer_app.clock import CHINA_TIME
+from volunteer_app.roster import exports, hooks, service, swaps, teams, urgent
 from volunteer_app.roster.models import (
     Assignment, AssignmentStatus, CallOut, CallOutInvite, Demand, DemandKind, PairRuleKind, PlanJob, ShiftTemplate,
-    SwapRequest,
+    SwapRequest, Team,
 )
 
 WEEK = "2026-W49"
 START = datetime(2026, 12, 1, 18, 0)  # the Tuesday of WEEK
 BEFORE = datetime(2026, 11, 1, 8, 0)  # "now" for what is still ahead
+AT_DUTY = START.replace(tzinfo=CHINA_TIME) + timedelta(minutes=5)  # a scan during the duty
 OWN = frozenset({"volunteer"})
 PAGE = {"page": 1, "per_page": 100}
 
@@ -105,6 +107,27 @@ def demand_in(place) -> dict:
             "end": START + timedelta(hours=1)}
 
 
+def team(place) -> Team:
+    """A team of the place's community led by its volunteer."""
+    row = Team(community_id=place.community.id, name="应急队", leader_id=place.volunteer.id,
+               members=[place.volunteer, place.colleague])
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def team_in(place) -> dict:
+    return {"community_id": place.community.id, "name": "义诊队", "leader_id": place.volunteer.id,
+            "member_ids": [place.volunteer.id, place.colleague.id]}
+
+
+def scan(actor, place):
+    """The place volunteer's duty, scanned at the place's station with its live code."""
+    duty(place)
+    station = place.station
+    return service.scan(actor, station.id, service.live_code(station, AT_DUTY), AT_DUTY)
+
+
 def template(place) -> ShiftTemplate:
     row = ShiftTemplate(station_id=place.station.id, community_id=place.community.id, weekday=0, start=time(18),
                         end=time(20))
@@ -141,6 +164,26 @@ ENTRIES = [
     Entry("weeks_needing_attention", lambda w, a, p: (duty(p), listed(
         week(p), [todo.week for todo in service.weeks_needing_attention(a, BEFORE)]))),
     Entry("mark_served", lambda w, a, p: service.mark_served(a, duty(p).id, True, date(2026, 12, 1))),
+    # attendance
+    Entry("set_attendance", lambda w, a, p: service.set_attendance(
+        a, duty(p).id, START, START + timedelta(hours=1), AT_DUTY + timedelta(hours=2))),
+    Entry("station_for_code", lambda w, a, p: service.station_for_code(a, p.station.id)),
+    Entry("scan", lambda w, a, p: scan(a, p), allowed=frozenset(), own=OWN),
+    Entry("duty_at_station", lambda w, a, p: listed(duty(p), filter(None, [
+        service.duty_at_station(a, p.station.id, AT_DUTY)])), allowed=frozenset(), own=OWN),
+    Entry("attendance_rows", lambda w, a, p: listed(duty(p), exports.attendance_rows(a, week(p)))),
+    Entry("attendance_workbook", lambda w, a, p: (duty(p), exports.attendance_workbook(a, week(p)))),
+    # teams
+    Entry("teams", lambda w, a, p: listed(team(p), db.session.scalars(teams.teams(a)))),
+    Entry("get_team", lambda w, a, p: teams.get_team(a, team(p).id)),
+    Entry("save_team", lambda w, a, p: teams.save_team(a, None, team_in(p))),
+    Entry("save_team.update", lambda w, a, p: teams.save_team(a, team(p).id, team_in(p))),
+    Entry("delete_team", lambda w, a, p: teams.delete_team(a, team(p).id)),
+    Entry("team_for_callout", lambda w, a, p: teams.team_for_callout(a, p.community.id, team(p).id)),
+    Entry("create_callout.team", lambda w, a, p: urgent.create_callout(a, p.community.id, {
+        **callout_in(p), "team_id": team(p).id, "team_only": True})),
+    Entry("led_teams", lambda w, a, p: listed(team(p), teams.led_teams(a)), allowed=frozenset(), own=OWN),
+    Entry("team_answers", lambda w, a, p: teams.team_answers(a, team(p).id, BEFORE), own=OWN),
     # duty templates and single demands (the registry part)
     Entry("templates.list", lambda w, a, p: listed(template(p), service.templates.list(a, PAGE)["items"])),
     Entry("templates.get", lambda w, a, p: service.templates.get(a, template(p).id)),
@@ -184,7 +227,7 @@ def test_each_roster_entry_point_with_each_role(roster_world, entry):
 def test_every_public_roster_function_that_acts_for_someone_is_in_the_matrix():
     """A new entry point (a public function taking the actor first) cannot slip past the table."""
     shared = {"record_of_week"}  # the look-up through a week that get_job, mark_served and the swaps share
-    acting = {name for module in (service, urgent, swaps, exports)
+    acting = {name for module in (service, urgent, swaps, exports, teams)
               for name, function in inspect.getmembers(module, inspect.isfunction)
               if function.__module__.startswith(module.__name__) and not name.startswith("_")
               and list(inspect.signature(function).parameters)[:1] == ["actor"]}
@@ -194,8 +237,9 @@ def test_every_public_roster_function_that_acts_for_someone_is_in_the_matrix():
 
 
 def test_the_rule_modules_beside_the_service_do_not_read_the_request_either():
-    """``test_policy`` checks the service package; call-outs, swaps, exports and hooks are given the actor too."""
-    for module in (urgent, swaps, exports, hooks):
+    """``test_policy`` checks the service package; call-outs, swaps, exports, hooks and teams are given the actor
+    too."""
+    for module in (urgent, swaps, exports, hooks, teams):
         found = re.findall(r"\b(?:flask_login|current_user|current_actor|current_scope|pii_visible)\b",
                            inspect.getsource(module))
         assert not found, (module.__name__, found)

@@ -569,3 +569,27 @@ def test_a_refusal_is_worded_where_its_rule_is_in_each_readers_language(town, cl
     assert [r.json["error"] for r in skipped] == ["invalid_transition"] * 2
     assert skipped[0].json["message"] == "It is “Waiting to be accepted” now and cannot become “Rated”."
     assert skipped[1].json["message"] == "当前为“待受理”，不能变为“已评价”。"
+
+
+def test_staff_tick_who_came_on_the_events_booking_list(town, clients, make_event, clock):
+    """到场: once a slot has begun, its booked residents are ticked (and unticked) on the event's page."""
+    event, slots = make_event()
+    resident = town["residents"][0]
+    coordinator = clients["coord"]
+    page = f"/service-events/{event['id']}?resident_id={resident.id}"
+    booking_id = location_id(post(coordinator, f"/service-events/{event['id']}/book",
+                                  {"slot_id": slots[0]["id"], "waitlist": "false", "resident_id": resident.id},
+                                  page), "/my/bookings")
+    event_page = f"/service-events/{event['id']}"
+    assert "登记到场" not in text_of(coordinator.get(event_page))  # not begun yet: nothing to tick
+    clock.set(datetime.fromisoformat(slots[0]["starts_at"]))
+    assert "到场：0 / 预约 1" in text_of(coordinator.get(event_page))
+    ticked = post(coordinator, f"/bookings/{booking_id}/attended", {"attended": "true"}, event_page)
+    assert ticked.status_code == 302 and fresh(Booking, booking_id).attended_at is not None
+    shown = text_of(coordinator.get(event_page))
+    assert "到场：1 / 预约 1" in shown and "已到场 ✓" in shown
+    post(coordinator, f"/bookings/{booking_id}/attended", {"attended": "false"}, event_page)
+    assert fresh(Booking, booking_id).attended_at is None
+    resident_client = clients["resident0"]
+    assert resident_client.post(f"/bookings/{booking_id}/attended", data={
+        "attended": "true", "csrf_token": csrf_token(resident_client, "/services")}).status_code == 403

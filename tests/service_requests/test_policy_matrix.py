@@ -146,6 +146,7 @@ ENTRIES = [
           own=frozenset({"resident"})),
     Entry("cancel_booking", lambda w, a, p: service.cancel_booking(a, p.booking.id, "有事"), allowed=MANAGERS,
           own=frozenset({"resident"})),
+    Entry("mark_attended", lambda w, a, p: service.mark_attended(a, p.booking.id, False), allowed=MANAGERS),
     # requests: filed by a resident, a volunteer of the community or staff; then its staff, volunteer, requester
     Entry("file_request", refusing("unknown_service_type")(lambda w, a, p: service.file_request(a, filing(p), None)),
           allowed=EVERYONE),

@@ -85,7 +85,12 @@ PERMISSIONS: dict[str, Permission] = {
     "roster.read": staff(),  # weeks, plan jobs, versions, swaps, call-outs, the workbook, the to-do
     "roster.draft": staff(**MAY_NOT_WRITE),  # plan or re-solve a week; pin, forbid, re-ask, move in its draft
     "roster.publish": staff(**MAY_NOT_WRITE),  # publish a week; decide a swap (a new published version)
-    "roster.attendance": staff(**MAY_NOT_WRITE),  # mark a duty served (考勤)
+    "roster.attendance": staff(**MAY_NOT_WRITE),  # mark a duty served (考勤), tick its check-in and check-out
+    "roster.station_code": staff(),  # show or print a station's check-in code (a station is its community's)
+    "roster.check_in": Permission(EVERYONE, Reach.SELF),  # scan a station's code: check in to one's own duty
+    "teams.read": staff(),  # a community's teams, their members
+    "teams.write": staff(**MAY_NOT_WRITE),
+    "teams.lead": Permission(EVERYONE, Reach.SELF),  # a team's leader: its members and their answers
     "roster.callout": staff(**MAY_NOT_WRITE),  # create, widen, close an emergency call-out
     "roster.own_duty": Permission(EVERYONE, Reach.SELF),  # one's duties: list, answer, ask to swap; one's feed
     "roster.invitation": Permission(EVERYONE, Reach.SELF),  # a call-out invitation addressed to oneself
@@ -101,6 +106,7 @@ PERMISSIONS: dict[str, Permission] = {
     "service_bookings.book": Permission(STAFF | RESIDENTS, Reach.MANAGED, **ACT_FOR_RESIDENTS),
     "service_bookings.read": Permission(EVERYONE, Reach.OWN),
     "service_bookings.cancel": Permission(EVERYONE, Reach.OWN),
+    "service_bookings.attendance": staff(),  # tick a resident's 到场 at a booked slot
     "service_requests.file": Permission(EVERYONE, Reach.MANAGED),
     "service_requests.manage": staff(),
     "follow_ups.manage": staff(),

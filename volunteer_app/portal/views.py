@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from markupsafe import Markup
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -24,7 +23,7 @@ from ..notifications import service as notifications
 from ..notifications.schemas import ChannelsSchema
 from ..people.schemas import RankingConsentIn
 from ..accounts.policy import current_actor
-from ..views import RECORD_ID, counts_by_community, load_query, names_by_id, save, staff_required
+from ..views import RECORD_ID, counts_by_community, load_query, names_by_id, qr_svg, save, staff_required
 from ..accounts import login_codes, service
 from ..errors import DomainError, InvalidInput, wants_json
 from ..models_base import utcnow
@@ -195,15 +194,6 @@ def login_qr_codes():
     text = request.args.get("q", "").strip()[:32]
     return render_template("login/qr_people.html", people=phone_login.people_for_qr(current_actor(), text or None),
                            q=text, limit=phone_login.LIST_LIMIT, minutes=login_codes.link_minutes())
-
-
-def qr_svg(url: str) -> Markup:
-    """The URL as an inline SVG QR code (qrcode's pure-Python SVG writer: no imaging library)."""
-    import qrcode
-    from qrcode.image.svg import SvgPathImage
-
-    image = qrcode.make(url, image_factory=SvgPathImage, box_size=10, border=4)
-    return Markup(image.to_string(encoding="unicode"))
 
 
 @bp.post(f"/login-qr/<{RECORD_ID}:user_id>")

@@ -8,9 +8,11 @@ from .. import jobs
 from ..accounts.policy import current_actor
 from ..clock import now_local
 from ..extensions import db
+from ..models_base import utcnow
 from ..people.models import Volunteer
+from ..spreadsheets import XLSX_MIME as XLSX
 from ..resources import ID_IN_URL, commit, page_schema, paginate, register_crud, update_schema_for
-from . import exports, schemas, service, swaps, urgent
+from . import exports, schemas, service, swaps, teams, urgent
 from .models import Assignment, CallOut, PairRuleKind, PlanJob, RosterWeek
 from .problem import build_problem, live_pairs
 
@@ -21,7 +23,6 @@ register_crud(blp, "/shift-templates", service.templates, schemas.TemplateSchema
 register_crud(blp, "/roster/demands", service.demands, schemas.DemandSchema, schemas.DemandCreate,
               schemas.DemandQuery, update_schema_for(schemas.DemandIn))
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def start_job(week: RosterWeek, purpose: str) -> PlanJob:
@@ -194,7 +195,7 @@ class Answer(MethodView):
 @blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/export.xlsx")
 class WeekWorkbook(MethodView):
     @blp.response(200, {"type": "string", "format": "binary"},
-                  content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                  content_type=XLSX)
     def get(self, week_id):
         """The live week as a printable workbook: a sheet per station and one for tasks"""
         actor = current_actor()
@@ -305,3 +306,108 @@ class Served(MethodView):
         assignment = service.mark_served(current_actor(), assignment_id, data["served"], now_local().date())
         commit()
         return assignment
+
+
+# --- attendance (签到 / 签退) -----------------------------------------------------------------------
+
+
+@blp.route(f"/roster/weeks/<{ID_IN_URL}:week_id>/attendance.xlsx")
+class AttendanceWorkbook(MethodView):
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX)
+    def get(self, week_id):
+        """考勤台账: every duty of the week with its check-in, check-out and the minutes it counts for"""
+        actor = current_actor()
+        week = service.get_week(actor, week_id)
+        return Response(exports.attendance_workbook(actor, week), mimetype=XLSX, headers={
+            "Content-Disposition": f"attachment; filename=attendance-{week.week}.xlsx"})
+
+
+@blp.route(f"/roster/assignments/<{ID_IN_URL}:assignment_id>/attendance")
+class Attendance(MethodView):
+    @blp.arguments(schemas.AttendanceIn)
+    @blp.response(200, schemas.AssignmentSchema)
+    def put(self, data, assignment_id):
+        """The coordinator ticks a duty's check-in and check-out; with both the duty is served for that time"""
+        assignment = service.set_attendance(current_actor(), assignment_id, data["checked_in_at"],
+                                            data["checked_out_at"], utcnow())
+        commit()
+        return assignment
+
+
+@blp.route(f"/roster/stations/<{ID_IN_URL}:station_id>/check-in-code")
+class StationCode(MethodView):
+    @blp.response(200, schemas.StationCodeSchema)
+    def get(self, station_id):
+        """The station's live check-in code and the URL its QR code carries (changes every few minutes)"""
+        now = utcnow()
+        station = service.station_for_code(current_actor(), station_id)
+        code = service.live_code(station, now)
+        return {"station_id": station.id, "code": code, "valid_seconds": service.CODE_WINDOW_S,
+                "url": url_for("roster_pages.checkin", station_id=station.id, c=code, _external=True)}
+
+
+@blp.route(f"/roster/stations/<{ID_IN_URL}:station_id>/check-in")
+class CheckIn(MethodView):
+    @blp.arguments(schemas.CheckInIn)
+    @blp.response(200, schemas.AssignmentSchema)
+    def post(self, data, station_id):
+        """Scan the station's code: check in to your duty there now, or check out of it (then it is served)"""
+        assignment = service.scan(current_actor(), station_id, data["code"], utcnow())
+        commit()
+        return assignment
+
+
+# --- teams ------------------------------------------------------------------------------------------
+
+
+@blp.route("/teams")
+class Teams(MethodView):
+    @blp.arguments(schemas.TeamQuery, location="query")
+    @blp.response(200, schemas.TeamSchema(many=True))
+    def get(self, args):
+        """The teams of the communities you manage"""
+        return db.session.scalars(teams.teams(current_actor(), args.get("community_id")).limit(1000)).all()
+
+    @blp.arguments(schemas.TeamIn)
+    @blp.response(201, schemas.TeamSchema)
+    def post(self, data):
+        """Create a team: a name, a leader and members from the community's volunteers"""
+        team = teams.save_team(current_actor(), None, data)
+        commit()
+        return team
+
+
+@blp.route(f"/teams/<{ID_IN_URL}:team_id>")
+class TeamItem(MethodView):
+    @blp.response(200, schemas.TeamSchema)
+    def get(self, team_id):
+        return teams.get_team(current_actor(), team_id)
+
+    @blp.arguments(schemas.TeamIn)
+    @blp.response(200, schemas.TeamSchema)
+    def put(self, data, team_id):
+        """Rename a team, change its leader or members (the community stays)"""
+        team = teams.save_team(current_actor(), team_id, data)
+        commit()
+        return team
+
+    @blp.response(204)
+    def delete(self, team_id):
+        teams.delete_team(current_actor(), team_id)
+        commit()
+
+
+@blp.route(f"/teams/<{ID_IN_URL}:team_id>/answers")
+class TeamAnswers(MethodView):
+    @blp.response(200, schemas.TeamAnswersSchema)
+    def get(self, team_id):
+        """For the team's leader (or its coordinators): the members' answers to call-outs and duties ahead"""
+        return teams.team_answers(current_actor(), team_id, now_local())
+
+
+@blp.route("/my/teams")
+class MyTeams(MethodView):
+    @blp.response(200, schemas.TeamSchema(many=True))
+    def get(self):
+        """The teams you lead"""
+        return teams.led_teams(current_actor())

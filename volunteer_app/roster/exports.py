@@ -1,4 +1,4 @@
-"""The published week as a printable workbook, and a volunteer's iCalendar feed."""
+"""The published week as a printable workbook, its attendance (考勤台账), and a volunteer's iCalendar feed."""
 import hashlib
 import io
 import secrets
@@ -23,7 +23,7 @@ from ..pii import mask_phone
 from ..spreadsheets import safe_row
 from ..places.models import Community, Station
 from .models import Assignment, AssignmentStatus, CalendarFeed, Demand, RosterWeek
-from .service import ACTIVE, my_volunteer
+from .service import ACTIVE, my_volunteer, served_minutes
 
 WEEKDAYS_ZH = "一二三四五六日"
 STATUS_ZH = {AssignmentStatus.assigned: "待确认", AssignmentStatus.confirmed: "已确认"}
@@ -96,6 +96,46 @@ def week_workbook(actor: Actor, week: RosterWeek) -> bytes:
         shown = {a.volunteer_id for rows in live.values() for a in rows if a.volunteer.phone}
         contact.audit_export(actor, Volunteer, week.community_id, len(shown), "xlsx", revealed="phone",
                              page=f"roster_weeks:{week.id}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+ATTENDANCE_HEADERS = ["日期", "时间", "岗位", "志愿者", "签到", "签退", "计入分钟", "已服务"]
+
+
+def attendance_rows(actor: Actor, week: RosterWeek) -> list[Assignment]:
+    """The week's standing duties, in time order: the attendance sheet's rows (page and workbook)."""
+    policy.require(actor, "roster.read", week)
+    return db.session.scalars(select(Assignment).join(Demand).where(
+        Assignment.week_id == week.id, Assignment.status.in_(ACTIVE), Demand.cancelled.is_(False))
+        .order_by(Demand.start, Demand.id, Assignment.id)).all()
+
+
+def attendance_workbook(actor: Actor, week: RosterWeek) -> bytes:
+    """考勤台账: each duty's check-in, check-out and the minutes it counts for (``served_minutes``)."""
+    community = db.session.get(Community, week.community_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "考勤"
+    sheet.append(safe_row([f"{community.name} 考勤台账 {week.week}"], sheet))
+    sheet["A1"].font = Font(size=14, bold=True)
+    sheet.append(ATTENDANCE_HEADERS)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for assignment in attendance_rows(actor, week):
+        demand = assignment.demand
+        served = assignment.served_at is not None
+        sheet.append(safe_row([
+            demand.start.strftime("%Y-%m-%d"), f"{demand.start:%H:%M}-{demand.end:%H:%M}", demand.title,
+            assignment.volunteer.name,
+            f"{assignment.checked_in_at:%H:%M}" if assignment.checked_in_at else "",
+            f"{assignment.checked_out_at:%H:%M}" if assignment.checked_out_at else "",
+            served_minutes(assignment) if served else "", "是" if served else "否",
+        ], sheet))
+    for index, width in enumerate([12, 13, 18, 12, 8, 8, 9, 7], start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -3,9 +3,10 @@ import enum
 from datetime import datetime, time
 
 from sqlalchemy import (
-    JSON, Boolean, DateTime, Enum, Float, ForeignKey, Integer, String, Text, Time, UniqueConstraint, false, true,
+    JSON, Boolean, Column, DateTime, Enum, Float, ForeignKey, Integer, String, Table, Text, Time, UniqueConstraint,
+    false, true,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, synonym
 
 from ..extensions import db
 from ..models_base import Audited, TimestampMixin, VersionedMixin, utcnow
@@ -129,6 +130,9 @@ class Assignment(VersionedMixin, db.Model):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Set by the coordinator afterwards (考勤): the duty was done. Earns points and service hours.
     served_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 签到 / 签退: China time, like the duty's (a scan of the station's code, or the coordinator's tick).
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     demand: Mapped[Demand] = relationship()
     volunteer = relationship("Volunteer")
@@ -263,7 +267,12 @@ class CallOut(TimestampMixin, db.Model):  # 平急结合
     # "beyond_radius", "wider_radius_m"} (see urgent.Reach.summary).
     reach: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
 
+    # A team called first (``team_only``: only its members are called).
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    team_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
     demand: Mapped[Demand] = relationship()
+    team = relationship("Team")
     invites: Mapped[list["CallOutInvite"]] = relationship(back_populates="callout", order_by="CallOutInvite.rank",
                                                           cascade="all, delete-orphan")
 
@@ -304,3 +313,27 @@ class CalendarFeed(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("volunteers.id", ondelete="CASCADE"), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+team_members = Table(
+    "team_members", db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("volunteer_id", ForeignKey("volunteers.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Team(Audited, TimestampMixin, db.Model):  # 应急队, 义诊队 …
+    """A named group of a community's volunteers with a leader, whom a call-out can ask for."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("community_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    leader_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id", ondelete="SET NULL"), index=True)
+    # The policy's own-record reach (``teams.lead``) reads ``volunteer_id``: a team is its leader's own.
+    volunteer_id = synonym("leader_id")
+
+    leader = relationship("Volunteer", foreign_keys=[leader_id])
+    members = relationship("Volunteer", secondary=team_members, order_by="Volunteer.name")

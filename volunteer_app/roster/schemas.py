@@ -10,7 +10,7 @@ from .models import (
     AssignmentStatus, CallOutStatus, DemandKind, HolidayRule, InviteStatus, JobStatus, PairRuleKind, SwapStatus,
     WeekStatus,
 )
-from .service import END_AFTER_START
+from .service import END_AFTER_START, served_minutes
 from .urgent import MAX_RADIUS_M, shortfall
 
 Priority = lambda **kw: fields.Integer(validate=validate.Range(min=1, max=10), **kw)  # noqa: E731
@@ -114,6 +114,10 @@ class AssignmentSchema(Schema):
     status = fields.Enum(AssignmentStatus)
     reason = fields.String()
     served_at = fields.DateTime(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True, format="%Y-%m-%dT%H:%M", metadata={"description": "签到, China time"})
+    checked_out_at = fields.DateTime(allow_none=True, format="%Y-%m-%dT%H:%M", metadata={"description": "签退, China time"})
+    served_minutes = fields.Function(lambda a: served_minutes(a) if a.served_at else None, metadata={
+        "description": "the minutes the served duty counts for (attended where recorded, else scheduled)"})
     title = fields.Function(lambda a: a.demand.title)
     start = fields.Function(lambda a: a.demand.start.strftime("%Y-%m-%dT%H:%M"))
     end = fields.Function(lambda a: a.demand.end.strftime("%Y-%m-%dT%H:%M"))
@@ -243,6 +247,8 @@ class CallOutIn(Schema):
     needed = Needed(required=True)
     start = LocalDateTime(required=True)
     end = LocalDateTime(required=True)
+    team_id = Id(metadata={"description": "a team of the community asked for: its members are called first"})
+    team_only = fields.Boolean(load_default=False, metadata={"description": "true: call only the team's members"})
 
     @validates_schema
     def end_after_start(self, data, **kwargs):
@@ -285,6 +291,8 @@ class CallOutSchema(Schema):
     place = fields.String(attribute="place_text")
     radius_m = fields.Integer()
     skills_required = fields.Boolean()
+    team_id = fields.Integer(allow_none=True)
+    team_only = fields.Boolean()
     accepted = fields.Integer()
     wave = fields.Integer(metadata={"description": "waves of invitations sent so far"})
     next_wave_at = fields.DateTime(allow_none=True, metadata={"description": "when the next wave goes if too few accept"})
@@ -324,3 +332,47 @@ class FeedSchema(Schema):
 
 class ServedIn(Schema):
     served = fields.Boolean(required=True, metadata={"description": "true: the duty was done (earns points once)"})
+
+
+class AttendanceIn(Schema):
+    checked_in_at = LocalDateTime(required=True, allow_none=True, metadata={"description": "签到, China time; null clears"})
+    checked_out_at = LocalDateTime(required=True, allow_none=True, metadata={
+        "description": "签退, China time; null clears. With both, the duty is served for the time between them"})
+
+
+class CheckInIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "the station's check-in code, as its QR code's URL carries it"})
+
+
+class StationCodeSchema(Schema):
+    station_id = fields.Integer()
+    code = fields.String()
+    url = fields.String(metadata={"description": "the URL a volunteer's phone opens when scanning"})
+    valid_seconds = fields.Integer(metadata={"description": "at least this long from now"})
+
+
+class TeamQuery(Schema):
+    community_id = Id()
+
+
+class TeamIn(Schema):
+    community_id = Id(required=True)
+    name = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    leader_id = Id(allow_none=True, load_default=None)
+    member_ids = fields.List(Id(), load_default=list, validate=validate.Length(max=500))
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    community_id = fields.Integer()
+    name = fields.String()
+    leader_id = fields.Integer(allow_none=True)
+    leader_name = fields.Function(lambda t: t.leader.name if t.leader else None)
+    member_ids = fields.Function(lambda t: [v.id for v in t.members])
+
+
+class TeamAnswersSchema(Schema):
+    team = fields.Nested(TeamSchema)
+    callouts = fields.List(fields.Nested(CallOutSchema))
+    duties = fields.List(fields.Nested(AssignmentSchema))

@@ -9,7 +9,10 @@ otherwise the skills only rank. Routine limits exclude nobody: someone outside
 their usual weekly times or over their weekly hours is still called, ranked
 after the others and told so on the invitation. Party members' claimed posts
 (认领服务岗位) are offers to serve, not duties: they count for nothing here.
-Ranking: routine limits exceeded, distance, skills missing, recent load.
+A call-out may ask for a team (``teams``): its members are ranked before
+everyone else, or, with ``team_only``, they are the only people called.
+Ranking: outside the team asked for, routine limits exceeded, distance,
+skills missing, recent load.
 
 Invitations go out in waves, nearest first; each wave calls
 ``CALLOUT_INVITES_PER_PLACE`` people per place still open. The next wave goes
@@ -51,6 +54,7 @@ from .models import (
 )
 from .problem import history_minutes
 from .service import ACTIVE, END_AFTER_START, open_week
+from .teams import member_ids, team_for_callout
 from ..labels import label
 
 MAX_RADIUS_M = 20_000
@@ -75,9 +79,10 @@ class Candidate:
     recent_minutes: int  # served in the weeks before plus on duty this week
     outside_hours: bool
     over_weekly_hours: bool
+    outside_team: bool = False  # the call-out asks for a team this volunteer is not in
 
     def rank(self) -> tuple:
-        return (self.outside_hours + self.over_weekly_hours, self.distance_m, self.missing_skills,
+        return (self.outside_team, self.outside_hours + self.over_weekly_hours, self.distance_m, self.missing_skills,
                 self.recent_minutes, self.volunteer_id)
 
 
@@ -120,9 +125,12 @@ def _duties(volunteer_ids: list[int], demand: Demand, monday: datetime) -> dict[
 def reach_of(callout: CallOut) -> Reach:
     """Everyone the call-out may call, ranked, and how many were left out for each cause."""
     demand = callout.demand
-    volunteers = db.session.scalars(select(Volunteer).where(
-        Volunteer.community_id == callout.community_id, Volunteer.status == VolunteerStatus.active)
-        .order_by(Volunteer.id)).all()
+    team = member_ids(callout.team) if callout.team is not None else None
+    statement = select(Volunteer).where(Volunteer.community_id == callout.community_id,
+                                        Volunteer.status == VolunteerStatus.active)
+    if team is not None and callout.team_only:
+        statement = statement.where(Volunteer.id.in_(team))
+    volunteers = db.session.scalars(statement.order_by(Volunteer.id)).all()
     ids = [v.id for v in volunteers]
     monday = datetime.combine(demand.start.date() - timedelta(days=demand.start.weekday()), time(0))
     duties, history = _duties(ids, demand, monday), history_minutes(ids, monday.date())
@@ -148,7 +156,8 @@ def reach_of(callout: CallOut) -> Reach:
             found.append(Candidate(
                 volunteer.id, distance, missing, history.get(volunteer.id, 0) + this_week,
                 outside_hours=not any(start <= demand.start and demand.end <= end for start, end in usual),
-                over_weekly_hours=this_week + minutes > volunteer.max_hours_per_week * 60))
+                over_weekly_hours=this_week + minutes > volunteer.max_hours_per_week * 60,
+                outside_team=team is not None and volunteer.id not in team))
     return Reach(sorted(found, key=Candidate.rank), left_out, sorted(beyond))
 
 
@@ -263,6 +272,7 @@ def create_callout(actor: Actor, community_id: int, data: dict, now: datetime | 
         raise InvalidInput(_l("This station is in another community."),
                            {"station_id": [_l("Not a station of this community.")]}, code="station_elsewhere")
     skills = [s.code for s in skills_by_code(data.get("skills", []))]
+    team = team_for_callout(actor, community_id, data.get("team_id"))
     week = open_week(community, "{}-W{:02d}".format(*start.isocalendar()[:2]))
     demand = Demand(week_id=week.id, week=week, kind=DemandKind.task, title=data["title"], start=start, end=end,
                     needed=data["needed"], skills=skills, priority=10, station_id=station.id if station else None,
@@ -272,7 +282,8 @@ def create_callout(actor: Actor, community_id: int, data: dict, now: datetime | 
     callout = CallOut(community_id=community_id, demand_id=demand.id, demand=demand, created_by_id=actor.id,
                       place_text=station.name if station else data.get("place") or _place_near(demand, community_id),
                       radius_m=data.get("radius_m") or setting("CALLOUT_RADIUS_M"),
-                      skills_required=data.get("skills_required", True), wave=0, accepted=0, reach={})
+                      skills_required=data.get("skills_required", True), wave=0, accepted=0, reach={},
+                      team_id=team.id if team else None, team=team, team_only=bool(team and data.get("team_only")))
     db.session.add(callout)
     _call_wave(callout, now or utcnow())
     return callout

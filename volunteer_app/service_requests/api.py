@@ -99,6 +99,17 @@ class BookingCancel(MethodView):
         return booking
 
 
+@blp.route(f"/bookings/<{ID_IN_URL}:booking_id>/attended")
+class BookingAttended(MethodView):
+    @blp.arguments(schemas.AttendedIn)
+    @blp.response(200, schemas.BookingSchema)
+    def post(self, data, booking_id):
+        """到场: staff tick that the resident came to the booked place (or take the tick back)"""
+        booking = service.mark_attended(current_actor(), booking_id, data["attended"])
+        commit()
+        return booking
+
+
 # --- requests (工单) -------------------------------------------------------------------------------------
 
 

@@ -148,6 +148,7 @@ class Booking(Audited, TimestampMixin, db.Model):
     cancel_reason: Mapped[str] = mapped_column(String(200), default="")
     cancel_reason_words: Mapped[dict | None] = mapped_column(JSON)
     cancel_reason_text = Worded("cancel_reason")  # the resident's words, or the app's (called off, short of points)
+    attended_at: Mapped[datetime | None] = mapped_column(DateTime)  # 到场, ticked by staff (China time)
     # Its place in the waiting line when a list read it for all its bookings at once (service.note_places_in_line);
     # not a column.
     position_in_line = None

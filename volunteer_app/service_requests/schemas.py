@@ -153,6 +153,7 @@ class BookingSchema(Schema):
     booked_at = Minute(allow_none=True)
     cancelled_at = Minute(allow_none=True)
     cancel_reason = fields.String(attribute="cancel_reason_text")
+    attended_at = Minute(allow_none=True, metadata={"description": "到场, ticked by staff"})
     waitlist_position = fields.Method("position", allow_none=True)
 
     def position(self, booking):
@@ -166,6 +167,10 @@ class BookingQuery(PageArgs):
     slot_id = Id()
     resident_id = Id()
     status = fields.Enum(BookingStatus)
+
+
+class AttendedIn(Schema):
+    attended = fields.Boolean(required=True, metadata={"description": "true: the resident came (到场)"})
 
 
 class BookingCancelIn(Schema):

@@ -163,16 +163,17 @@ def reverse_source(source_kind: str, source_id: int, reason) -> Transfer | None:
 
 
 def earn_for_assignment(assignment) -> Transfer | None:
-    """Roster hook: the coordinator confirmed that ``assignment`` was served."""
+    """Roster hook: ``assignment`` was served; it earns for its served minutes (attended where recorded)."""
     from ...roster.models import CallOut
+    from ...roster.service import served_minutes
 
     demand = assignment.demand
     community_id = demand.week.community_id
     rates = rule_for(community_id).rates
     service_type = next((skill for skill in demand.skills if skill in rates), demand.kind.value)
     is_callout = db.session.scalar(select(CallOut.id).where(CallOut.demand_id == demand.id)) is not None
-    minutes = int((demand.end - demand.start).total_seconds() // 60)
-    return earn_for_source("assignment", assignment.id, assignment.volunteer_id, community_id, minutes, service_type,
+    return earn_for_source("assignment", assignment.id, assignment.volunteer_id, community_id,
+                           served_minutes(assignment), service_type,
                            demand.start, {"callout"} if is_callout else set())
 
 

@@ -23,9 +23,10 @@ Who is counted where, and when:
   - overdue now: open requests of any period past their step's deadline at
     this moment (the coordinators' overdue list).
 * **Hours** — ``ServiceLog`` minutes served on a day of the period, under the
-  volunteer's community and grid. Marking a duty served writes exactly one
-  log (``roster.mark_served``), so served duties are counted through their log
-  and never a second time from the assignment.
+  volunteer's community and grid. Serving a duty writes exactly one log, for
+  its ``roster.service.served_minutes`` (the attended time where check-in and
+  check-out are recorded, else the scheduled time), so served duties are
+  counted through their log and never a second time from the assignment.
 * **Duty places** — demands (shifts and call-outs) starting in the period in
   published weeks, not cancelled: places needed = Σ head count; filled =
   Σ min(standing assignments (assigned or confirmed), head count); served =
@@ -81,7 +82,9 @@ class Figures:
     places_needed: int = 0
     places_filled: int = 0
     places_served: int = 0
+    places_checked_in: int = 0
     bookings_booked: int = 0
+    bookings_attended: int = 0
     bookings_waitlisted: int = 0
     bookings_cancelled: int = 0
     points_issued: int = 0
@@ -121,6 +124,11 @@ class Figures:
     @property
     def fill_rate(self) -> float | None:
         return ratio(self.places_filled, self.places_needed)
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Booked places whose resident came (到场 ÷ booked)."""
+        return ratio(self.bookings_attended, self.bookings_booked)
 
 
 Table = dict[tuple[int, int | None], Figures]  # (community id, grid id or None) -> its figures
@@ -182,7 +190,8 @@ def _places(period: Period, area: Area, table: Table) -> None:
     D, W = Demand, RosterWeek
     per_demand = (
         select(D.id, D.needed, W.community_id, Station.grid_id, func.count(Assignment.id).label("filled"),
-               func.count(Assignment.served_at).label("served"))
+               func.count(Assignment.served_at).label("served"),
+               func.count(Assignment.checked_in_at).label("checked_in"))
         .join(W, W.id == D.week_id)
         .outerjoin(Station, Station.id == D.station_id)
         .outerjoin(Assignment, and_(Assignment.demand_id == D.id, Assignment.status.in_(ACTIVE)))
@@ -193,26 +202,29 @@ def _places(period: Period, area: Area, table: Table) -> None:
     c = per_demand.c
     rows = db.session.execute(
         select(c.community_id, c.grid_id, func.sum(c.needed),
-               func.sum(case((c.filled < c.needed, c.filled), else_=c.needed)), func.sum(c.served))
+               func.sum(case((c.filled < c.needed, c.filled), else_=c.needed)), func.sum(c.served),
+               func.sum(c.checked_in))
         .group_by(c.community_id, c.grid_id))
-    for community_id, grid_id, needed, filled, served in rows:
+    for community_id, grid_id, needed, filled, served, checked_in in rows:
         figures = table[community_id, grid_id]
         figures.places_needed += int(needed)
         figures.places_filled += int(filled)
         figures.places_served += int(served)
+        figures.places_checked_in += int(checked_in)
 
 
 def _bookings(period: Period, area: Area, table: Table) -> None:
     B = Booking
     rows = db.session.execute(
-        select(B.community_id, B.grid_id, B.status, func.count())
+        select(B.community_id, B.grid_id, B.status, func.count(), func.count(B.attended_at))
         .where(_in(B.starts_at, period), area.clause(B.community_id, B.grid_id))
         .group_by(B.community_id, B.grid_id, B.status))
-    for community_id, grid_id, status, count in rows:
+    for community_id, grid_id, status, count, attended in rows:
         name = {BookingStatus.booked: "bookings_booked", BookingStatus.waitlisted: "bookings_waitlisted",
                 BookingStatus.cancelled: "bookings_cancelled"}[status]
         figures = table[community_id, grid_id]
         setattr(figures, name, getattr(figures, name) + count)
+        figures.bookings_attended += attended if status == BookingStatus.booked else 0
 
 
 def _points_earned(period: Period, area: Area, table: Table) -> None:

@@ -1,22 +1,21 @@
 """Published duties: a volunteer's own (their week, their answers), what the coordinator still has to
-follow up, attendance (考勤) and the reminders the day before."""
+follow up, and the reminders the day before (attendance: ``attendance``)."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ...accounts import policy
 from ...accounts.policy import Actor
 from ...clock import today_local
 from ...errors import Conflict, InvalidInput
-from ...events import duty_served, duty_unserved
 from ...extensions import db
 from ...models_base import utcnow
 from ...notifications.service import Note, coordinators_of, notify, users_of_volunteers
-from ...people.models import ServiceLog, Volunteer, VolunteerStatus
+from ...people.models import Volunteer, VolunteerStatus
 from ...resources import check_version
 from ..models import (
     Assignment, AssignmentStatus, CalendarFeed, CallOut, CallOutInvite, CallOutStatus, Demand, PairRule, PairRuleKind,
@@ -26,7 +25,7 @@ from ..problem import week_bounds
 from .drafts import draft_pairs, rule_for, set_draft
 from .planning import queue_plan
 from ...validation import parse_week
-from .weeks import ACTIVE, record_of_week
+from .weeks import ACTIVE
 from ...labels import label
 
 # --- a volunteer's own duties ----------------------------------------------------------------
@@ -165,55 +164,6 @@ def weeks_needing_attention(actor: Actor, now: datetime) -> list[WeekTodo]:
     weeks = db.session.scalars(select(RosterWeek).where(RosterWeek.id.in_(week_ids))
                                .order_by(RosterWeek.week, RosterWeek.community_id)).all() if week_ids else []
     return [WeekTodo(w, unanswered[w.id], empty[w.id]) for w in weeks]
-
-
-def mark_served(actor: Actor, assignment_id: int, served: bool, today: date) -> Assignment:
-    """考勤: record (or take back) that a duty was done: service hours and points, exactly once."""
-    assignment = record_of_week(actor, "roster.attendance", Assignment, assignment_id)
-    demand = assignment.demand
-    if served == (assignment.served_at is not None):
-        return assignment  # already so: marking twice changes nothing
-    if served:
-        if assignment.status not in ACTIVE:
-            raise Conflict(_l("This duty is %(state)s; it cannot be marked as served.",
-                              state=label("assignment", assignment.status)),
-                           {"served": [assignment.status.value]}, code="not_servable")
-        if demand.start.date() > today:
-            starts = _l("Not yet: the duty starts %(start)s.", start=demand.start.strftime("%Y-%m-%d %H:%M"))
-            raise InvalidInput(starts, {"served": [starts]}, code="not_started")
-        assignment.served_at = utcnow()
-        db.session.add(ServiceLog(volunteer_id=assignment.volunteer_id, served_on=demand.start.date(),
-                                  minutes=int((demand.end - demand.start).total_seconds() // 60),
-                                  description=demand.title[:128], assignment_id=assignment.id))
-        db.session.flush()
-        duty_served.send(assignment)
-    else:
-        duty_unserved.send(assignment)
-        assignment.served_at = None
-        db.session.execute(delete(ServiceLog).where(ServiceLog.assignment_id == assignment.id))
-    db.session.flush()
-    return assignment
-
-
-@dataclass(frozen=True)
-class ServedRecord:
-    """One attended service: a day, what was done, for how long."""
-
-    served_on: date
-    content: str
-    minutes: int
-
-
-def served_records(volunteer_id: int, start: date, end: date) -> list[ServedRecord]:
-    """What a volunteer actually served from ``start`` to ``end`` (both included), oldest first: the
-    service logs written when a duty is marked served (考勤), a request resolved, or hours entered by a
-    coordinator; never planned duties. The one reader of "served minutes in a period" (certificates
-    count these): whoever changes how served minutes are measured changes them here. The caller has
-    already reached the volunteer through the access policy."""
-    logs = db.session.scalars(select(ServiceLog).where(
-        ServiceLog.volunteer_id == volunteer_id, ServiceLog.served_on >= start, ServiceLog.served_on <= end)
-        .order_by(ServiceLog.served_on, ServiceLog.id)).all()
-    return [ServedRecord(log.served_on, log.description, log.minutes) for log in logs]
 
 
 # --- reminders (a job: no one acts) -----------------------------------------------------------

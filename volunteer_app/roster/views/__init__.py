@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 bp = Blueprint("roster_pages", __name__)
 
-from . import callouts, duty_templates, my_week, planning, review  # noqa: E402,F401  (routes)
+from . import attendance, callouts, duty_templates, my_week, planning, review, teams  # noqa: E402,F401  (routes)
 
 # --- registration ----------------------------------------------------------------------------
 
@@ -30,6 +30,8 @@ def register(app) -> None:
     register_nav(app, "roster_pages.templates", _l("Duty templates"), STAFF, order=46, group="roster",
                  active_prefix="roster_pages.template")
     register_nav(app, "roster_pages.callouts", _l("Call-outs"), STAFF, order=47, active_prefix="roster_pages.callout",
+                 group="roster")
+    register_nav(app, "roster_pages.teams_list", _l("Teams"), STAFF, order=48, active_prefix="roster_pages.team",
                  group="roster")
     register_nav(app, "roster_pages.my_week_now", _l("My week"), {Role.volunteer}, order=-10,
                  active_prefix="roster_pages.my_")

@@ -15,7 +15,7 @@ from ...people.models import Skill
 from ...places.models import Community
 from ...resources import commit
 from ...views import RECORD_ID, blank_to_none, save, scoped_options, staff_required
-from .. import schemas, urgent
+from .. import schemas, teams, urgent
 from ..models import CallOut, CallOutStatus, InviteStatus
 from . import bp
 from .common import RECENT, plannable_communities, skill_names, station_options
@@ -29,7 +29,7 @@ CALLOUT_REFRESH_S = 10
 # --- emergency call-outs ---------------------------------------------------------------------
 
 CALLOUT_FIELDS = ("community_id", "station_id", "place", "title", "lat", "lon", "radius_m", "needed", "start_in",
-                  "start_at", "duration")
+                  "start_at", "duration", "team_id")
 
 
 def callout_values(form=None) -> dict:
@@ -41,14 +41,16 @@ def callout_values(form=None) -> dict:
     values = {key: form.get(key, "").strip() for key in CALLOUT_FIELDS}
     values["skills"] = form.getlist("skills")
     values["skills_required"] = "skills_required" in form
+    values["team_only"] = "team_only" in form
     return values
 
 
 def callout_payload(values: dict) -> dict:
     """Form → ``CallOutIn``: a station or an address gives the place, "now or soon" gives the start."""
     data = blank_to_none(values, ("community_id", "title", "needed"))
-    data.update({key: value for key, value in blank_to_none(values, ("station_id", "place", "lat", "lon", "radius_m"))
-                 .items() if value is not None})
+    data.update({key: value for key, value in blank_to_none(
+        values, ("station_id", "place", "lat", "lon", "radius_m", "team_id")).items() if value is not None})
+    data["team_only"] = values.get("team_only", False)
     data["skills"], data["skills_required"] = values["skills"], values["skills_required"]
     if values.get("start_at"):
         start = values["start_at"]
@@ -87,7 +89,7 @@ def callouts():
         recent=urgent.recent_callouts(current_actor(), RECENT),
         communities=plannable_communities(), stations=station_options(),
         skills=scoped_options(people.skills, Skill.code), start_options=START_OPTIONS,
-        duration_options=DURATION_OPTIONS,
+        duration_options=DURATION_OPTIONS, teams=db.session.scalars(teams.teams(current_actor()).limit(500)).all(),
     ), (problems.status if problems else 200)
 
 

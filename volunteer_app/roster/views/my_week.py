@@ -11,7 +11,7 @@ from ...extensions import db
 from ...places.models import Station
 from ...resources import commit
 from ...views import RECORD_ID, FormProblems, names_by_id, save
-from .. import exports, schemas, service, swaps
+from .. import exports, schemas, service, swaps, teams
 from ..hooks import my_week_sections
 from ..models import Assignment
 from . import bp
@@ -31,6 +31,7 @@ def render_my_week(week: IsoWeek, problems: FormProblems | None = None, target: 
             assignments=mine.assignments, swaps=mine.swaps, invites=mine.invites, colleagues=mine.colleagues,
             waiting=mine.waiting, week_of=week_of, sections=my_week_sections(actor, week),
             stations=names_by_id(Station, [a.demand.station_id for a in mine.assignments]), has_feed=mine.has_feed,
+            led_teams=teams.led_teams(actor),
         )
     status = problems.status if problems else 200
     response = make_response(render_template("roster/my_week.html", **context), status)

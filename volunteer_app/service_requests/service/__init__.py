@@ -26,8 +26,8 @@ from .dispatch import (
     request_key, task_pairs_for_week, tasks_for_week, week_span, week_tasks,
 )
 from .events import (
-    MAX_SLOTS, book, booking_people, bookings_page, bookings_query, cancel_booking, cancel_event, create_event, event_types,
-    events_query, get_booking, get_event, promote_waiting, slots_of, waitlist_position,
+    MAX_SLOTS, book, booking_people, bookings_page, bookings_query, cancel_booking, cancel_event, create_event,
+    event_types, events_query, get_booking, get_event, mark_attended, promote_waiting, slots_of, waitlist_position,
 )
 from .follow_ups import close_follow_up, follow_ups_query, get_follow_up, low_rating_reason, open_follow_up
 from .menu import ServiceTypeService, clock_for, service_types, type_for
@@ -56,8 +56,9 @@ __all__ = [
     # menu
     "ServiceTypeService", "clock_for", "service_types", "type_for",
     # events
-    "MAX_SLOTS", "book", "booking_people", "bookings_page", "bookings_query", "cancel_booking", "cancel_event", "create_event",
-    "event_types", "events_query", "get_booking", "get_event", "promote_waiting", "slots_of", "waitlist_position",
+    "MAX_SLOTS", "book", "booking_people", "bookings_page", "bookings_query", "cancel_booking", "cancel_event",
+    "create_event", "event_types", "events_query", "get_booking", "get_event", "mark_attended", "promote_waiting",
+    "slots_of", "waitlist_position",
     # requests
     "OPEN_STATES", "QUEUE_TABS", "STEP_OF_STATE", "earn_for_request", "file_request", "flag_overdue",
     "is_overdue", "queue_grids", "queue_query", "requests_query", "service_log_for", "service_minutes",

@@ -253,6 +253,22 @@ def get_booking(actor: Actor, booking_id: int, action: str = "service_bookings.r
                    NotFound(_l("Booking No. %(id)s not found.", id=booking_id)))
 
 
+def mark_attended(actor: Actor, booking_id: int, attended: bool) -> Booking:
+    """到场: staff tick that a resident came to the place they booked (or take the tick back), once the slot
+    has begun; reports set attended against booked."""
+    booking = get_booking(actor, booking_id, "service_bookings.attendance")
+    if booking.status != BookingStatus.booked:
+        held = _l("Only a booked place can be ticked as attended.")
+        raise Conflict(held, {"attended": [booking.status.value]}, code="not_attendable")
+    at = now()
+    if attended and booking.starts_at > at:
+        early = _l("Not yet: the slot starts %(start)s.", start=booking.starts_at.strftime("%Y-%m-%d %H:%M"))
+        raise InvalidInput(early, {"attended": [early]}, code="not_started")
+    booking.attended_at = (booking.attended_at or at.replace(second=0, microsecond=0)) if attended else None
+    db.session.flush()
+    return booking
+
+
 def cancel_booking(actor: Actor, booking_id: int, reason: str) -> Booking:
     """Cancel a place or a waiting-list entry; a freed place goes to the next in line at once."""
     booking = get_booking(actor, booking_id, "service_bookings.cancel")

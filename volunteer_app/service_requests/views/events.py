@@ -169,6 +169,20 @@ def event_cancel(event_id: int):
     return redirect(url_for("services_pages.event", event_id=event_id))
 
 
+@bp.post(f"/bookings/<{RECORD_ID}:booking_id>/attended")
+@login_required
+def booking_attended(booking_id: int):
+    """到场: staff tick a resident who came to their booked place (or take the tick back)."""
+    actor = current_actor()
+    booking = service.get_booking(actor, booking_id, "service_bookings.attendance")
+    data = {"attended": request.form.get("attended", "").strip()}
+    problems = save(schemas.AttendedIn(), data, lambda loaded: service.mark_attended(
+        actor, booking_id, loaded["attended"]))[1]
+    if problems is not None:
+        return render_event(booking.event_id, explained(refused(problems)), target="attended")
+    return redirect(url_for("services_pages.event", event_id=booking.event_id, _anchor="h-bookings"))
+
+
 # --- bookings ---------------------------------------------------------------------------------
 
 @bp.get("/my/bookings")
